@@ -1,0 +1,89 @@
+# bsbox — confine cargo build scripts and proc macros.
+#   make               build ./bsbox (O=DIR puts objects elsewhere)
+#   make check         build, then run the whole test suite (tests/run.sh)
+#   make deps          install the Debian packages needed to build and test (root)
+#   make bench         benchmarks against the unconfined baseline
+#   make install       PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined   sanitizer build;  V=1 verbose
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+O ?= build
+
+CC ?= cc
+PKGS := libseccomp libcap libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wimplicit-fallthrough -Wvla -Wundef -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -fstack-protector-strong -Iinclude $(PKG_CFLAGS) \
+	-DBSBOX_VERSION='"$(VERSION)"' -DBSBOX_DATADIR='"$(DATADIR)/bsbox"' -MMD -MP
+ifeq ($(findstring -O0,$(CFLAGS)),)
+CFLAGS += -D_FORTIFY_SOURCE=2
+endif
+ifdef SANITIZE
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ifndef V
+Q := @
+endif
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(SRCS:src/%.c=$(O)/%.o)
+PURE := $(O)/policy.o $(O)/err.o $(O)/env.o $(O)/directives.o $(O)/jsonpos.o
+UNIT_SRCS := $(wildcard tests/unit/*_test.c)
+UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
+
+all: bsbox
+
+bsbox: $(O)/bsbox
+	$(Q)cp -f $< $@
+
+$(O)/bsbox: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/%.o: src/%.c | $(O)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(O) $(O)/unit:
+	$(Q)mkdir -p $@
+
+$(O)/unit/%: tests/unit/%.c $(filter-out $(O)/main.o,$(OBJS)) | $(O)/unit
+	@echo "  UNIT    $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/probe: tests/probe.c | $(O)
+	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -o $@ $<
+
+units: $(UNITS)
+
+deps:
+	apt-get update -qq || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev \
+		iproute2 util-linux procps python3 strace
+
+check: bsbox units $(O)/probe
+	BSBOX=$(CURDIR)/bsbox BSBOX_BUILD=$(CURDIR)/$(O) bash tests/run.sh
+
+bench: bsbox
+	bash bench/run.sh
+
+install: bsbox
+	install -Dm755 bsbox $(DESTDIR)$(BINDIR)/bsbox
+	install -d $(DESTDIR)$(DATADIR)/bsbox/policies
+	cp -r policies/. $(DESTDIR)$(DATADIR)/bsbox/policies/
+	if [ -f docs/bsbox.1 ]; then install -Dm644 docs/bsbox.1 $(DESTDIR)$(MANDIR)/man1/bsbox.1; fi
+
+clean:
+	rm -rf $(O) bsbox
+
+.PHONY: all deps check bench install clean units
+-include $(OBJS:.o=.d)

@@ -1,0 +1,58 @@
+/* cleanup-attribute helpers (as in crun and bubblewrap). */
+#ifndef BSBOX_CLEANUP_H
+#define BSBOX_CLEANUP_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void cleanup_freep(void *p)
+{
+	void **pp = (void **)p;
+	free(*pp);
+}
+static inline void cleanup_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+static inline void cleanup_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+/* free a NULL-terminated array of strings and the array */
+static inline void cleanup_strvp(char ***v)
+{
+	if (*v) {
+		for (char **s = *v; *s; s++)
+			free(*s);
+		free(*v);
+	}
+}
+
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(cleanup_closep)))
+#define cleanup_fclose __attribute__((cleanup(cleanup_fclosep)))
+#define cleanup_strv __attribute__((cleanup(cleanup_strvp)))
+
+static inline void *steal_ptr_impl(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+#define steal_ptr(pp) steal_ptr_impl(&(pp))
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+#endif

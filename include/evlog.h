@@ -1,0 +1,47 @@
+/* The event log: one JSON object per line, appended with a single write() on
+ * an O_APPEND fd so parallel bsbox processes never interleave lines.
+ * Schema (docs/events.md): {"time","crate","version","pid","exe","cmdline",
+ * "kind":"syscall|network|path|directive|setup","syscall","detail","path",
+ * "access","addr","action":"denied|allowed-audit","suggest"}. */
+#ifndef BSBOX_EVLOG_H
+#define BSBOX_EVLOG_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum ev_kind { EV_SYSCALL, EV_NETWORK, EV_PATH, EV_DIRECTIVE, EV_SETUP };
+
+struct bsbox_event {
+	enum ev_kind kind;
+	pid_t pid;
+	const char *exe;     /* may be NULL */
+	const char *cmdline; /* may be NULL; args joined by spaces */
+	const char *syscall; /* name, may be NULL */
+	const char *detail;  /* human text: decoded args etc. */
+	const char *path;    /* EV_PATH: resolved absolute path */
+	const char *access;  /* EV_PATH: "read" | "write" | "exec" */
+	const char *addr;    /* EV_NETWORK: "127.0.0.1:9", "unix:/path", "unix:@abstract", "netlink:ROUTE" */
+	bool audit;          /* true: let through in audit mode ("would have been denied") */
+	const char *suggest; /* policy entry that would allow it, ready to paste, may be NULL */
+};
+
+struct evlog {
+	int fd;              /* -1: not logging to a file */
+	const char *crate;   /* borrowed */
+	const char *version; /* borrowed */
+};
+
+/* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else
+ * $HOME/.local/state/bsbox/events.jsonl. Returns malloc'ed string. */
+char *evlog_default_path(void);
+int evlog_open(struct evlog *log, const char *path, const char *crate, const char *version,
+	       struct bsbox_err *err);
+/* Format one event as a JSON line (with trailing '\n') into a malloc'ed string. */
+char *evlog_format(const struct evlog *log, const struct bsbox_event *ev);
+int evlog_write(struct evlog *log, const struct bsbox_event *ev);
+void evlog_close(struct evlog *log);
+const char *evlog_kind_name(enum ev_kind k);
+
+#endif

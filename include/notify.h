@@ -1,0 +1,35 @@
+/* The seccomp user-notification supervisor: receive -> decode -> id_valid ->
+ * decide -> respond.  It only ever denies, or lets through (CONTINUE) what the
+ * kernel-side layers still enforce; it never grants after reading memory. */
+#ifndef BSBOX_NOTIFY_H
+#define BSBOX_NOTIFY_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "evlog.h"
+#include "policy.h"
+#include "report.h"
+
+struct notify_ctx {
+	const struct policy *policy; /* expanded */
+	bool audit;                  /* paths outside the policy: log + CONTINUE */
+	bool have_netns;             /* network attempts: logged; the netns enforces */
+	struct evlog *log;
+	struct report *report;
+	int pidfd;                   /* the sandbox's top process: loop ends when it exits */
+	int sigfd;                   /* signalfd (SIGINT, SIGTERM, SIGHUP), or -1 */
+};
+
+/* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */
+void notify_tune(int notify_fd);
+
+/* Serve notifications until the pidfd becomes readable (returns 0) or a
+ * signal arrives on sigfd (returns the signal number). notify_fd may be -1
+ * (then it only waits). Returns -errno on a supervisor failure; the caller
+ * then kills the sandbox (fail closed). A target that died while its
+ * notification was pending (ENOENT) is normal, not an error. */
+int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *err);
+
+#endif

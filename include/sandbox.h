@@ -1,0 +1,63 @@
+/* The launcher: runs argv confined (namespaces + mount tree, Landlock,
+ * capabilities dropped, no_new_privs, rlimits, seccomp with the supervisor)
+ * and waits for it. */
+#ifndef BSBOX_SANDBOX_H
+#define BSBOX_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "evlog.h"
+#include "policy.h"
+#include "report.h"
+
+enum sandbox_level {
+	SB_FULL,         /* user+mount+net+pid+ipc+uts+cgroup namespaces, Landlock, seccomp */
+	SB_LANDLOCK,     /* no user namespace: Landlock + seccomp (+ subreaper) */
+	SB_SECCOMP_ONLY, /* neither: only with --allow-weak */
+};
+
+struct sandbox_opts {
+	const struct policy *policy; /* expanded (absolute paths) */
+	char *const *argv;           /* CMD; argv[0] looked up in PATH of envp */
+	char **envp;                 /* already scrubbed */
+	const int *keep_fds;         /* extra fds to pass (besides 0,1,2) */
+	size_t nkeep_fds;
+	const char *cwd;             /* working directory for CMD (NULL: current) */
+	int stdout_fd;               /* CMD's stdout instead of ours (e.g. a pipe the cargo
+	                                directive filter reads), -1 = inherit */
+	bool audit;                  /* log but let path/directive denials through */
+	bool allow_weak;             /* run with seccomp only if nothing else works */
+	bool force_no_userns;        /* test switch: behave as if user namespaces are unavailable */
+	int landlock_abi_max;        /* test switch: cap the Landlock ABI (0 = no Landlock); -1 = no cap */
+	bool quiet;                  /* no "degraded mode" notice */
+	struct evlog *log;           /* may have fd -1 */
+	struct report *report;       /* collects denials for the summary; not NULL */
+};
+
+struct sandbox_result {
+	int wait_status;         /* CMD's wait status (as from waitpid) */
+	int exec_errno;          /* non-zero: CMD could not be executed */
+	enum sandbox_level level; /* what was actually applied */
+	int landlock_abi;        /* applied ABI, 0 = none */
+};
+
+/* What this machine can do (doctor, and the level decision). Pure probes. */
+struct sandbox_caps {
+	bool userns;          /* a user namespace with working uid_map + mount */
+	char userns_why[256]; /* why not, with the remedy */
+	int landlock_abi;     /* 0 = none */
+	bool seccomp_notify;
+	bool sync_wakeup;     /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
+	bool cgroup2;
+	bool bpf;             /* bpf() usable by this user */
+};
+void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_abi_max);
+
+int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct bsbox_err *err);
+
+/* Exit code bsbox should return for a finished run (see err.h table). */
+int sandbox_exit_code(const struct sandbox_result *r, const struct report *rep, bool audit);
+
+#endif

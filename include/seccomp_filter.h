@@ -1,0 +1,28 @@
+/* Policy -> seccomp filter (libseccomp), built in the parent before any
+ * fork; the child only loads it. */
+#ifndef BSBOX_SECCOMP_FILTER_H
+#define BSBOX_SECCOMP_FILTER_H
+
+#include <seccomp.h>
+#include <stdbool.h>
+
+#include "err.h"
+#include "policy.h"
+
+struct scf_opts {
+	bool network;      /* policy allows network: sockets of any family */
+	bool have_netns;   /* a network namespace isolates us: IP sockets may be created, and
+	                      connect/sendto/sendmsg/bind go to the supervisor to be logged */
+	bool notify;       /* use SCMP_ACT_NOTIFY (else plain errno actions) */
+	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
+	int sync_fd;       /* sendmsg() on this fd is never notified (the child uses it to
+	                      hand the listener to the supervisor); -1 = none */
+};
+
+int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);
+
+/* errno the supervisor answers for a denied (non-path, non-network) syscall
+ * number, e.g. ENOSYS for io_uring_setup, EPERM otherwise. */
+int scf_deny_errno(int syscall_nr);
+
+#endif
