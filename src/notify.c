@@ -1,0 +1,1068 @@
+/* The seccomp user-notification supervisor.
+ *
+ * receive -> decode (read target memory) -> id_valid -> decide -> respond.
+ *
+ * What it may answer:
+ *   - CONTINUE for what the policy allows, and for what the kernel layers
+ *     (mount namespace, network namespace, Landlock) still enforce: the
+ *     target can change its memory after we read it, so a CONTINUE is never
+ *     a grant, only "not our business".
+ *   - an error for what the policy denies (paths in enforce mode, network
+ *     attempts, sockets of forbidden families, the dangerous syscalls).
+ *
+ * Errors answered:
+ *   paths outside the policy      EACCES   (audit: CONTINUE); but reading
+ *                                          or executing a path that exists
+ *                                          nowhere is CONTINUEd unlogged: the
+ *                                          kernel says ENOENT, as it should
+ *                                          for PATH searches and probes
+ *   connect/bind/sendto/sendmsg   EACCES   (audit with a netns: CONTINUE; the
+ *     to an IP or netlink address          netns has no route out anyway).
+ *                                          EACCES is also what Landlock's TCP
+ *                                          rules answer, so a script sees the
+ *                                          same error whichever layer denies.
+ *   socket()/socketpair() family  EAFNOSUPPORT, in both modes
+ *   other notified syscalls       scf_deny_errno(nr), in both modes
+ *
+ * Per notification on the allowed path: one RECV, one process_vm_readv, one
+ * readlink for relative paths, one ID_VALID, one SEND.  Nothing is logged,
+ * stat'ed or allocated for allowed accesses (a denied read/exec costs one
+ * lstat, to tell "missing" from "hidden"). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "notify.h"
+#include "seccomp_filter.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+#ifndef SECCOMP_GET_NOTIF_SIZES
+#define SECCOMP_GET_NOTIF_SIZES 3
+#endif
+
+enum kind {
+	K_OTHER,     /* the dangerous list: log, deny */
+	K_OPEN,      /* path a0, flags a1 */
+	K_OPENAT,    /* dirfd a0, path a1, flags a2 */
+	K_OPENAT2,   /* dirfd a0, path a1, struct open_how *a2 */
+	K_CREAT,     /* path a0: write */
+	K_EXECVE,    /* path a0: exec */
+	K_EXECVEAT,  /* dirfd a0, path a1, flags a4: exec */
+	K_PATH_W,    /* path a0: write (mkdir, rmdir, unlink, chmod, truncate, mknod) */
+	K_AT_W,      /* dirfd a0, path a1: write (mkdirat, unlinkat, fchmodat*, mknodat) */
+	K_RENAME,    /* a0 write, a1 write */
+	K_RENAMEAT,  /* (a0,a1) write, (a2,a3) write */
+	K_LINK,      /* a0 read, a1 write */
+	K_LINKAT,    /* (a0,a1) read, (a2,a3) write, flags a4 */
+	K_SYMLINK,   /* a1 write (a0 is the link's text, not a path we touch) */
+	K_SYMLINKAT, /* (a1,a2) write */
+	K_CONNECT,   /* fd a0, addr a1, len a2 (also bind) */
+	K_BIND,
+	K_SENDTO,    /* fd a0, addr a4, len a5 */
+	K_SENDMSG,   /* fd a0, struct msghdr *a1 */
+	K_SENDMMSG,  /* fd a0, struct mmsghdr *a1, vlen a2 */
+	K_SOCKET,    /* domain a0, type a1 */
+	K_SOCKETPAIR,
+};
+
+struct sysent {
+	const char *name;
+	enum kind kind;
+	int nr; /* resolved at start; -1 unknown */
+};
+
+static struct sysent systab[] = {
+	{ "open", K_OPEN, -1 },         { "openat", K_OPENAT, -1 },
+	{ "openat2", K_OPENAT2, -1 },   { "creat", K_CREAT, -1 },
+	{ "execve", K_EXECVE, -1 },     { "execveat", K_EXECVEAT, -1 },
+	{ "mkdir", K_PATH_W, -1 },      { "rmdir", K_PATH_W, -1 },
+	{ "unlink", K_PATH_W, -1 },     { "chmod", K_PATH_W, -1 },
+	{ "truncate", K_PATH_W, -1 },   { "mknod", K_PATH_W, -1 },
+	{ "mkdirat", K_AT_W, -1 },      { "unlinkat", K_AT_W, -1 },
+	{ "fchmodat", K_AT_W, -1 },     { "fchmodat2", K_AT_W, -1 },
+	{ "mknodat", K_AT_W, -1 },      { "rename", K_RENAME, -1 },
+	{ "renameat", K_RENAMEAT, -1 }, { "renameat2", K_RENAMEAT, -1 },
+	{ "link", K_LINK, -1 },         { "linkat", K_LINKAT, -1 },
+	{ "symlink", K_SYMLINK, -1 },   { "symlinkat", K_SYMLINKAT, -1 },
+	{ "connect", K_CONNECT, -1 },   { "bind", K_BIND, -1 },
+	{ "sendto", K_SENDTO, -1 },     { "sendmsg", K_SENDMSG, -1 },
+	{ "sendmmsg", K_SENDMMSG, -1 }, { "socket", K_SOCKET, -1 },
+	{ "socketpair", K_SOCKETPAIR, -1 },
+};
+
+static void systab_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	done = 1;
+	for (size_t i = 0; i < sizeof systab / sizeof *systab; i++) {
+		int nr = seccomp_syscall_resolve_name(systab[i].name);
+		if (nr == __NR_SCMP_ERROR && !strcmp(systab[i].name, "fchmodat2"))
+			nr = 452; /* unified number, newer than some libseccomp tables */
+		systab[i].nr = nr;
+	}
+}
+
+static const struct sysent *systab_find(int nr)
+{
+	for (size_t i = 0; i < sizeof systab / sizeof *systab; i++)
+		if (systab[i].nr == nr)
+			return &systab[i];
+	return NULL;
+}
+
+/* One notification being served. */
+struct call {
+	struct notify_ctx *ctx;
+	int fd;
+	const struct seccomp_notif *req;
+	const char *name; /* syscall name */
+	/* lazily filled when something is logged */
+	bool proc_loaded;
+	char exe[PATH_MAX];
+	char cmdline[513];
+};
+
+enum verdict { V_CONTINUE, V_ERROR };
+
+void notify_tune(int notify_fd)
+{
+	if (notify_fd < 0)
+		return;
+	/* 6.6+: the supervisor runs on the target's CPU, 12 -> 3 us a round trip */
+	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
+	    errno != EINVAL && errno != ENOTTY) {
+		/* nothing else to do: it is only an optimisation */
+	}
+}
+
+/* ---- target memory ----------------------------------------------------- */
+
+static size_t page_size(void)
+{
+	static size_t pg;
+	if (!pg) {
+		long v = sysconf(_SC_PAGESIZE);
+		pg = v > 0 ? (size_t)v : 4096;
+	}
+	return pg;
+}
+
+/* Read up to len bytes at addr in pid; stops at the first unreadable page.
+ * Returns bytes read (>0) or -errno. */
+static ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote[4];
+	size_t pg = page_size(), off = 0;
+	int n = 0;
+	if (addr == 0)
+		return -EFAULT;
+	/* one remote element per page: partial reads stop at element bounds */
+	while (off < len && n < 4) {
+		uint64_t a = addr + off;
+		size_t chunk = pg - (size_t)(a % pg);
+		if (chunk > len - off)
+			chunk = len - off;
+		remote[n++] = (struct iovec){ (void *)(uintptr_t)a, chunk };
+		off += chunk;
+	}
+	local.iov_len = off;
+	ssize_t r = process_vm_readv(pid, &local, 1, remote, (unsigned long)n, 0);
+	if (r > 0)
+		return r;
+	if (r == 0)
+		return -EFAULT;
+	if (errno != ENOSYS && errno != EPERM)
+		return -errno;
+
+	/* fallback: /proc/PID/mem */
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t got = 0;
+	for (int i = 0; i < n; i++) {
+		ssize_t k = pread(fd, (char *)buf + got, remote[i].iov_len,
+				  (off_t)(uintptr_t)remote[i].iov_base);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		if ((size_t)k < remote[i].iov_len)
+			break;
+	}
+	return got ? (ssize_t)got : -EFAULT;
+}
+
+static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+{
+	ssize_t r = mem_read(pid, addr, buf, size);
+	if (r < 0)
+		return (int)r;
+	if (!memchr(buf, '\0', (size_t)r))
+		return (size_t)r == size ? -ENAMETOOLONG : -EFAULT;
+	return 0;
+}
+
+static bool id_valid(const struct call *c)
+{
+	__u64 id = c->req->id;
+	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* ---- paths ------------------------------------------------------------- */
+
+/* Lexical normalisation of an absolute path: no "//", ".", "..", no
+ * trailing '/'.  Same rules as policy_expand(). */
+static int path_normalise(const char *in, char *out, size_t outlen)
+{
+	size_t len = 0;
+	const char *p = in;
+	out[0] = '\0';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		const char *start = p;
+		while (*p && *p != '/')
+			p++;
+		size_t n = (size_t)(p - start);
+		if (n == 0 || (n == 1 && start[0] == '.'))
+			continue;
+		if (n == 2 && start[0] == '.' && start[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + 1 + n + 1 > outlen)
+			return -ENAMETOOLONG;
+		out[len++] = '/';
+		memcpy(out + len, start, n);
+		len += n;
+		out[len] = '\0';
+	}
+	if (len == 0) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return 0;
+}
+
+/* readlink /proc/PID/<what>; only absolute results are useful */
+static int proc_link(pid_t pid, const char *what, char *buf, size_t size)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/%s", (int)pid, what);
+	ssize_t n = readlink(p, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return buf[0] == '/' ? 0 : -ENOTDIR;
+}
+
+/* Absolute, normalised form of `rel` as the target sees it. */
+static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, char *out,
+			size_t outlen)
+{
+	char base[PATH_MAX], joined[2 * PATH_MAX + 2];
+	if (rel[0] == '/')
+		return path_normalise(rel, out, outlen);
+	if (rel[0] == '\0' && !empty_ok)
+		return -ENOENT;
+	int rc;
+	if (dirfd == AT_FDCWD) {
+		rc = proc_link(pid, "cwd", base, sizeof base);
+	} else {
+		char what[32];
+		snprintf(what, sizeof what, "fd/%d", dirfd);
+		rc = proc_link(pid, what, base, sizeof base);
+	}
+	if (rc < 0)
+		return rc;
+	size_t bl = strlen(base), rl = strlen(rel);
+	if (bl + 1 + rl + 1 > sizeof joined)
+		return -ENAMETOOLONG;
+	memcpy(joined, base, bl);
+	joined[bl] = '/';
+	memcpy(joined + bl + 1, rel, rl + 1);
+	return path_normalise(joined, out, outlen);
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Always let through, never logged: the kernel's view of them is the
+ * sandbox's own (/proc of its pid namespace, its /dev nodes). */
+static bool path_free(const char *p)
+{
+	static const char *const trees[] = { "/proc", "/dev/fd", "/dev/shm", "/dev/pts" };
+	static const char *const nodes[] = { "/dev/null",   "/dev/zero",   "/dev/full",
+					     "/dev/random", "/dev/urandom", "/dev/tty",
+					     "/dev/stdin",  "/dev/stdout", "/dev/stderr",
+					     "/dev/ptmx" };
+	if (strcmp(p, "/dev") == 0)
+		return true; /* the sandbox's own minimal /dev, or Landlock's read-only grant */
+	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
+		return false;
+	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
+		if (under(p, trees[i]))
+			return true;
+	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
+		if (!strcmp(p, nodes[i]))
+			return true;
+	return false;
+}
+
+static const char *access_name(unsigned want)
+{
+	return want & POL_W ? "write" : want & POL_X ? "exec" : "read";
+}
+
+/* JSON string body escaping for the suggestion (quotes and backslashes;
+ * control characters in paths are rare enough to drop) */
+static void json_escape(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+	for (; *s && o + 3 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			out[o++] = '\\';
+		else if (ch < 0x20)
+			continue;
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
+/* ---- logging ----------------------------------------------------------- */
+
+static void load_proc(struct call *c)
+{
+	if (c->proc_loaded)
+		return;
+	c->proc_loaded = true;
+	pid_t pid = (pid_t)c->req->pid;
+	if (proc_link(pid, "exe", c->exe, sizeof c->exe) < 0)
+		c->exe[0] = '\0';
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/cmdline", (int)pid);
+	c->cmdline[0] = '\0';
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, c->cmdline, sizeof c->cmdline - 1);
+	if (n <= 0)
+		return;
+	for (ssize_t i = 0; i < n; i++)
+		if (c->cmdline[i] == '\0')
+			c->cmdline[i] = ' ';
+	while (n > 0 && c->cmdline[n - 1] == ' ')
+		n--;
+	c->cmdline[n] = '\0';
+}
+
+static void emit(struct call *c, struct bsbox_event *ev)
+{
+	load_proc(c);
+	ev->pid = (pid_t)c->req->pid;
+	ev->exe = c->exe[0] ? c->exe : NULL;
+	ev->cmdline = c->cmdline[0] ? c->cmdline : NULL;
+	if (!ev->syscall)
+		ev->syscall = c->name;
+	evlog_write(c->ctx->log, ev);
+	if (c->ctx->report)
+		report_add(c->ctx->report, ev, NULL);
+}
+
+/* ---- path syscalls ------------------------------------------------------ */
+
+struct patharg {
+	int dirfd;
+	uint64_t addr;
+	unsigned want;
+	bool empty_ok; /* AT_EMPTY_PATH: "" names dirfd itself */
+};
+
+/* True if some rule lies strictly beneath path. */
+static bool is_rule_ancestor(const struct policy *p, const char *path)
+{
+	size_t l = strlen(path);
+	if (l == 1 && path[0] == '/')
+		return p->nrules > 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const char *r = p->rules[i].path;
+		if (strncmp(r, path, l) == 0 && r[l] == '/')
+			return true;
+	}
+	return false;
+}
+
+static enum verdict path_call(struct call *c, const struct sysent *se, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	struct patharg pa[2];
+	int n = 1;
+	uint64_t flags = 0;
+	char detail[64] = "";
+
+	switch (se->kind) {
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2: {
+		int at = se->kind != K_OPEN;
+		pa[0] = (struct patharg){ at ? (int)a[0] : AT_FDCWD, a[at], POL_R, false };
+		if (se->kind == K_OPENAT2) {
+			/* struct open_how starts with __u64 flags */
+			if (mem_read((pid_t)c->req->pid, a[2], &flags, sizeof flags) !=
+			    (ssize_t)sizeof flags)
+				return V_CONTINUE; /* the kernel will fail it */
+		} else {
+			flags = a[at + 1];
+		}
+		if (flags & O_PATH)
+			return V_CONTINUE;
+		/* (O_TMPFILE needs O_WRONLY/O_RDWR; its bits include O_DIRECTORY,
+		 * so it must not be tested with a plain mask) */
+		if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
+			pa[0].want = POL_W;
+		snprintf(detail, sizeof detail, "flags 0%llo", (unsigned long long)flags);
+		break;
+	}
+	case K_CREAT:
+		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
+		break;
+	case K_EXECVE:
+		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_X, false };
+		break;
+	case K_EXECVEAT:
+		pa[0] = (struct patharg){ (int)a[0], a[1], POL_X, (a[4] & AT_EMPTY_PATH) != 0 };
+		break;
+	case K_PATH_W:
+		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
+		break;
+	case K_AT_W: {
+		/* only fchmodat2 has flags (AT_EMPTY_PATH) in a3; for the others
+		 * a3 is whatever the register held */
+		bool empty = !strcmp(se->name, "fchmodat2") && (a[3] & AT_EMPTY_PATH);
+		pa[0] = (struct patharg){ (int)a[0], a[1], POL_W, empty };
+		break;
+	}
+	case K_RENAME:
+		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
+		pa[1] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
+		n = 2;
+		break;
+	case K_RENAMEAT:
+		pa[0] = (struct patharg){ (int)a[0], a[1], POL_W, false };
+		pa[1] = (struct patharg){ (int)a[2], a[3], POL_W, false };
+		n = 2;
+		break;
+	case K_LINK:
+		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_R, false };
+		pa[1] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
+		n = 2;
+		break;
+	case K_LINKAT:
+		pa[0] = (struct patharg){ (int)a[0], a[1], POL_R, (a[4] & AT_EMPTY_PATH) != 0 };
+		pa[1] = (struct patharg){ (int)a[2], a[3], POL_W, false };
+		n = 2;
+		break;
+	case K_SYMLINK:
+		pa[0] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
+		break;
+	case K_SYMLINKAT:
+		pa[0] = (struct patharg){ (int)a[1], a[2], POL_W, false };
+		break;
+	case K_OTHER:
+	case K_CONNECT:
+	case K_BIND:
+	case K_SENDTO:
+	case K_SENDMSG:
+	case K_SENDMMSG:
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		return V_CONTINUE; /* not a path call */
+	}
+
+	pid_t pid = (pid_t)c->req->pid;
+	char raw[2][PATH_MAX], abs[2][PATH_MAX];
+	for (int i = 0; i < n; i++) {
+		/* unreadable or too long: the kernel fails the call itself */
+		if (read_string(pid, pa[i].addr, raw[i], sizeof raw[i]) < 0)
+			return V_CONTINUE;
+	}
+	for (int i = 0; i < n; i++)
+		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
+			return V_CONTINUE;
+	/* everything read so far came from the target if it is still waiting */
+	if (!id_valid(c))
+		return V_CONTINUE;
+
+	bool denied[2] = { false, false }, any = false;
+	for (int i = 0; i < n; i++) {
+		if (path_free(abs[i]) || !c->ctx->policy)
+			continue;
+		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
+		if ((have & pa[i].want) == pa[i].want)
+			continue;
+		/* Listing a directory on the way to an allowed path ("/", "/home"):
+		 * in our mount tree it holds only the mount points, and on the host
+		 * tree Landlock refuses it; neither is worth a violation. */
+		if (pa[i].want == POL_R && is_rule_ancestor(c->ctx->policy, abs[i]))
+			continue;
+		/* Reading or executing something that does not exist on the host
+		 * either: the kernel answers ENOENT and nothing is revealed.
+		 * Answering EACCES would turn every PATH search (execvp tries each
+		 * directory) and every optional-file probe into a "denial" and
+		 * change ENOENT into an error programs treat as fatal.  Only
+		 * denied paths pay for this lstat. */
+		struct stat st;
+		if (pa[i].want != POL_W && lstat(abs[i], &st) < 0 &&
+		    (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		denied[i] = any = true;
+	}
+	if (!any)
+		return V_CONTINUE;
+
+	for (int i = 0; i < n; i++) {
+		if (!denied[i])
+			continue;
+		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
+		json_escape(abs[i], esc, sizeof esc);
+		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]", access_name(pa[i].want), esc);
+		struct bsbox_event ev = {
+			.kind = EV_PATH,
+			.detail = detail[0] ? detail : NULL,
+			.path = abs[i],
+			.access = access_name(pa[i].want),
+			.audit = c->ctx->audit,
+			.suggest = suggest,
+		};
+		emit(c, &ev);
+	}
+	if (c->ctx->audit)
+		return V_CONTINUE;
+	*errp = EACCES;
+	return V_ERROR;
+}
+
+/* ---- network ------------------------------------------------------------ */
+
+
+static const char *family_name(int f)
+{
+	static const char *const names[] = {
+		[AF_UNSPEC] = "AF_UNSPEC",	[AF_UNIX] = "AF_UNIX",
+		[AF_INET] = "AF_INET",		[AF_AX25] = "AF_AX25",
+		[AF_IPX] = "AF_IPX",		[AF_APPLETALK] = "AF_APPLETALK",
+		[AF_NETROM] = "AF_NETROM",	[AF_BRIDGE] = "AF_BRIDGE",
+		[AF_ATMPVC] = "AF_ATMPVC",	[AF_X25] = "AF_X25",
+		[AF_INET6] = "AF_INET6",	[AF_ROSE] = "AF_ROSE",
+		[AF_DECnet] = "AF_DECnet",	[AF_NETBEUI] = "AF_NETBEUI",
+		[AF_SECURITY] = "AF_SECURITY",	[AF_KEY] = "AF_KEY",
+		[AF_NETLINK] = "AF_NETLINK",	[AF_PACKET] = "AF_PACKET",
+		[AF_ASH] = "AF_ASH",		[AF_ECONET] = "AF_ECONET",
+		[AF_ATMSVC] = "AF_ATMSVC",	[AF_RDS] = "AF_RDS",
+		[AF_SNA] = "AF_SNA",		[AF_IRDA] = "AF_IRDA",
+		[AF_PPPOX] = "AF_PPPOX",	[AF_WANPIPE] = "AF_WANPIPE",
+		[AF_LLC] = "AF_LLC",		[AF_IB] = "AF_IB",
+		[AF_MPLS] = "AF_MPLS",		[AF_CAN] = "AF_CAN",
+		[AF_TIPC] = "AF_TIPC",		[AF_BLUETOOTH] = "AF_BLUETOOTH",
+		[AF_IUCV] = "AF_IUCV",		[AF_RXRPC] = "AF_RXRPC",
+		[AF_ISDN] = "AF_ISDN",		[AF_PHONET] = "AF_PHONET",
+		[AF_IEEE802154] = "AF_IEEE802154", [AF_CAIF] = "AF_CAIF",
+		[AF_ALG] = "AF_ALG",		[AF_NFC] = "AF_NFC",
+		[AF_VSOCK] = "AF_VSOCK",	[AF_KCM] = "AF_KCM",
+		[AF_QIPCRTR] = "AF_QIPCRTR",	[AF_SMC] = "AF_SMC",
+		[44] = "AF_XDP",		[45] = "AF_MCTP",
+	};
+	if (f >= 0 && (size_t)f < sizeof names / sizeof *names && names[f])
+		return names[f];
+	return NULL;
+}
+
+static const char *socktype_name(uint64_t t)
+{
+	switch (t & 0xf) {
+	case SOCK_STREAM:
+		return "SOCK_STREAM";
+	case SOCK_DGRAM:
+		return "SOCK_DGRAM";
+	case SOCK_RAW:
+		return "SOCK_RAW";
+	case SOCK_RDM:
+		return "SOCK_RDM";
+	case SOCK_SEQPACKET:
+		return "SOCK_SEQPACKET";
+	case SOCK_PACKET:
+		return "SOCK_PACKET";
+	default:
+		return NULL;
+	}
+}
+
+static const char *netlink_name(int proto)
+{
+	static const char *const names[] = {
+		[NETLINK_ROUTE] = "ROUTE",	       [NETLINK_USERSOCK] = "USERSOCK",
+		[NETLINK_FIREWALL] = "FIREWALL",       [NETLINK_SOCK_DIAG] = "SOCK_DIAG",
+		[NETLINK_NFLOG] = "NFLOG",	       [NETLINK_XFRM] = "XFRM",
+		[NETLINK_SELINUX] = "SELINUX",	       [NETLINK_ISCSI] = "ISCSI",
+		[NETLINK_AUDIT] = "AUDIT",	       [NETLINK_FIB_LOOKUP] = "FIB_LOOKUP",
+		[NETLINK_CONNECTOR] = "CONNECTOR",     [NETLINK_NETFILTER] = "NETFILTER",
+		[NETLINK_IP6_FW] = "IP6_FW",	       [NETLINK_DNRTMSG] = "DNRTMSG",
+		[NETLINK_KOBJECT_UEVENT] = "KOBJECT_UEVENT", [NETLINK_GENERIC] = "GENERIC",
+		[NETLINK_SCSITRANSPORT] = "SCSITRANSPORT", [NETLINK_ECRYPTFS] = "ECRYPTFS",
+		[NETLINK_RDMA] = "RDMA",	       [NETLINK_CRYPTO] = "CRYPTO",
+		[22] = "SMC",
+	};
+	if (proto >= 0 && (size_t)proto < sizeof names / sizeof *names && names[proto])
+		return names[proto];
+	return NULL;
+}
+
+/* The netlink protocol of the target's socket fd: SO_PROTOCOL on a copy
+ * of the fd (pidfd_getfd, same ptrace rights as reading its memory), else
+ * its inode looked up in /proc/PID/net/netlink (lists bound sockets only).
+ * -1 unknown.  Only called when logging. */
+static int netlink_proto(pid_t pid, int fd)
+{
+	int proto = -1;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0) {
+		cleanup_close int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		socklen_t len = sizeof proto;
+		if (sfd >= 0 && getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0)
+			return proto;
+	}
+
+	char what[32], link[64], p[64];
+	snprintf(what, sizeof what, "/proc/%d/fd/%d", (int)pid, fd);
+	ssize_t n = readlink(what, link, sizeof link - 1);
+	if (n < 0)
+		return -1;
+	link[n] = '\0';
+	unsigned long ino, lino;
+	if (sscanf(link, "socket:[%lu]", &ino) != 1)
+		return -1;
+	snprintf(p, sizeof p, "/proc/%d/net/netlink", (int)pid);
+	cleanup_fclose FILE *f = fopen(p, "re");
+	if (!f)
+		return -1;
+	char line[512];
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "%*s %d %*s %*s %*s %*s %*s %*s %*s %lu", &proto, &lino) == 2 &&
+		    lino == ino)
+			return proto;
+	return -1;
+}
+
+/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (let through). */
+static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len, char *out,
+			  size_t size, bool *dns)
+{
+	sa_family_t fam;
+	*dns = false;
+	if (len < sizeof fam)
+		return false;
+	memcpy(&fam, sa, sizeof fam);
+	char ip[INET6_ADDRSTRLEN];
+	switch (fam) {
+	case AF_UNIX:
+	case AF_UNSPEC:
+		return false;
+	case AF_INET: {
+		struct sockaddr_in in;
+		if (len < sizeof in)
+			return false; /* EINVAL from the kernel */
+		memcpy(&in, sa, sizeof in);
+		inet_ntop(AF_INET, &in.sin_addr, ip, sizeof ip);
+		snprintf(out, size, "%s:%u", ip, ntohs(in.sin_port));
+		*dns = ntohs(in.sin_port) == 53;
+		return true;
+	}
+	case AF_INET6: {
+		struct sockaddr_in6 in6;
+		if (len < sizeof in6)
+			return false;
+		memcpy(&in6, sa, sizeof in6);
+		inet_ntop(AF_INET6, &in6.sin6_addr, ip, sizeof ip);
+		snprintf(out, size, "[%s]:%u", ip, ntohs(in6.sin6_port));
+		*dns = ntohs(in6.sin6_port) == 53;
+		return true;
+	}
+	case AF_NETLINK: {
+		int proto = netlink_proto(pid, fd);
+		const char *nm = netlink_name(proto);
+		if (nm)
+			snprintf(out, size, "netlink:%s", nm);
+		else if (proto >= 0)
+			snprintf(out, size, "netlink:%d", proto);
+		else
+			snprintf(out, size, "netlink:?");
+		return true;
+	}
+	default: {
+		const char *nm = family_name(fam);
+		if (nm)
+			snprintf(out, size, "%s", nm);
+		else
+			snprintf(out, size, "AF_%u", (unsigned)fam);
+		return true;
+	}
+	}
+}
+
+static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	pid_t pid = (pid_t)c->req->pid;
+	uint64_t addr = 0, alen = 0;
+	unsigned char sa[sizeof(struct sockaddr_storage)];
+
+	if (se->kind == K_CONNECT || se->kind == K_BIND) {
+		addr = a[1];
+		alen = a[2];
+	} else if (se->kind == K_SENDTO) {
+		addr = a[4];
+		alen = a[5];
+	} else if (se->kind == K_SENDMSG || se->kind == K_SENDMMSG) {
+		struct msghdr mh; /* struct mmsghdr starts with it */
+		if (se->kind == K_SENDMMSG && a[2] == 0)
+			return V_CONTINUE;
+		if (mem_read(pid, a[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
+			return V_CONTINUE; /* EFAULT from the kernel */
+		addr = (uintptr_t)mh.msg_name;
+		alen = mh.msg_namelen;
+	} else {
+		return V_CONTINUE;
+	}
+	if (addr == 0 || alen == 0)
+		return V_CONTINUE; /* connected socket: the connect was seen */
+	if (alen > sizeof sa)
+		alen = sizeof sa;
+	ssize_t r = mem_read(pid, addr, sa, (size_t)alen);
+	if (r <= 0)
+		return V_CONTINUE;
+	if (!id_valid(c))
+		return V_CONTINUE;
+	char desc[128], detail[160];
+	bool dns;
+	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns))
+		return V_CONTINUE;
+	snprintf(detail, sizeof detail, "%s %s%s", se->name, desc, dns ? " (DNS lookup)" : "");
+	/* without a network namespace nothing may reach the host network: a
+	 * CONTINUE would be a grant, so audit mode does not relax it */
+	bool let = c->ctx->audit && c->ctx->have_netns;
+	struct bsbox_event ev = {
+		.kind = EV_NETWORK,
+		.detail = detail,
+		.addr = desc,
+		.audit = let,
+		.suggest = "\"network\": true",
+	};
+	emit(c, &ev);
+	if (let)
+		return V_CONTINUE;
+	*errp = EACCES;
+	return V_ERROR;
+}
+
+static enum verdict socket_call(struct call *c, const struct sysent *se, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	char fam[24], typ[24], detail[96];
+	const char *fn = family_name((int)(uint32_t)a[0]);
+	const char *tn = socktype_name(a[1]);
+	if (fn)
+		snprintf(fam, sizeof fam, "%s", fn);
+	else
+		snprintf(fam, sizeof fam, "%u", (unsigned)a[0]);
+	if (tn)
+		snprintf(typ, sizeof typ, "%s", tn);
+	else
+		snprintf(typ, sizeof typ, "%u", (unsigned)a[1]);
+	snprintf(detail, sizeof detail, "%s(%s, %s)", se->name, fam, typ);
+	struct bsbox_event ev = {
+		.kind = EV_NETWORK,
+		.detail = detail,
+		.audit = false, /* a socket family is kernel surface: denied in audit too */
+		.suggest = "\"network\": true",
+	};
+	emit(c, &ev);
+	*errp = EAFNOSUPPORT;
+	return V_ERROR;
+}
+
+/* ---- the dangerous list ------------------------------------------------- */
+
+static void clone_flags_str(uint64_t f, char *out, size_t size)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+		{ CLONE_NEWNS, "CLONE_NEWNS" },	    { CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
+		{ CLONE_NEWUTS, "CLONE_NEWUTS" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
+		{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWPID, "CLONE_NEWPID" },
+		{ CLONE_NEWNET, "CLONE_NEWNET" },
+	};
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		if (!(f & names[i].bit))
+			continue;
+		int k = snprintf(out + o, size - o, "%s%s", o ? "|" : "", names[i].name);
+		if (k < 0 || (size_t)k >= size - o)
+			break;
+		o += (size_t)k;
+	}
+	f &= ~(uint64_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
+			 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET);
+	if (f && o < size)
+		snprintf(out + o, size - o, "%s0x%llx", o ? "|" : "", (unsigned long long)f);
+}
+
+static enum verdict other_call(struct call *c, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	int nr = c->req->data.nr;
+	char detail[256];
+	if (!strcmp(c->name, "clone") || !strcmp(c->name, "unshare")) {
+		char fl[160];
+		clone_flags_str(a[0], fl, sizeof fl);
+		snprintf(detail, sizeof detail, "%s(%s)", c->name, fl);
+	} else if (!strcmp(c->name, "ioctl")) {
+		unsigned req = (unsigned)a[1];
+		if (req == TIOCSTI || req == 0x541C)
+			snprintf(detail, sizeof detail, "ioctl(%d, %s)", (int)a[0],
+				 req == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
+		else
+			snprintf(detail, sizeof detail, "ioctl(%d, 0x%x)", (int)a[0], req);
+	} else {
+		int nargs = 6;
+		while (nargs > 0 && a[nargs - 1] == 0)
+			nargs--;
+		size_t o = (size_t)snprintf(detail, sizeof detail, "%s(", c->name);
+		for (int i = 0; i < nargs && o < sizeof detail; i++)
+			o += (size_t)snprintf(detail + o, sizeof detail - o, "%s0x%llx", i ? ", " : "",
+					      (unsigned long long)a[i]);
+		if (o < sizeof detail)
+			snprintf(detail + o, sizeof detail - o, ")");
+	}
+	struct bsbox_event ev = {
+		.kind = EV_SYSCALL,
+		.detail = detail,
+		.audit = false, /* audit mode never relaxes kernel surface */
+	};
+	emit(c, &ev);
+	*errp = scf_deny_errno(nr);
+	return V_ERROR;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static enum verdict decide(struct call *c, int *errp)
+{
+	const struct sysent *se = systab_find(c->req->data.nr);
+	char namebuf[32];
+	char *resolved = NULL;
+	enum verdict v;
+
+	if (se) {
+		c->name = se->name;
+	} else {
+		resolved = seccomp_syscall_resolve_num_arch(c->req->data.arch, c->req->data.nr);
+		if (!resolved)
+			snprintf(namebuf, sizeof namebuf, "syscall_%d", c->req->data.nr);
+		c->name = resolved ? resolved : namebuf;
+	}
+	switch (se ? se->kind : K_OTHER) {
+	case K_OTHER:
+		v = other_call(c, errp);
+		break;
+	case K_CONNECT:
+	case K_BIND:
+	case K_SENDTO:
+	case K_SENDMSG:
+	case K_SENDMMSG:
+		v = net_call(c, se, errp);
+		break;
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		v = socket_call(c, se, errp);
+		break;
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2:
+	case K_CREAT:
+	case K_EXECVE:
+	case K_EXECVEAT:
+	case K_PATH_W:
+	case K_AT_W:
+	case K_RENAME:
+	case K_RENAMEAT:
+	case K_LINK:
+	case K_LINKAT:
+	case K_SYMLINK:
+	case K_SYMLINKAT:
+	default:
+		v = path_call(c, se, errp);
+		break;
+	}
+	free(resolved);
+	return v;
+}
+
+struct notif_bufs {
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+
+static int bufs_alloc(struct notif_bufs *b)
+{
+	struct seccomp_notif_sizes sz = { 0 };
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	/* the kernel may know a bigger struct than our headers */
+	b->req_size = sz.seccomp_notif > sizeof *b->req ? sz.seccomp_notif : sizeof *b->req;
+	b->resp_size = sz.seccomp_notif_resp > sizeof *b->resp ? sz.seccomp_notif_resp
+							       : sizeof *b->resp;
+	b->req = calloc(1, b->req_size);
+	b->resp = calloc(1, b->resp_size);
+	if (!b->req || !b->resp)
+		return -ENOMEM;
+	return 0;
+}
+
+static void bufs_free(struct notif_bufs *b)
+{
+	free(b->req);
+	free(b->resp);
+}
+
+/* Serve one pending notification.  0, or -errno on a supervisor failure. */
+static int serve_one(struct notify_ctx *ctx, int fd, struct notif_bufs *b, struct bsbox_err *err)
+{
+	memset(b->req, 0, b->req_size);
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0) {
+		if (errno == EINTR || errno == ENOENT)
+			return 0; /* target died before we got to it: normal */
+		return bsbox_err_set(err, errno, "receiving a seccomp notification");
+	}
+	struct call c = { .ctx = ctx, .fd = fd, .req = b->req };
+	int e = 0;
+	enum verdict v = decide(&c, &e);
+
+	memset(b->resp, 0, b->resp_size);
+	b->resp->id = b->req->id;
+	if (v == V_CONTINUE) {
+		b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else {
+		b->resp->error = -(e ? e : EPERM);
+	}
+	for (;;) {
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, b->resp) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == ENOENT)
+			return 0; /* target died meanwhile */
+		return bsbox_err_set(err, errno, "answering a seccomp notification (%s)", c.name);
+	}
+}
+
+int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *err)
+{
+	struct notif_bufs b = { 0 };
+	int rc = 0;
+	systab_init();
+	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
+		bsbox_err_set(err, -rc, "seccomp notification buffers");
+		goto out;
+	}
+
+	struct pollfd p[3] = {
+		{ .fd = notify_fd, .events = POLLIN },
+		{ .fd = ctx->pidfd, .events = POLLIN },
+		{ .fd = ctx->sigfd, .events = POLLIN },
+	};
+	for (;;) {
+		if (p[0].fd < 0 && p[1].fd < 0) {
+			rc = 0; /* no pidfd, and nobody left to notify: done */
+			break;
+		}
+		int n = poll(p, 3, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = bsbox_err_set(err, errno, "poll");
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			if ((rc = serve_one(ctx, notify_fd, &b, err)) < 0)
+				break;
+		} else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			p[0].fd = -1; /* no task uses the filter any more */
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			ssize_t r = read(ctx->sigfd, &si, sizeof si);
+			if (r == (ssize_t)sizeof si) {
+				rc = (int)si.ssi_signo;
+				break;
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			/* the sandbox ended: answer what is already queued (bounded),
+			 * so late events are still logged */
+			for (int i = 0; p[0].fd >= 0 && i < 1024; i++) {
+				struct pollfd q = { .fd = notify_fd, .events = POLLIN };
+				if (poll(&q, 1, 0) <= 0 || !(q.revents & POLLIN))
+					break;
+				if ((rc = serve_one(ctx, notify_fd, &b, err)) < 0)
+					goto out;
+			}
+			rc = 0;
+			break;
+		}
+	}
+out:
+	bufs_free(&b);
+	return rc;
+}

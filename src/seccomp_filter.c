@@ -1,0 +1,325 @@
+/* Policy -> seccomp filter (libseccomp), built in the parent before fork.
+ *
+ * Shape of the filter:
+ *   - default action ALLOW: this is a deny list of kernel surface a build
+ *     script has no business touching; files and the network are confined by
+ *     the mount namespace, the network namespace and Landlock, not here.
+ *   - only the native architecture is in the filter.  Any other audit arch
+ *     (i386 through int 0x80 / sysenter on x86_64) hits the BADARCH action,
+ *     set to ERRNO(ENOSYS).  x32 syscalls arrive with AUDIT_ARCH_X86_64 and
+ *     __X32_SYSCALL_BIT (0x40000000) set in the number; when x32 is not in
+ *     the filter libseccomp's x86_64 code emits "nr >= 0x40000000 -> BADARCH"
+ *     right after the arch check, so they get ENOSYS too (checked by
+ *     tests/unit/filter_test.c; also what a Debian kernel without
+ *     CONFIG_X86_X32_ABI answers).  ENOSYS rather than KILL: software copes
+ *     with "this ABI does not exist", and nothing is granted either way.
+ *   - denied calls get SCMP_ACT_NOTIFY when a supervisor listens (it logs
+ *     them and answers -scf_deny_errno(nr), audit mode included), else
+ *     ERRNO(scf_deny_errno(nr)) directly.
+ *
+ * Syscalls libseccomp 2.5.4 does not know (newer than its table, e.g.
+ * statmount, listmount, mseal, lsm_*, setxattrat, file_getattr) are allowed
+ * by the default action: none of them widens what a confined process can
+ * reach.  The one new mount-related call, open_tree_attr (467), is denied by
+ * raw number; since Linux 5.1 new syscalls share one number on every
+ * architecture but alpha/mips/ia64, so the raw fallback is safe on x86_64,
+ * aarch64, riscv64, ppc64 and s390x.
+ *
+ * libseccomp compares arguments as 64-bit values.  Where the kernel only
+ * looks at the low 32 bits (ioctl cmd, seccomp op, clone flags, personality)
+ * the rules use SCMP_CMP_MASKED_EQ with a 32-bit mask so that garbage in the
+ * high half cannot slip past; socket domains use EQ/GT so that any high bit
+ * makes the value "greater" and denied (fail closed).  A rule never holds
+ * two comparisons on one argument (libseccomp rejects that with EINVAL);
+ * "not in a set" is expressed as several rules. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "seccomp_filter.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+#ifndef SECCOMP_SET_MODE_FILTER
+#define SECCOMP_SET_MODE_FILTER 1
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+
+/* clone(2)'s flags argument: arg0 everywhere but s390 (stack first) */
+#if defined(__s390__) || defined(__s390x__)
+#define CLONE_FLAGS_ARG 1
+#else
+#define CLONE_FLAGS_ARG 0
+#endif
+
+struct sc_name {
+	const char *name;
+	int fallback_nr; /* unified (>= 424) number if libseccomp may not know it; -1 none */
+};
+
+/* Denied outright (errno from scf_deny_errno: ENOSYS for io_uring_* and
+ * clone3, EPERM for the rest). */
+static const struct sc_name deny_always[] = {
+	/* other processes' memory and the tracing interfaces */
+	{ "ptrace", -1 }, { "process_vm_readv", -1 }, { "process_vm_writev", -1 },
+	{ "pidfd_getfd", 438 }, { "process_madvise", 440 },
+	{ "bpf", -1 }, { "perf_event_open", -1 },
+	/* kernel keyrings: shared with the host user */
+	{ "keyctl", -1 }, { "add_key", -1 }, { "request_key", -1 },
+	{ "userfaultfd", -1 },
+	/* io_uring bypasses seccomp for everything it does */
+	{ "io_uring_setup", 425 }, { "io_uring_enter", 426 }, { "io_uring_register", 427 },
+	/* the mount tree */
+	{ "mount", -1 }, { "umount2", -1 }, { "umount", -1 }, { "pivot_root", -1 },
+	{ "chroot", -1 }, { "fsopen", 430 }, { "fsconfig", 431 }, { "fsmount", 432 },
+	{ "fspick", 433 }, { "move_mount", 429 }, { "open_tree", 428 },
+	{ "mount_setattr", 442 }, { "open_tree_attr", 467 },
+	/* namespaces; clone3 hides its flags in memory: ENOSYS makes glibc
+	 * fall back to clone(), whose flags the rules below can see */
+	{ "unshare", -1 }, { "setns", -1 }, { "clone3", 435 },
+	/* the machine */
+	{ "kexec_load", -1 }, { "kexec_file_load", -1 }, { "init_module", -1 },
+	{ "finit_module", -1 }, { "delete_module", -1 }, { "reboot", -1 },
+	{ "swapon", -1 }, { "swapoff", -1 }, { "acct", -1 }, { "quotactl", -1 },
+	{ "quotactl_fd", 443 }, { "syslog", -1 }, { "vhangup", -1 }, { "iopl", -1 },
+	{ "ioperm", -1 }, { "settimeofday", -1 }, { "clock_settime", -1 },
+	{ "lookup_dcookie", -1 }, { "nfsservctl", -1 }, { "uselib", -1 },
+	/* file handles reach files by inode, around the mount tree */
+	{ "open_by_handle_at", -1 }, { "name_to_handle_at", -1 },
+	/* adjtimex/clock_adjtime are deliberately allowed: with modes == 0 they
+	 * are the read-only query behind ntp_gettime(), and changing the clock
+	 * needs CAP_SYS_TIME in the initial user namespace. */
+};
+
+/* Notified (logged, then CONTINUE or denied by the supervisor) when
+ * notify_paths is set. */
+static const struct sc_name path_calls[] = {
+	{ "open", -1 }, { "openat", -1 }, { "creat", -1 }, { "openat2", 437 },
+	{ "execve", -1 }, { "execveat", -1 },
+	{ "mkdir", -1 }, { "mkdirat", -1 },
+	{ "rename", -1 }, { "renameat", -1 }, { "renameat2", -1 },
+	{ "link", -1 }, { "linkat", -1 }, { "symlink", -1 }, { "symlinkat", -1 },
+	{ "unlink", -1 }, { "unlinkat", -1 }, { "rmdir", -1 },
+	{ "chmod", -1 }, { "fchmodat", -1 }, { "fchmodat2", 452 },
+	{ "truncate", -1 }, { "mknod", -1 }, { "mknodat", -1 },
+};
+
+static const uint64_t clone_ns_flags[] = {
+	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+};
+
+/* Native number of a syscall, or -1 when it does not exist here. */
+static int sc_nr(const struct sc_name *s)
+{
+	int nr = seccomp_syscall_resolve_name(s->name);
+	if (nr == __NR_SCMP_ERROR)
+		nr = s->fallback_nr;
+	return nr; /* other negatives: libseccomp pseudo-numbers, not on this arch */
+}
+
+static uint32_t deny_action(const struct scf_opts *o, int nr)
+{
+	return o->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(scf_deny_errno(nr));
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *name,
+		    unsigned ncmp, const struct scmp_arg_cmp *cmp, struct bsbox_err *err)
+{
+	int rc = seccomp_rule_add_array(ctx, action, nr, ncmp, cmp);
+	if (rc < 0)
+		return bsbox_err_set(err, -rc, "seccomp: rule for %s (%d)", name, nr);
+	return 0;
+}
+
+static int add_list(scmp_filter_ctx ctx, const struct scf_opts *o, const struct sc_name *l,
+		    size_t n, bool notify_only, struct bsbox_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = sc_nr(&l[i]);
+		if (nr < 0)
+			continue;
+		uint32_t act = notify_only ? SCMP_ACT_NOTIFY : deny_action(o, nr);
+		int rc = add_rule(ctx, act, nr, l[i].name, 0, NULL, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Deny `name` unless arg0 is one of allowed[] (sorted ascending, small). */
+static int add_family_rules(scmp_filter_ctx ctx, const struct scf_opts *o, const char *name,
+			    const int *allowed, size_t nallowed, struct bsbox_err *err)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr < 0)
+		return 0;
+	uint32_t act = deny_action(o, nr);
+	int max = allowed[nallowed - 1];
+	for (int v = 0; v < max; v++) {
+		bool ok = false;
+		for (size_t i = 0; i < nallowed; i++)
+			ok |= allowed[i] == v;
+		if (ok)
+			continue;
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v);
+		int rc = add_rule(ctx, act, nr, name, 1, &c, err);
+		if (rc < 0)
+			return rc;
+	}
+	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max);
+	return add_rule(ctx, act, nr, name, 1, &c, err);
+}
+
+static int add_arg_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
+{
+	int rc, nr;
+
+	/* clone() creating any namespace */
+	nr = seccomp_syscall_resolve_name("clone");
+	for (size_t i = 0; nr >= 0 && i < sizeof clone_ns_flags / sizeof *clone_ns_flags; i++) {
+		struct scmp_arg_cmp c = { CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
+					  clone_ns_flags[i] };
+		if ((rc = add_rule(ctx, deny_action(o, nr), nr, "clone", 1, &c, err)) < 0)
+			return rc;
+	}
+
+	/* ioctl(fd, TIOCSTI|TIOCLINUX): the kernel takes cmd as unsigned int */
+	nr = seccomp_syscall_resolve_name("ioctl");
+	static const uint64_t bad_ioctls[] = { TIOCSTI, TIOCLINUX };
+	for (size_t i = 0; i < 2; i++) {
+		struct scmp_arg_cmp c = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, bad_ioctls[i]);
+		if ((rc = add_rule(ctx, deny_action(o, nr), nr, "ioctl", 1, &c, err)) < 0)
+			return rc;
+	}
+
+	/* personality(): only the query (0xffffffff) and PER_LINUX (0).  The
+	 * kernel reads an unsigned int; a low word other than all-zeroes or
+	 * all-ones has, cyclically, a set bit followed by a clear bit, so one
+	 * masked rule per bit position covers exactly the forbidden values. */
+	nr = seccomp_syscall_resolve_name("personality");
+	for (unsigned b = 0; nr >= 0 && b < 32; b++) {
+		uint64_t bit = 1ULL << b, next = 1ULL << ((b + 1) % 32);
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, bit | next, bit);
+		if ((rc = add_rule(ctx, deny_action(o, nr), nr, "personality", 1, &c, err)) < 0)
+			return rc;
+	}
+
+	/* seccomp(SECCOMP_SET_MODE_FILTER, flags with NEW_LISTENER): the newest
+	 * listener would win over ours.  Plain stacked filters only restrict. */
+	nr = seccomp_syscall_resolve_name("seccomp");
+	if (nr >= 0) {
+		struct scmp_arg_cmp c[2] = {
+			SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, SECCOMP_SET_MODE_FILTER),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+				SECCOMP_FILTER_FLAG_NEW_LISTENER),
+		};
+		if ((rc = add_rule(ctx, deny_action(o, nr), nr, "seccomp", 2, c, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
+{
+	int rc;
+	if (o->network)
+		return 0;
+
+	static const int unix_only[] = { AF_UNIX };
+	static const int with_netns[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+	if (o->have_netns)
+		rc = add_family_rules(ctx, o, "socket", with_netns, 4, err);
+	else
+		rc = add_family_rules(ctx, o, "socket", unix_only, 1, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = add_family_rules(ctx, o, "socketpair", unix_only, 1, err)) < 0)
+		return rc;
+
+	/* Without a network namespace nothing but AF_UNIX sockets can be made,
+	 * and the supervisor must never CONTINUE a connect it cannot enforce;
+	 * so connect & co. are only notified when a netns isolates them. */
+	if (!o->have_netns || !o->notify)
+		return 0;
+
+	static const char *const always[] = { "connect", "bind", "sendmmsg" };
+	for (size_t i = 0; i < sizeof always / sizeof *always; i++) {
+		int nr = seccomp_syscall_resolve_name(always[i]);
+		if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, always[i], 0, NULL, err)) < 0)
+			return rc;
+	}
+	int nr = seccomp_syscall_resolve_name("sendto");
+	if (nr >= 0) {
+		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0);
+		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
+			return rc;
+	}
+	/* sendmsg on sync_fd carries the listener itself to the supervisor:
+	 * notifying it would deadlock.  The exemption is by fd number and
+	 * outlives exec (only logging is lost: the netns still isolates). */
+	nr = seccomp_syscall_resolve_name("sendmsg");
+	if (nr >= 0) {
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, (uint64_t)(int64_t)o->sync_fd);
+		rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendmsg", o->sync_fd >= 0 ? 1 : 0,
+			      o->sync_fd >= 0 ? &c : NULL, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err)
+{
+	int rc;
+	*out = NULL;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return bsbox_err_set(err, ENOMEM, "seccomp_init");
+
+	/* raw errnos from libseccomp; binary tree over syscall numbers; any
+	 * foreign arch (i386, x32) -> ENOSYS (see the top of this file) */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS))) < 0) {
+		bsbox_err_set(err, -rc, "seccomp: setting filter attributes");
+		goto fail;
+	}
+
+	if ((rc = add_list(ctx, o, deny_always, sizeof deny_always / sizeof *deny_always, false,
+			   err)) < 0 ||
+	    (rc = add_arg_rules(ctx, o, err)) < 0 || (rc = add_net_rules(ctx, o, err)) < 0)
+		goto fail;
+	if (o->notify && o->notify_paths &&
+	    (rc = add_list(ctx, o, path_calls, sizeof path_calls / sizeof *path_calls, true,
+			   err)) < 0)
+		goto fail;
+
+	*out = ctx;
+	return 0;
+fail:
+	seccomp_release(ctx);
+	return rc;
+}
+
+int scf_deny_errno(int syscall_nr)
+{
+	static const char *const enosys[] = { "io_uring_setup", "io_uring_enter",
+					      "io_uring_register", "clone3" };
+	static const int enosys_fallback[] = { 425, 426, 427, 435 };
+	for (size_t i = 0; i < sizeof enosys / sizeof *enosys; i++) {
+		int nr = seccomp_syscall_resolve_name(enosys[i]);
+		if (syscall_nr == (nr == __NR_SCMP_ERROR ? enosys_fallback[i] : nr))
+			return ENOSYS;
+	}
+	if (syscall_nr == seccomp_syscall_resolve_name("socket") ||
+	    syscall_nr == seccomp_syscall_resolve_name("socketpair"))
+		return EAFNOSUPPORT;
+	return EPERM;
+}

@@ -1,0 +1,337 @@
+/* The seccomp filter, tested by behaviour: build it with scf_build(), load it
+ * in a child and check what each call returns (libseccomp 2.5.4 has known
+ * 64-bit comparison pitfalls, so the BPF is not trusted on sight).
+ * Output: "ok - ..." / "not ok - ..." lines, then "N passed, M failed". */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "seccomp_filter.h"
+
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+static int passed, failed;
+
+static void check(int cond, const char *what)
+{
+	printf("%s - %s\n", cond ? "ok" : "not ok", what);
+	fflush(stdout);
+	if (cond)
+		passed++;
+	else
+		failed++;
+}
+
+/* r is a syscall result: expect -1 with errno e */
+static void expect_errno(long r, int e, const char *what)
+{
+	int saved = errno;
+	char buf[256];
+	if (r == -1 && saved == e)
+		snprintf(buf, sizeof buf, "%s -> %s", what, strerror(e));
+	else
+		snprintf(buf, sizeof buf, "%s -> got %ld (%s), want %s", what, r,
+			 r == -1 ? strerror(saved) : "success", strerror(e));
+	check(r == -1 && saved == e, buf);
+}
+
+static void expect_ok(long r, const char *what)
+{
+	int saved = errno;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s -> %s", what, r >= 0 ? "works" : strerror(saved));
+	check(r >= 0, buf);
+}
+
+/* run fn in a fresh child; its exit status is the result (for calls that
+ * may fork or crash) */
+static int in_child(long (*fn)(void))
+{
+	pid_t p = fork();
+	if (p == 0) {
+		errno = 0;
+		long r = fn();
+		_exit(r == -1 ? (errno & 0x7f) : 100);
+	}
+	int st;
+	if (waitpid(p, &st, 0) < 0)
+		return -1;
+	if (WIFSIGNALED(st))
+		return 200 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static long do_clone_newuser(void)
+{
+	long r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	if (r > 0)
+		waitpid((pid_t)r, NULL, 0);
+	return r;
+}
+
+static long do_i386_getpid(void)
+{
+#if defined(__x86_64__)
+	long r = 20; /* i386 __NR_getpid */
+	__asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static long do_fork(void)
+{
+	pid_t p = fork();
+	if (p == 0)
+		_exit(0);
+	if (p > 0)
+		waitpid(p, NULL, 0);
+	return p;
+}
+
+static void tests_default(void)
+{
+	expect_ok(getpid(), "getpid");
+	expect_ok(in_child(do_fork) == 100 ? 0 : -1, "fork");
+	expect_errno(ptrace(PTRACE_TRACEME, 0, 0, 0), EPERM, "ptrace(PTRACE_TRACEME)");
+	expect_errno(syscall(SYS_process_vm_readv, getppid(), 0, 0, 0, 0, 0), EPERM,
+		     "process_vm_readv");
+	expect_errno(unshare(CLONE_NEWUSER), EPERM, "unshare(CLONE_NEWUSER)");
+	expect_errno(unshare(CLONE_FS), EPERM, "unshare(CLONE_FS)");
+	expect_errno(setns(0, 0), EPERM, "setns");
+	int st = in_child(do_clone_newuser);
+	char buf[128];
+	snprintf(buf, sizeof buf, "clone(CLONE_NEWUSER) -> EPERM (child status %d)", st);
+	check(st == EPERM, buf);
+	expect_errno(syscall(SYS_clone3, NULL, 0), ENOSYS, "clone3");
+	expect_errno(syscall(SYS_io_uring_setup, 1, NULL), ENOSYS, "io_uring_setup");
+	expect_errno(syscall(SYS_keyctl, 0, 0, 0, 0, 0), EPERM, "keyctl");
+	expect_errno(syscall(SYS_add_key, "user", "x", "y", 1, 0), EPERM, "add_key");
+	expect_errno(syscall(SYS_bpf, 0, NULL, 0), EPERM, "bpf");
+	expect_errno(syscall(SYS_userfaultfd, 0), EPERM, "userfaultfd");
+	expect_errno(syscall(SYS_mount, "none", "/mnt", "tmpfs", 0, NULL), EPERM, "mount");
+	expect_errno(syscall(SYS_fsopen, "tmpfs", 0), EPERM, "fsopen");
+	expect_errno(syscall(SYS_open_tree, -100, "/", 0), EPERM, "open_tree");
+	expect_errno(syscall(467, -100, "/", 0, NULL, 0), EPERM,
+		     "open_tree_attr (467, unknown to libseccomp 2.5.4)");
+	expect_errno(syscall(SYS_chroot, "/"), EPERM, "chroot");
+	expect_errno(syscall(SYS_pidfd_getfd, 0, 0, 0), EPERM, "pidfd_getfd");
+	expect_errno(syscall(SYS_open_by_handle_at, -100, NULL, 0), EPERM, "open_by_handle_at");
+
+	/* ioctl: the kernel ignores the high half of cmd; so must the filter */
+	expect_errno(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, "x"), EPERM, "ioctl(TIOCSTI)");
+	expect_errno(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | (1UL << 32), "x"), EPERM,
+		     "ioctl(TIOCSTI | 1<<32)");
+	expect_errno(syscall(SYS_ioctl, 0, 0xdeadbeef00000000UL | TIOCLINUX, "x"), EPERM,
+		     "ioctl(TIOCLINUX | 0xdeadbeef<<32)");
+	expect_errno(syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX, "x"), EPERM, "ioctl(TIOCLINUX)");
+	int fds[2];
+	expect_ok(pipe(fds), "pipe");
+	int n;
+	expect_ok(ioctl(fds[0], FIONREAD, &n), "ioctl(FIONREAD) still works");
+	long r = syscall(SYS_ioctl, fds[0], (unsigned long)TIOCSTI + 1, "x");
+	snprintf(buf, sizeof buf, "ioctl(TIOCSTI+1) reaches the kernel (%s)",
+		 r == -1 ? strerror(errno) : "ok");
+	check(!(r == -1 && errno == EPERM), buf);
+
+	/* sockets, no netns */
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	expect_ok(s, "socket(AF_UNIX)");
+	if (s >= 0)
+		close(s);
+	expect_ok(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), "socketpair(AF_UNIX)");
+	expect_errno(socket(AF_INET, SOCK_STREAM, 0), EAFNOSUPPORT, "socket(AF_INET)");
+	expect_errno(socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT, "socket(AF_INET6)");
+	expect_errno(socket(AF_NETLINK, SOCK_RAW, 0), EAFNOSUPPORT, "socket(AF_NETLINK) without netns");
+	expect_errno(socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT, "socket(AF_PACKET)");
+	expect_errno(socket(0, SOCK_STREAM, 0), EAFNOSUPPORT, "socket(AF_UNSPEC)");
+	expect_errno(syscall(SYS_socket, (1UL << 32) | AF_INET, SOCK_STREAM, 0), EAFNOSUPPORT,
+		     "socket(1<<32 | AF_INET)");
+	expect_errno(socketpair(AF_INET, SOCK_STREAM, 0, fds), EAFNOSUPPORT, "socketpair(AF_INET)");
+
+	/* foreign ABIs */
+	expect_errno(syscall(0x40000000 | SYS_getpid), ENOSYS, "x32 getpid (0x40000000|39)");
+	expect_errno(syscall(0x40000000 | SYS_ptrace, PTRACE_TRACEME, 0, 0, 0), ENOSYS, "x32 ptrace");
+	st = in_child(do_i386_getpid);
+	snprintf(buf, sizeof buf, "i386 int 0x80 getpid -> ENOSYS (child status %d)", st);
+	check(st == ENOSYS, buf);
+
+	/* seccomp: stacking plain filters is fine, a new listener is not */
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+	expect_errno(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			     &prog), EPERM, "seccomp(SET_MODE_FILTER, NEW_LISTENER)");
+	expect_errno(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER | (1UL << 32),
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_TSYNC | (1UL << 40),
+			     &prog), EPERM, "seccomp(SET_MODE_FILTER|1<<32, NEW_LISTENER|TSYNC|1<<40)");
+	expect_ok(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog),
+		  "seccomp(SET_MODE_FILTER, 0) stacks");
+
+	/* personality: only the query and PER_LINUX */
+	expect_ok(personality(0xffffffff), "personality(0xffffffff) query");
+	expect_ok(personality(PER_LINUX), "personality(PER_LINUX)");
+	expect_ok(syscall(SYS_personality, 0xffffffffffffffffUL), "personality(-1 as long)");
+	expect_errno(personality(PER_LINUX32), EPERM, "personality(PER_LINUX32)");
+	expect_errno(personality(ADDR_NO_RANDOMIZE), EPERM, "personality(ADDR_NO_RANDOMIZE)");
+	expect_errno(personality(0xfffffffe), EPERM, "personality(0xfffffffe)");
+	expect_errno(personality(0x7fffffff), EPERM, "personality(0x7fffffff)");
+	int bad = 0;
+	for (int b = 0; b < 32; b++)
+		if (!(syscall(SYS_personality, 1UL << b) == -1 && errno == EPERM))
+			bad++;
+	check(bad == 0, "personality(1<<b) denied for every bit b");
+	bad = 0;
+	for (int b = 0; b < 32; b++)
+		if (!(syscall(SYS_personality, 0xffffffffUL & ~(1UL << b)) == -1 && errno == EPERM))
+			bad++;
+	check(bad == 0, "personality(~(1<<b)) denied for every bit b");
+	expect_ok(personality(0xffffffff), "personality still PER_LINUX afterwards");
+	check(personality(0xffffffff) == PER_LINUX, "personality is PER_LINUX");
+}
+
+static void tests_netns(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	expect_ok(s, "netns: socket(AF_INET)");
+	if (s >= 0)
+		close(s);
+	s = socket(AF_INET6, SOCK_DGRAM, 0);
+	expect_ok(s, "netns: socket(AF_INET6)");
+	if (s >= 0)
+		close(s);
+	s = socket(AF_NETLINK, SOCK_RAW, 0);
+	expect_ok(s, "netns: socket(AF_NETLINK)");
+	if (s >= 0)
+		close(s);
+	expect_errno(socket(AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT, "netns: socket(AF_PACKET)");
+	expect_errno(socket(AF_VSOCK, SOCK_STREAM, 0), EAFNOSUPPORT, "netns: socket(AF_VSOCK)");
+	expect_errno(socket(3, SOCK_STREAM, 0), EAFNOSUPPORT, "netns: socket(AF_AX25)");
+	int fds[2];
+	expect_errno(socketpair(AF_INET, SOCK_STREAM, 0, fds), EAFNOSUPPORT, "netns: socketpair(AF_INET)");
+}
+
+static void tests_network(void)
+{
+	int s = socket(AF_PACKET, SOCK_RAW, 0);
+	check(!(s < 0 && errno == EAFNOSUPPORT), "network: socket(AF_PACKET) reaches the kernel");
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	expect_ok(s, "network: socket(AF_INET)");
+}
+
+static int run(const struct scf_opts *o, void (*fn)(void))
+{
+	scmp_filter_ctx ctx;
+	struct bsbox_err err = { 0 };
+	if (scf_build(o, &ctx, &err) < 0) {
+		printf("not ok - scf_build: %s\n", err.msg);
+		return 1;
+	}
+	fflush(stdout);
+	pid_t p = fork();
+	if (p == 0) {
+		int rc = seccomp_load(ctx);
+		if (rc < 0) {
+			printf("not ok - seccomp_load: %s\n", strerror(-rc));
+			_exit(120);
+		}
+		passed = failed = 0;
+		fn();
+		fflush(stdout);
+		_exit(failed > 100 ? 100 : failed);
+	}
+	seccomp_release(ctx);
+	int st;
+	waitpid(p, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+}
+
+/* the children print their own lines; count them from a pipe instead of
+ * sharing counters */
+static void run_counted(const struct scf_opts *o, void (*fn)(void), int *npass, int *nfail)
+{
+	int pfd[2];
+	fflush(stdout);
+	if (pipe(pfd) < 0) {
+		(*nfail)++;
+		return;
+	}
+	int saved = dup(1);
+	dup2(pfd[1], 1);
+	close(pfd[1]);
+	pid_t p = fork();
+	if (p == 0) {
+		close(pfd[0]);
+		_exit(run(o, fn));
+	}
+	dup2(saved, 1);
+	close(saved);
+	FILE *f = fdopen(pfd[0], "r");
+	char line[512];
+	while (f && fgets(line, sizeof line, f)) {
+		fputs(line, stdout);
+		if (!strncmp(line, "ok - ", 5))
+			(*npass)++;
+		else if (!strncmp(line, "not ok - ", 9))
+			(*nfail)++;
+	}
+	if (f)
+		fclose(f);
+	int st;
+	waitpid(p, &st, 0);
+	if (!WIFEXITED(st) || (WEXITSTATUS(st) != 0 && *nfail == 0))
+		(*nfail)++; /* crashed or failed without saying so */
+}
+
+int main(void)
+{
+	struct scf_opts o = { .sync_fd = -1 };
+	int npass = 0, nfail = 0;
+	run_counted(&o, tests_default, &npass, &nfail);
+	o.have_netns = true;
+	run_counted(&o, tests_netns, &npass, &nfail);
+	o.network = true;
+	run_counted(&o, tests_network, &npass, &nfail);
+
+	passed = failed = 0;
+	check(scf_deny_errno(SYS_io_uring_enter) == ENOSYS, "scf_deny_errno(io_uring_enter) == ENOSYS");
+	check(scf_deny_errno(SYS_clone3) == ENOSYS, "scf_deny_errno(clone3) == ENOSYS");
+	check(scf_deny_errno(SYS_socket) == EAFNOSUPPORT, "scf_deny_errno(socket) == EAFNOSUPPORT");
+	check(scf_deny_errno(SYS_ptrace) == EPERM, "scf_deny_errno(ptrace) == EPERM");
+
+	/* the notify variant builds (notify_test loads it) */
+	o = (struct scf_opts){ .notify = true, .notify_paths = true, .have_netns = true, .sync_fd = 5 };
+	scmp_filter_ctx ctx = NULL;
+	struct bsbox_err err = { 0 };
+	check(scf_build(&o, &ctx, &err) == 0, "scf_build(notify, notify_paths, netns)");
+	if (ctx)
+		seccomp_release(ctx);
+
+	npass += passed;
+	nfail += failed;
+	printf("%d passed, %d failed\n", npass, nfail);
+	return nfail ? 1 : 0;
+}
