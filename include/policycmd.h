@@ -1,0 +1,7 @@
+/* `bsbox policy check|show ...` */
+#ifndef BSBOX_POLICYCMD_H
+#define BSBOX_POLICYCMD_H
+
+int policycmd_main(int argc, char **argv);
+
+#endif

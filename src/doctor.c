@@ -1,0 +1,54 @@
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "sandbox.h"
+
+static bool env_flag(const char *name)
+{
+	const char *e = getenv(name);
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+int doctor_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct sandbox_caps c;
+	const char *ll = getenv("BSBOX_LANDLOCK_ABI");
+	sandbox_probe(&c, env_flag("BSBOX_FORCE_NO_USERNS"), ll && *ll ? atoi(ll) : -1);
+
+	printf("bsbox %s: what this machine provides\n\n", BSBOX_VERSION);
+	printf("  %-28s %s\n", "user namespaces", c.userns ? "yes" : "NO");
+	if (!c.userns)
+		printf("  %-28s   %s\n", "", c.userns_why);
+	if (c.landlock_abi > 0)
+		printf("  %-28s ABI %d%s\n", "Landlock", c.landlock_abi,
+		       c.landlock_abi < 4   ? " (no TCP rules: needs ABI 4, Linux 6.7)"
+		       : c.landlock_abi < 6 ? " (no socket/signal scoping: needs ABI 6, Linux 6.12)"
+					    : "");
+	else
+		printf("  %-28s NO  (Linux >= 5.13 with lsm=landlock,... on the kernel command line)\n",
+		       "Landlock");
+	printf("  %-28s %s\n", "seccomp user notification",
+	       c.seccomp_notify ? "yes" : "NO (Linux >= 5.5 and libseccomp >= 2.5 needed)");
+	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no (pids limits via RLIMIT_NPROC only)");
+	printf("  %-28s %s\n", "bpf() for this user",
+	       c.bpf ? "yes" : "no (needs CAP_BPF; not required)");
+
+	const char *mode;
+	int rc = 0;
+	if (c.userns)
+		mode = "full: namespaces + mount tree + Landlock + seccomp";
+	else if (c.landlock_abi > 0)
+		mode = "degraded: Landlock + seccomp (no namespaces)";
+	else {
+		mode = "NONE: bsbox refuses to run unless --allow-weak (seccomp only)";
+		rc = 1;
+	}
+	printf("\n  sandbox mode: %s\n", mode);
+	return rc;
+}

@@ -1,0 +1,335 @@
+/* The mount tree.  Sources are opened (O_PATH) before anything is mounted,
+ * and bound through /proc/self/fd: the staging tmpfs sits on /tmp, and users
+ * build in /tmp, so a path-based bind after that mount would find nothing. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ns.h"
+
+#define NEWROOT "/tmp"
+
+static int write_file(const char *path, const char *text, struct bsbox_err *err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bsbox_err_set(err, errno, "open %s", path);
+	size_t n = strlen(text);
+	if (write(fd, text, n) != (ssize_t)n)
+		return bsbox_err_set(err, errno, "write %s", path);
+	return 0;
+}
+
+int ns_map_ids(uid_t uid, gid_t gid, struct bsbox_err *err)
+{
+	char buf[64];
+	/* setgroups must be denied before an unprivileged gid_map write */
+	if (write_file("/proc/self/setgroups", "deny", err) < 0 && err->errnum != ENOENT)
+		return bsbox_err_ret(err);
+	snprintf(buf, sizeof buf, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	if (write_file("/proc/self/uid_map", buf, err) < 0)
+		return bsbox_err_ret(err);
+	snprintf(buf, sizeof buf, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	if (write_file("/proc/self/gid_map", buf, err) < 0)
+		return bsbox_err_ret(err);
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int make_mountpoint(const char *target, bool dir)
+{
+	if (dir)
+		return mkdir_p(target, 0755);
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", target);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		int r = mkdir_p(parent, 0755);
+		if (r < 0)
+			return r;
+	}
+	int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	close(fd);
+	return 0;
+}
+
+/* Flags a remount inside a user namespace must keep: the kernel locks the
+ * source mount's nosuid/nodev/noexec/ro/atime flags. */
+static unsigned long locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_RDONLY)
+		f |= MS_RDONLY;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+/* extra: MS_NOEXEC etc.; device nodes must not get MS_NODEV, everything
+ * else does. */
+static int bind_fd(int fd, const char *target, unsigned long extra, bool readonly, bool dev,
+		   struct bsbox_err *err)
+{
+	char src[64];
+	snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return bsbox_err_set(err, errno, "bind mount %s", target + strlen(NEWROOT));
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (dev ? 0 : MS_NODEV) | extra |
+			      locked_flags(fd);
+	if (readonly)
+		flags |= MS_RDONLY;
+	if (mount(NULL, target, NULL, flags, NULL) < 0)
+		return bsbox_err_set(err, errno, "remount %s", target + strlen(NEWROOT));
+	return 0;
+}
+
+static int setup_dev(const struct policy *p, struct bsbox_err *err)
+{
+	static const char *const base[] = { "null", "zero", "full", "random", "urandom" };
+	char target[PATH_MAX];
+
+	if (mkdir(NEWROOT "/dev", 0755) < 0 ||
+	    mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
+		return bsbox_err_set(err, errno, "mounting /dev");
+	size_t n = sizeof base / sizeof base[0];
+	for (size_t i = 0; i < n + p->ndev; i++) {
+		const char *name = i < n ? base[i] : p->dev[i - n];
+		if (strchr(name, '/') || strcmp(name, "..") == 0)
+			continue;
+		char src[PATH_MAX];
+		snprintf(src, sizeof src, "/dev/%s", name);
+		snprintf(target, sizeof target, NEWROOT "/dev/%s", name);
+		cleanup_close int fd = open(src, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* e.g. no controlling tty */
+		if (make_mountpoint(target, false) < 0)
+			return bsbox_err_set(err, errno, "creating %s", src);
+		if (bind_fd(fd, target, MS_NOEXEC, false, true, err) < 0)
+			return bsbox_err_ret(err);
+	}
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" },         { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" },   { "/proc/self/fd/2", "stderr" },
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+		snprintf(target, sizeof target, NEWROOT "/dev/%s", links[i][1]);
+		if (symlink(links[i][0], target) < 0)
+			return bsbox_err_set(err, errno, "symlink /dev/%s", links[i][1]);
+	}
+	if (mkdir(NEWROOT "/dev/shm", 01777) < 0 ||
+	    mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		return bsbox_err_set(err, errno, "mounting /dev/shm");
+	if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
+		  "mode=0755,size=64k") < 0)
+		return bsbox_err_set(err, errno, "remounting /dev read-only");
+	return 0;
+}
+
+/* Paths the sandbox provides itself; a policy naming them gets the private
+ * version, never the host's. */
+static bool is_provided(const char *path)
+{
+	static const char *const own[] = { "/tmp", "/dev", "/proc", "/" };
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strcmp(path, own[i]) == 0)
+			return true;
+	return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
+}
+
+int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
+{
+	const struct policy *p = o->policy;
+	size_t n = p->nrules;
+	cleanup_free int *fds = calloc(n + 1, sizeof *fds);
+	if (!fds)
+		return bsbox_err_set(err, ENOMEM, "allocating");
+	int ret = 0;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return bsbox_err_set(err, errno, "making / private (mount propagation)");
+
+	/* Open every source first (see the comment at the top). In audit mode the
+	 * whole host tree is bound instead. */
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = -1;
+		if (o->audit || is_provided(p->rules[i].path))
+			continue;
+		fds[i] = open(p->rules[i].path, O_PATH | O_CLOEXEC);
+	}
+	int rootfd = -1;
+	if (o->audit)
+		rootfd = open("/", O_PATH | O_CLOEXEC);
+
+	if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+		ret = bsbox_err_set(err, errno, "mounting the new root");
+		goto out;
+	}
+	if (o->audit) {
+		/* audit: the host tree, writable as the user's own permissions allow */
+		char src[64];
+		snprintf(src, sizeof src, "/proc/self/fd/%d", rootfd);
+		if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0) {
+			ret = bsbox_err_set(err, errno, "binding / (audit mode)");
+			goto out;
+		}
+		if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
+		    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+			ret = bsbox_err_set(err, errno, "mounting /tmp and /proc (audit mode)");
+			goto out;
+		}
+		goto pivot;
+	}
+
+	if (mkdir(NEWROOT "/tmp", 01777) < 0 ||
+	    mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
+		ret = bsbox_err_set(err, errno, "mounting the private /tmp");
+		goto out;
+	}
+	if (setup_dev(p, err) < 0) {
+		ret = bsbox_err_ret(err);
+		goto out;
+	}
+	if (mkdir(NEWROOT "/proc", 0555) < 0 ||
+	    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		ret = bsbox_err_set(err, errno, "mounting /proc");
+		goto out;
+	}
+
+	/* Rules are sorted, so a parent is bound before what lies beneath it. */
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		const char *path = p->rules[i].path;
+		char target[PATH_MAX];
+		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target)
+			continue;
+		struct stat lst, st;
+		/* A top-level symlink such as Debian's /lib -> usr/lib is recreated as a
+		 * symlink, so the tree looks like the host's. */
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t l = readlink(path, link, sizeof link - 1);
+			if (l > 0) {
+				link[l] = '\0';
+				struct stat tst;
+				if (lstat(target, &tst) < 0 && errno == ENOENT) {
+					char parent[PATH_MAX];
+					snprintf(parent, sizeof parent, "%s", target);
+					char *slash = strrchr(parent, '/');
+					if (slash && slash != parent) {
+						*slash = '\0';
+						mkdir_p(parent, 0755);
+					}
+					if (symlink(link, target) == 0)
+						continue;
+				} else if (S_ISLNK(tst.st_mode)) {
+					continue;
+				}
+			}
+		}
+		if (fstat(fds[i], &st) < 0)
+			continue;
+		int r = make_mountpoint(target, S_ISDIR(st.st_mode));
+		if (r < 0) {
+			/* beneath a read-only bind whose source lacks it: cannot happen for
+			 * a path that exists, except through symlinks; skip */
+			continue;
+		}
+		unsigned acc = p->rules[i].access;
+		if (bind_fd(fds[i], target, (acc & POL_X) ? 0 : MS_NOEXEC, !(acc & POL_W), false, err) < 0) {
+			ret = bsbox_err_prefix(err, "policy rule %s (%s)", path,
+					       p->rules[i].origin ? p->rules[i].origin : "?");
+			goto out;
+		}
+	}
+
+pivot:
+	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
+		ret = bsbox_err_set(err, errno, "pivot_root");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		ret = bsbox_err_set(err, errno, "detaching the host tree");
+		goto out;
+	}
+	if (chdir("/") < 0) {
+		ret = bsbox_err_set(err, errno, "chdir /");
+		goto out;
+	}
+	if (!o->audit && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+			       NULL) < 0) {
+		ret = bsbox_err_set(err, errno, "remounting / read-only");
+		goto out;
+	}
+	if (o->cwd && chdir(o->cwd) < 0 && chdir("/") < 0) {
+		ret = bsbox_err_set(err, errno, "chdir");
+		goto out;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (rootfd >= 0)
+		close(rootfd);
+	return ret;
+}
+
+void ns_loopback_up(void)
+{
+	cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return;
+	ifr.ifr_flags |= IFF_UP;
+	(void)ioctl(s, SIOCSIFFLAGS, &ifr);
+}
