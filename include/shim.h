@@ -1,0 +1,30 @@
+/* The build-script shim: cargo runs the file wrapper.c wrote in place of a
+ * build script, the kernel turns its `#!<bsbox> --shim-exec` line into
+ * `bsbox --shim-exec SHIMFILE [ARGS...]` (or a `#!/bin/sh` line execs the
+ * same when the bsbox path is too long or has blanks for a shebang).
+ *
+ * Shim file format (version 1), after the interpreter line(s):
+ *   # bsbox-shim 1
+ *   real=<absolute path of the real build-script binary>
+ *   crate=<CARGO_PKG_NAME at compile time>
+ *   version=<CARGO_PKG_VERSION at compile time>
+ *   manifest_dir=<CARGO_MANIFEST_DIR>
+ *   workspace=<workspace root, where .bsbox/policies is looked up>
+ *   target_dir=<cargo's target dir, may be empty>
+ * Unknown keys are ignored; a file without the marker is refused (123).
+ *
+ * shim_main finds the policy (<crate>@<version>.json, then <crate>.json in
+ * run_policy_dirs(workspace), else the built-in default), runs the real
+ * script with run_confined() and filters its stdout through
+ * directives_check(): a rejected `cargo:` line is not passed to cargo and
+ * fails the build (124) unless BSBOX_MODE=audit. */
+#ifndef BSBOX_SHIM_H
+#define BSBOX_SHIM_H
+
+#define SHIM_MARKER "# bsbox-shim 1"
+#define SHIM_REAL_SUFFIX ".bsbox-real"
+
+/* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
+int shim_main(int argc, char **argv);
+
+#endif
