@@ -66,11 +66,17 @@ $(O)/probe: tests/probe.c | $(O)
 
 units: $(UNITS)
 
+# The README's first command: a crate whose build script misbehaves, caught.
+demo: bsbox
+	bash contrib/demo/run.sh $(CURDIR)/bsbox
+
 deps:
 	apt-get update -qq || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev \
 		iproute2 util-linux procps python3 strace
+	command -v cargo >/dev/null || [ -x "$$HOME/.cargo/bin/cargo" ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo
 
 check: bsbox units $(O)/probe
 	BSBOX=$(CURDIR)/bsbox BSBOX_BUILD=$(CURDIR)/$(O) bash tests/run.sh
@@ -87,5 +93,5 @@ install: bsbox
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps check bench install clean units
+.PHONY: all deps check bench install clean units demo
 -include $(OBJS:.o=.d)

@@ -1,0 +1,3 @@
+fn main() {
+    println!("demo-evil: the binary is harmless; look at what its build script tried");
+}

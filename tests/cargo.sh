@@ -1,0 +1,305 @@
+# End-to-end tests with real cargo: `RUSTC_WRAPPER=$BSBOX cargo build`.
+# Sourced by tests/run.sh; each test_cargo_* returns 0 pass, 1 fail, 77 skip.
+# Uses $BSBOX, $T (fresh temp dir per test), fail, $CORPUS.
+# Test crates live in tests/crates/; each is copied into $T before building.
+
+CARGO_TESTS_CRATES="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/crates"
+
+# The real toolchain locations, fixed before a test swaps HOME for a fake one.
+_cargo_real_home=${HOME:-/root}
+_cargo_rustup_home=${RUSTUP_HOME:-$_cargo_real_home/.rustup}
+_cargo_cargo_home=${CARGO_HOME:-$_cargo_real_home/.cargo}
+
+# The fake HOME ($H) lives outside /tmp: the sandbox gives scripts a private
+# /tmp, where a secret under $T would simply not exist (ENOENT, nothing to
+# deny or log) and a write would land in the private tmpfs.
+_cargo_wrap() {
+	local H rc
+	H=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-cargo-home.XXXXXX" 2>/dev/null) || H="$T/home"
+	"$1"
+	rc=$?
+	[ "$H" = "$T/home" ] || rm -rf "$H"
+	return $rc
+}
+
+_cargo_have() {
+	PATH="$_cargo_cargo_home/bin:$PATH" command -v cargo >/dev/null 2>&1
+}
+
+# _cargo_copy NAME: copy tests/crates/NAME to $T/ws/NAME, print the path.
+_cargo_copy() {
+	mkdir -p "$T/ws" "$H"
+	cp -r "$CARGO_TESTS_CRATES/$1" "$T/ws/$1"
+	rm -rf "$T/ws/$1/target" "$T/ws/$1/Cargo.lock"
+	echo "$T/ws/$1"
+}
+
+# _cargo DIR [VAR=VALUE...] -- CMD...: run CMD in DIR with a fake HOME, the
+# real toolchain, CARGO_TARGET_DIR=$T/target, BSBOX_LOG=$T/log.jsonl and
+# RUSTC_WRAPPER=$BSBOX (override with RUSTC_WRAPPER= to build without).
+# Output (stdout+stderr) goes to $T/out.txt (appended); returns CMD's status.
+_cargo() {
+	local dir=$1
+	shift
+	local vars=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		vars+=("$1")
+		shift
+	done
+	shift
+	mkdir -p "$H"
+	(
+		cd "$dir" || exit 1
+		export HOME="$H" RUSTUP_HOME="$_cargo_rustup_home" CARGO_HOME="$_cargo_cargo_home"
+		export PATH="$_cargo_cargo_home/bin:$PATH" CARGO_TARGET_DIR="$T/target"
+		export BSBOX_LOG="$T/log.jsonl" RUSTC_WRAPPER="$BSBOX" CARGO_TERM_COLOR=never
+		unset BSBOX_MODE BSBOX_AUDIT BSBOX_RUSTC_WRAPPER BSBOX_INSIDE RUSTC_WORKSPACE_WRAPPER
+		for v in ${vars[@]+"${vars[@]}"}; do
+			export "$v"
+		done
+		[ -n "$RUSTC_WRAPPER" ] || unset RUSTC_WRAPPER
+		echo "+ (cd $dir && ${vars[*]:-} $*)"
+		"$@"
+	) >>"$T/out.txt" 2>&1
+}
+
+_cargo_show() {
+	echo "--- cargo output ($T/out.txt) ---"
+	tail -n 60 "$T/out.txt"
+	echo "---"
+}
+
+# _cargo_is_shim FILE: the file cargo runs is a bsbox shim
+_cargo_is_shim() {
+	[ -f "$1" ] && grep -q '^# bsbox-shim 1$' "$1"
+}
+
+# Every build-script binary cargo would run under $T/target is a shim.
+_cargo_all_shims() {
+	local f n=0
+	for f in $(find "$T/target" -path '*/build/*' -type f \( -name 'build-script-*' -o -name 'build_script_*' \) \
+		! -name '*.d' ! -name '*.bsbox-real' ! -name '*.bsbox-tmp*' 2>/dev/null); do
+		n=$((n + 1))
+		if ! _cargo_is_shim "$f"; then
+			echo "not a shim: $f"
+			return 1
+		fi
+	done
+	[ "$n" -gt 0 ] || { echo "no build-script binary found under $T/target"; return 1; }
+}
+
+_cargo_t_wrapper_passthrough() {
+	_cargo_have || return 77
+	local rustc
+	rustc=$(RUSTUP_HOME="$_cargo_rustup_home" PATH="$_cargo_cargo_home/bin:$PATH" rustup which rustc 2>/dev/null) ||
+		rustc=$(command -v rustc) || return 77
+	[ "$("$BSBOX" "$rustc" --version)" = "$("$rustc" --version)" ] || { fail "--version not passed through"; return 1; }
+	local vv
+	vv=$("$BSBOX" "$rustc" -vV) || { fail "-vV failed"; return 1; }
+	echo "$vv" | grep -q '^host: ' || { fail "-vV lost rustc's output: $vv"; return 1; }
+	[ "$(echo "$vv" | tail -n 1)" = "bsbox: $("$BSBOX" --version | awk '{print $2}')" ] ||
+		{ fail "-vV lacks the bsbox line: $vv"; return 1; }
+	# inside a sandbox: straight through, no extra line
+	[ "$(BSBOX_INSIDE=1 "$BSBOX" "$rustc" -vV)" = "$("$rustc" -vV)" ] || { fail "BSBOX_INSIDE not honoured"; return 1; }
+	# a file that is not a shim is refused
+	printf '#!/bin/sh\necho hi\n' >"$T/notashim"
+	"$BSBOX" --shim-exec "$T/notashim" >/dev/null 2>&1
+	[ $? -eq 123 ] || { fail "--shim-exec on a non-shim did not exit 123"; return 1; }
+	return 0
+}
+
+# (1) a benign build script builds, is shimmed, its output reaches cargo
+_cargo_t_benign() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy benign)
+	_cargo "$d" -- cargo build --offline || { _cargo_show; fail "benign crate did not build"; return 1; }
+	_cargo_all_shims || { fail "build script not shimmed"; return 1; }
+	local out
+	out=$("$T/target/debug/bsbox-test-benign") || { fail "binary did not run"; return 1; }
+	[ "$out" = "hello from OUT_DIR set-by-build-rs" ] || { fail "unexpected output: $out"; return 1; }
+	return 0
+}
+
+# (2) a build script reading a secret under $HOME fails the build
+_cargo_t_evil_read() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy evil-read)
+	mkdir -p "$H/.secret"
+	echo "hunter2" >"$H/.secret/token"
+	if _cargo "$d" -- cargo build --offline; then
+		_cargo_show
+		fail "build passed although the build script read \$HOME/.secret/token"
+		return 1
+	fi
+	grep -q 'failed to run custom build command' "$T/out.txt" || { _cargo_show; fail "no cargo build-script failure"; return 1; }
+	grep -q 'EVIL READ' "$T/out.txt" && { _cargo_show; fail "the secret was read"; return 1; }
+	grep -Eq '(\.secret/token)' "$T/out.txt" || { _cargo_show; fail "summary does not name the path"; return 1; }
+	[ -f "$T/log.jsonl" ] || { fail "no event log at \$BSBOX_LOG"; return 1; }
+	grep -q '\.secret/token' "$T/log.jsonl" || { cat "$T/log.jsonl"; fail "event log lacks the path"; return 1; }
+	return 0
+}
+
+# (3) rustc-link-arg is rejected unless the crate's policy lists it
+_cargo_t_link_arg() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy link-arg)
+	if _cargo "$d" -- cargo build --offline; then
+		_cargo_show
+		fail "build passed with a rustc-link-arg directive"
+		return 1
+	fi
+	grep -q 'rustc-link-arg' "$T/out.txt" || { _cargo_show; fail "the directive is not named"; return 1; }
+	grep -q '"directives": \["rustc-link-arg"\]' "$T/out.txt" || { _cargo_show; fail "no hint how to allow it"; return 1; }
+	grep -q '"kind":"directive"' "$T/log.jsonl" 2>/dev/null || { cat "$T/log.jsonl"; fail "no directive event logged"; return 1; }
+	mkdir -p "$d/.bsbox/policies"
+	echo '{"extends": ["default"], "directives": ["rustc-link-arg"]}' \
+		>"$d/.bsbox/policies/bsbox-test-link-arg.json"
+	_cargo "$d" -- cargo build --offline || { _cargo_show; fail "allowed directive still fails"; return 1; }
+	[ "$("$T/target/debug/bsbox-test-link-arg")" = "link-arg built" ] || { fail "binary did not run"; return 1; }
+	return 0
+}
+
+# (4) a target dir built without bsbox: the old build script must not run unconfined
+_cargo_t_stale_target() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy stale)
+	_cargo "$d" RUSTC_WRAPPER= -- cargo build --offline || { _cargo_show; fail "plain build failed"; return 1; }
+	[ -f "$H/stale-was-here" ] || { _cargo_show; fail "unconfined script did not run (test is broken)"; return 1; }
+	rm -f "$H/stale-was-here"
+	echo 2 >"$d/trigger.txt"
+	: >"$T/out.txt"
+	_cargo "$d" -- cargo build --offline -v
+	[ -f "$H/stale-was-here" ] && { _cargo_show; fail "the old, unshimmed build script ran"; return 1; }
+	# what cargo ran must be a shim
+	local ran
+	ran=$(sed -n 's/.*Running `\([^` ]*build-script-build\)`.*/\1/p' "$T/out.txt" | tail -n 1)
+	[ -n "$ran" ] || { _cargo_show; fail "cargo did not rerun the build script"; return 1; }
+	_cargo_is_shim "$ran" || { fail "cargo ran $ran, which is not a shim"; return 1; }
+	return 0
+}
+
+# (5) build = "build/main.rs" (build_script_main) is confined too
+_cargo_t_build_main() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy build-main)
+	_cargo "$d" -- cargo build --offline
+	[ -f "$H/pwned-by-build-main" ] && { _cargo_show; fail "build/main.rs wrote to \$HOME"; return 1; }
+	local s
+	s=$(find "$T/target" -name build-script-main -type f | head -n 1)
+	[ -n "$s" ] || { _cargo_show; fail "no build-script-main in the target dir"; return 1; }
+	_cargo_is_shim "$s" || { fail "$s is not a shim"; return 1; }
+	return 0
+}
+
+# (6) nightly's new build-dir layout runs out/build_script_build directly
+_cargo_t_new_layout() {
+	_cargo_have || return 77
+	local nightly_help
+	nightly_help=$(cd "$T" && RUSTUP_HOME="$_cargo_rustup_home" CARGO_HOME="$_cargo_cargo_home" \
+		PATH="$_cargo_cargo_home/bin:$PATH" cargo +nightly -Z help 2>/dev/null) || return 77
+	echo "$nightly_help" | grep -q 'build-dir-new-layout' || return 77
+	local d
+	d=$(_cargo_copy build-main)
+	_cargo "$d" -- cargo +nightly build --offline -Zbuild-dir-new-layout
+	[ -f "$H/pwned-by-build-main" ] && { _cargo_show; fail "new layout: build script wrote to \$HOME"; return 1; }
+	local s
+	s=$(find "$T/target" -path '*/out/build_script_main' -type f | head -n 1)
+	[ -n "$s" ] || { _cargo_show; find "$T/target" -name 'build*script*'; fail "no out/build_script_main"; return 1; }
+	_cargo_is_shim "$s" || { fail "$s is not a shim"; return 1; }
+	d=$(_cargo_copy benign)
+	rm -rf "$T/target"
+	_cargo "$d" -- cargo +nightly build --offline -Zbuild-dir-new-layout || { _cargo_show; fail "benign crate failed"; return 1; }
+	[ "$("$T/target/debug/bsbox-test-benign")" = "hello from OUT_DIR set-by-build-rs" ] || { fail "binary output"; return 1; }
+	return 0
+}
+
+# (7) BSBOX_RUSTC_WRAPPER chains another wrapper (sccache-like)
+_cargo_t_chained_wrapper() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy benign)
+	cat >"$T/fakewrap" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/fakewrap.log"
+exec "\$@"
+EOF
+	chmod +x "$T/fakewrap"
+	_cargo "$d" BSBOX_RUSTC_WRAPPER="$T/fakewrap" -- cargo build --offline || { _cargo_show; fail "build failed"; return 1; }
+	grep -q -- '--crate-name build_script_build' "$T/fakewrap.log" || { fail "wrapper not called for the build script"; return 1; }
+	grep -q -- '--crate-name bsbox_test_benign' "$T/fakewrap.log" || { fail "wrapper not called for the crate"; return 1; }
+	_cargo_all_shims || { fail "build script not shimmed with a chained wrapper"; return 1; }
+	[ "$("$T/target/debug/bsbox-test-benign")" = "hello from OUT_DIR set-by-build-rs" ] || { fail "binary output"; return 1; }
+	return 0
+}
+
+# (8) audit mode: the build passes and cargo shows warnings naming what would be denied
+_cargo_t_audit() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy evil-read)
+	mkdir -p "$H/.secret"
+	echo "hunter2" >"$H/.secret/token"
+	_cargo "$d" BSBOX_MODE=audit -- cargo build --offline || { _cargo_show; fail "audit build failed"; return 1; }
+	# bsbox's own warning, not the script's "EVIL READ" line
+	grep '^warning:' "$T/out.txt" | grep -v 'EVIL READ' | grep -q '\.secret/token' ||
+		{ _cargo_show; fail "no warning naming the path"; return 1; }
+	d=$(_cargo_copy link-arg)
+	_cargo "$d" BSBOX_MODE=audit -- cargo build --offline || { _cargo_show; fail "audit link-arg build failed"; return 1; }
+	grep -q '^warning:.*bsbox (audit): would reject directive .*rustc-link-arg' "$T/out.txt" ||
+		{ _cargo_show; fail "no audit warning for the directive"; return 1; }
+	return 0
+}
+
+# (9) real crates from the corpus build confined and their binaries run
+_cargo_t_corpus() {
+	_cargo_have || return 77
+	local corpus=${CORPUS:-/tmp/bsbox-corpus} p n=0
+	for p in cc-build libz-sys; do
+		[ -d "$corpus/projects/$p" ] || continue
+		n=$((n + 1))
+		rm -rf "$T/target"
+		_cargo "$corpus/projects/$p" -- cargo build --offline || { _cargo_show; fail "$p did not build"; return 1; }
+		_cargo_all_shims || { fail "$p: build script not shimmed"; return 1; }
+		local bin
+		bin=$(find "$T/target/debug" -maxdepth 1 -type f -perm -u+x -name 'demo-*' | head -n 1)
+		[ -n "$bin" ] || { fail "$p: no binary"; return 1; }
+		"$bin" >>"$T/out.txt" 2>&1 || { _cargo_show; fail "$p: $bin failed"; return 1; }
+	done
+	[ "$n" -gt 0 ] || return 77
+	return 0
+}
+
+# a bsbox path a shebang line cannot carry (a blank): the shim uses #!/bin/sh
+_cargo_t_shebang_fallback() {
+	_cargo_have || return 77
+	mkdir -p "$T/with space"
+	cp "$BSBOX" "$T/with space/bsbox" || return 1
+	local d
+	d=$(_cargo_copy benign)
+	_cargo "$d" RUSTC_WRAPPER="$T/with space/bsbox" -- cargo build --offline ||
+		{ _cargo_show; fail "build failed"; return 1; }
+	local s
+	s=$(find "$T/target" -name build-script-build -type f | head -n 1)
+	head -n 1 "$s" | grep -q '^#!/bin/sh$' || { head -n 3 "$s"; fail "no /bin/sh fallback"; return 1; }
+	_cargo_is_shim "$s" || { fail "$s is not a shim"; return 1; }
+	[ "$("$T/target/debug/bsbox-test-benign")" = "hello from OUT_DIR set-by-build-rs" ] ||
+		{ fail "binary output"; return 1; }
+	return 0
+}
+
+test_cargo_wrapper_passthrough() { _cargo_wrap _cargo_t_wrapper_passthrough; }
+test_cargo_benign() { _cargo_wrap _cargo_t_benign; }
+test_cargo_evil_read() { _cargo_wrap _cargo_t_evil_read; }
+test_cargo_link_arg() { _cargo_wrap _cargo_t_link_arg; }
+test_cargo_stale_target() { _cargo_wrap _cargo_t_stale_target; }
+test_cargo_build_main() { _cargo_wrap _cargo_t_build_main; }
+test_cargo_new_layout() { _cargo_wrap _cargo_t_new_layout; }
+test_cargo_chained_wrapper() { _cargo_wrap _cargo_t_chained_wrapper; }
+test_cargo_audit() { _cargo_wrap _cargo_t_audit; }
+test_cargo_corpus() { _cargo_wrap _cargo_t_corpus; }
+test_cargo_shebang_fallback() { _cargo_wrap _cargo_t_shebang_fallback; }

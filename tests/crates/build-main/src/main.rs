@@ -1,0 +1,1 @@
+fn main() { println!("build-main {}", env!("BUILD_MAIN_RAN")); }
