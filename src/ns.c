@@ -198,7 +198,11 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 	 * whole host tree is bound instead. */
 	for (size_t i = 0; i < n; i++) {
 		fds[i] = -1;
-		if (o->audit || is_provided(p->rules[i].path))
+		if (is_provided(p->rules[i].path))
+			continue;
+		/* audit binds the host tree, but the private /tmp covers what lives
+		 * there: those rules are bound again on top */
+		if (o->audit && strncmp(p->rules[i].path, "/tmp/", 5) != 0)
 			continue;
 		fds[i] = open(p->rules[i].path, O_PATH | O_CLOEXEC);
 	}
@@ -223,7 +227,7 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 			ret = bsbox_err_set(err, errno, "mounting /tmp and /proc (audit mode)");
 			goto out;
 		}
-		goto pivot;
+		goto binds;
 	}
 
 	if (mkdir(NEWROOT "/tmp", 01777) < 0 ||
@@ -241,6 +245,7 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		goto out;
 	}
 
+binds:
 	/* Rules are sorted, so a parent is bound before what lies beneath it. */
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)
@@ -281,7 +286,7 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 			 * a path that exists, except through symlinks; skip */
 			continue;
 		}
-		unsigned acc = p->rules[i].access;
+		unsigned acc = o->audit ? (POL_R | POL_W | POL_X) : p->rules[i].access;
 		if (bind_fd(fds[i], target, (acc & POL_X) ? 0 : MS_NOEXEC, !(acc & POL_W), false, err) < 0) {
 			ret = bsbox_err_prefix(err, "policy rule %s (%s)", path,
 					       p->rules[i].origin ? p->rules[i].origin : "?");
@@ -289,7 +294,6 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		}
 	}
 
-pivot:
 	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
 		ret = bsbox_err_set(err, errno, "pivot_root");
 		goto out;

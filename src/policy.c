@@ -176,7 +176,10 @@ static const struct {
 	{ "/lib64", POL_R | POL_X, "system libraries and the dynamic loader" },
 	{ "/libx32", POL_R | POL_X, "system libraries" },
 	{ "/etc", POL_R, "ld.so.cache, alternatives, compiler configuration" },
-	{ "/tmp", POL_R | POL_W, "scratch space (the sandbox mounts a private /tmp)" },
+	{ "/tmp", POL_R | POL_W | POL_X, "scratch space (the sandbox mounts a private /tmp)" },
+	{ "/sys/fs/cgroup", POL_R, "std::thread::available_parallelism reads the CPU quota" },
+	{ "/sys/devices/system/cpu", POL_R, "CPU counts (nproc, num_cpus, make -j)" },
+	{ "/sys/kernel/mm/transparent_hugepage", POL_R, "allocators (rustc's jemalloc) probe it" },
 	{ "$RUSTUP_HOME/toolchains", POL_R | POL_X, "rustc and cargo run by build scripts" },
 	{ "$RUSTUP_HOME/settings.toml", POL_R, "rustup proxies pick the toolchain" },
 	{ "$RUSTUP_HOME/update-hashes", POL_R, "rustup proxies pick the toolchain" },
@@ -189,7 +192,8 @@ static const struct {
 	{ "$CARGO_WORKSPACE_DIR", POL_R, "the workspace being built" },
 	{ "$CWD", POL_R, "the working directory" },
 	{ "$BSBOX_SCRIPT_DIR", POL_R | POL_X, "the build script binary" },
-	{ "$OUT_DIR", POL_R | POL_W, "the build script's output directory" },
+	{ "$OUT_DIR", POL_R | POL_W | POL_X,
+	  "the build script's output directory (configure runs the programs it builds there)" },
 };
 
 struct policy *policy_new_default(void)

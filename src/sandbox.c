@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -219,8 +220,9 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 			child_fail(st->sock, MSG_ERROR, &err);
 	}
 	close_fds(o, st->sock);
-	if (seccomp_load(st->filter) < 0) {
-		bsbox_err_set(&err, errno, "loading the seccomp filter");
+	int rc = seccomp_load(st->filter); /* SYSRAWRC: -errno, errno unreliable */
+	if (rc < 0) {
+		bsbox_err_set(&err, -rc, "loading the seccomp filter");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
 	int nfd = seccomp_notify_fd(st->filter);
@@ -598,6 +600,63 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	return 0;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Without a mount namespace there is no private /tmp: the policy's "/tmp"
+ * grant becomes a fresh directory of our own (and TMPDIR points there), so a
+ * script cannot touch other users' or other builds' files in the host /tmp
+ * (a target dir under /tmp holds other crates' shims). */
+static int run_degraded(const struct sandbox_opts *o, enum sandbox_level level, int abi,
+			int sigfd, const sigset_t *oldmask, struct sandbox_result *r,
+			struct bsbox_err *err)
+{
+	char tmpdir[64];
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/bsbox-%d-XXXXXX", (int)getpid());
+	if (!mkdtemp(tmpdir))
+		return bsbox_err_set(err, errno, "creating a private temporary directory");
+
+	struct policy pol = *o->policy;
+	cleanup_free struct policy_rule *rules = calloc(pol.nrules + 1, sizeof *rules);
+	size_t nenv = 0;
+	while (o->envp[nenv])
+		nenv++;
+	cleanup_free char **envp = calloc(nenv + 2, sizeof *envp);
+	char tmpenv[80];
+	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", tmpdir);
+	int ret;
+	if (!rules || !envp) {
+		ret = bsbox_err_set(err, ENOMEM, "allocating");
+		goto out;
+	}
+	for (size_t i = 0; i < pol.nrules; i++) {
+		rules[i] = o->policy->rules[i];
+		if (strcmp(rules[i].path, "/tmp") == 0)
+			rules[i].path = tmpdir;
+	}
+	pol.rules = rules;
+	size_t k = 0;
+	for (size_t i = 0; i < nenv; i++)
+		if (strncmp(o->envp[i], "TMPDIR=", 7) != 0)
+			envp[k++] = o->envp[i];
+	envp[k++] = tmpenv;
+	struct sandbox_opts od = *o;
+	od.policy = &pol;
+	od.envp = envp;
+	ret = run_at_level(&od, level, abi, sigfd, oldmask, r, err);
+out:
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return ret;
+}
+
 int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct bsbox_err *err)
 {
 	memset(r, 0, sizeof *r);
@@ -632,7 +691,10 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 				"(%s%s)\n",
 				level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
 				level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
-		ret = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
+		if (level == SB_FULL)
+			ret = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
+		else
+			ret = run_degraded(o, level, abi, sigfd, &oldmask, r, err);
 		if (ret == 1 && level == SB_FULL) {
 			level = SB_LANDLOCK;
 			continue;
