@@ -1,7 +1,8 @@
 # bsbox — confine cargo build scripts and proc macros.
 #   make               build ./bsbox (O=DIR puts objects elsewhere)
 #   make check         build, then run the whole test suite (tests/run.sh)
-#   make deps          install the Debian packages needed to build and test (root)
+#   make deps          install the Debian packages needed to build (root)
+#   make test-deps     also the test corpus of real crates (root)
 #   make bench         benchmarks against the unconfined baseline
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined   sanitizer build;  V=1 verbose
@@ -66,6 +67,14 @@ $(O)/probe: tests/probe.c | $(O)
 
 units: $(UNITS)
 
+# Everything the test suite needs besides deps: the offline crate corpus
+# (Debian's librust-*-dev packages, ../shared/corpus/setup.sh) and yamllint.
+CORPUS ?= /tmp/bsbox-corpus
+test-deps: deps
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db
+	if [ -f ../shared/corpus/setup.sh ]; then bash ../shared/corpus/setup.sh $(CORPUS); \
+	else echo "test-deps: ../shared/corpus/setup.sh not found: corpus tests will skip" >&2; fi
+
 # The README's first command: a crate whose build script misbehaves, caught.
 demo: bsbox
 	bash contrib/demo/run.sh $(CURDIR)/bsbox
@@ -93,5 +102,5 @@ install: bsbox
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps check bench install clean units demo
+.PHONY: all deps test-deps check bench install clean units demo
 -include $(OBJS:.o=.d)
