@@ -431,12 +431,16 @@ static int do_ptrace(bool attach)
 
 static int do_mount(void)
 {
-	if (mkdir("/tmp/x", 0755) < 0 && errno != EEXIST)
-		return failed(errno, "mkdir /tmp/x");
-	if (mount("tmpfs", "/tmp/x", "tmpfs", 0, "size=1m") < 0)
-		return failed(errno, "tmpfs on /tmp/x");
-	umount2("/tmp/x", MNT_DETACH);
-	return ok("tmpfs on /tmp/x (unmounted again)");
+	/* $TMPDIR: without namespaces bsbox gives each run its own directory */
+	char dir[4096];
+	const char *t = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/x", t && *t ? t : "/tmp");
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return failed(errno, "mkdir %s", dir);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=1m") < 0)
+		return failed(errno, "tmpfs on %s", dir);
+	umount2(dir, MNT_DETACH);
+	return ok("tmpfs on %s (unmounted again)", dir);
 }
 
 static int do_io_uring(void)

@@ -416,7 +416,7 @@ static void test_default_expand(void)
 	char buf[4];
 	CHECK_STR(policy_access_str(policy_access_for(p, "/usr/bin/cc"), buf), "r-x");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/etc/passwd"), buf), "r--");
-	CHECK_STR(policy_access_str(policy_access_for(p, "/t/out/x.rs"), buf), "rw-");
+	CHECK_STR(policy_access_str(policy_access_for(p, "/t/out/x.rs"), buf), "rwx");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/home/u/.cargo/bin/cargo"), buf), "r-x");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/home/u/.ssh/id_rsa"), buf), "---");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/opt/x"), buf), "---");
