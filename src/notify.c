@@ -437,6 +437,8 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	int n = 1;
 	uint64_t flags = 0;
 	char detail[64] = "";
+	bool listing = false; /* opendir() */
+	bool makedir = false; /* mkdir, mkdirat */
 
 	switch (se->kind) {
 	case K_OPEN:
@@ -458,6 +460,7 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		 * so it must not be tested with a plain mask) */
 		if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 			pa[0].want = POL_W;
+		listing = pa[0].want == POL_R && (flags & O_DIRECTORY);
 		snprintf(detail, sizeof detail, "flags 0%llo", (unsigned long long)flags);
 		break;
 	}
@@ -472,12 +475,14 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		break;
 	case K_PATH_W:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
+		makedir = !strcmp(se->name, "mkdir");
 		break;
 	case K_AT_W: {
 		/* only fchmodat2 has flags (AT_EMPTY_PATH) in a3; for the others
 		 * a3 is whatever the register held */
 		bool empty = !strcmp(se->name, "fchmodat2") && (a[3] & AT_EMPTY_PATH);
 		pa[0] = (struct patharg){ (int)a[0], a[1], POL_W, empty };
+		makedir = !strcmp(se->name, "mkdirat");
 		break;
 	}
 	case K_RENAME:
@@ -543,6 +548,11 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		 * tree Landlock refuses it; neither is worth a violation. */
 		if (pa[i].want == POL_R && is_rule_ancestor(c->ctx->policy, abs[i]))
 			continue;
+		/* Listing a directory outside the policy reveals names at most, and
+		 * the kernel layers refuse or hide it anyway; compilers scan /opt and
+		 * friends for toolchains. Contents stay logged. */
+		if (listing)
+			continue;
 		/* Reading or executing something that does not exist on the host
 		 * either: the kernel answers ENOENT and nothing is revealed.
 		 * Answering EACCES would turn every PATH search (execvp tries each
@@ -552,6 +562,10 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		struct stat st;
 		if (pa[i].want != POL_W && lstat(abs[i], &st) < 0 &&
 		    (errno == ENOENT || errno == ENOTDIR))
+			continue;
+		/* `mkdir -p` walks down from / creating what exists: EEXIST from
+		 * the kernel, nothing written */
+		if (makedir && lstat(abs[i], &st) == 0)
 			continue;
 		denied[i] = any = true;
 	}

@@ -24,7 +24,8 @@ void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 		return;
 	case EV_NETWORK:
 		if (ev->addr)
-			snprintf(buf, len, "%s %s", sc, ev->addr);
+			snprintf(buf, len, "%s %s%s", sc, ev->addr,
+				 ev->detail && strstr(ev->detail, "(DNS lookup)") ? " (DNS lookup)" : "");
 		else
 			snprintf(buf, len, "%s", ev->detail ? ev->detail : sc);
 		return;

@@ -30,8 +30,17 @@ const char *run_policy_var(const char *name, void *ud)
 	const char *home = getenv("HOME");
 	const char *val = getenv(name);
 
-	if (strcmp(name, "CWD") == 0)
-		return v && getcwd(v->cwd, sizeof v->cwd) ? v->cwd : NULL;
+	if (strcmp(name, "CWD") == 0) {
+		/* never the home directory or one of its parents: `cd ~ && bsbox
+		 * run ...` must not expose ~/.ssh through the working directory */
+		if (!v || !getcwd(v->cwd, sizeof v->cwd))
+			return NULL;
+		size_t l = strlen(v->cwd);
+		if (home && (strcmp(home, v->cwd) == 0 || strcmp(v->cwd, "/") == 0 ||
+			     (strncmp(home, v->cwd, l) == 0 && home[l] == '/')))
+			return NULL;
+		return v->cwd;
+	}
 	if (val && *val)
 		return val;
 	if (strcmp(name, "TMPDIR") == 0)
@@ -110,6 +119,39 @@ char **run_policy_dirs(const char *workspace)
 	return v;
 }
 
+static char *policy_path_filter(const struct policy *p, const char *path)
+{
+	if (!path)
+		return NULL;
+	size_t n = strlen(path);
+	char *out = malloc(n + 6);
+	if (!out)
+		return NULL;
+	strcpy(out, "PATH=");
+	char *o = out + 5;
+	const char *s = path;
+	while (*s) {
+		const char *e = strchr(s, ':');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		char dir[PATH_MAX];
+		if (l > 0 && l < sizeof dir) {
+			memcpy(dir, s, l);
+			dir[l] = '\0';
+			if (dir[0] == '/' && (policy_access_for(p, dir) & POL_X)) {
+				if (o != out + 5)
+					*o++ = ':';
+				memcpy(o, dir, l);
+				o += l;
+			}
+		}
+		s += l;
+		if (*s == ':')
+			s++;
+	}
+	*o = '\0';
+	return out;
+}
+
 static int env_int(const char *name, int dflt)
 {
 	const char *e = getenv(name);
@@ -137,7 +179,11 @@ int run_confined(struct run_req *req)
 		return BSBOX_EXIT_POLICY;
 	}
 
-	char *add[] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", NULL };
+	/* PATH keeps only directories the policy lets CMD execute from: the
+	 * others are hidden or refused anyway, and a PATH search probing them
+	 * (~/.pyenv/shims before /usr/bin) would read as a violation. */
+	cleanup_free char *path = policy_path_filter(req->policy, getenv("PATH"));
+	char *add[] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path, NULL };
 	cleanup_free char **envp = env_scrub(environ, req->policy, add, NULL);
 	if (!envp) {
 		fprintf(stderr, "bsbox: error: out of memory\n");

@@ -387,13 +387,15 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return;
+	uid_t uid = getuid(); /* after unshare they read as the overflow id */
+	gid_t gid = getgid();
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct bsbox_err err = { 0 };
 		char r = 'u';
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 			r = 'c';
-		else if (ns_map_ids(getuid(), getgid(), &err) < 0)
+		else if (ns_map_ids(uid, gid, &err) < 0)
 			r = 'm';
 		else if (mount("tmpfs", "/tmp", "tmpfs", 0, NULL) < 0)
 			r = 'M';
