@@ -532,9 +532,10 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	for (int i = 0; i < n; i++)
 		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
 			return V_CONTINUE;
-	/* everything read so far came from the target if it is still waiting */
-	if (!id_valid(c))
-		return V_CONTINUE;
+	/* No id_valid check yet: letting a call through (CONTINUE) decides
+	 * nothing (the kernel layers enforce), so stale memory costs nothing
+	 * there, and allowed opens are the hot path. Before anything is logged
+	 * from what was read, it is checked below. */
 
 	bool denied[2] = { false, false }, any = false;
 	for (int i = 0; i < n; i++) {
@@ -570,6 +571,9 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		denied[i] = any = true;
 	}
 	if (!any)
+		return V_CONTINUE;
+	/* everything read so far came from the target if it is still waiting */
+	if (!id_valid(c))
 		return V_CONTINUE;
 
 	for (int i = 0; i < n; i++) {
