@@ -33,6 +33,7 @@
  * two comparisons on one argument (libseccomp rejects that with EINVAL);
  * "not in a set" is expressed as several rules. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
@@ -100,7 +101,8 @@ static const struct sc_name deny_always[] = {
 /* Notified (logged, then CONTINUE or denied by the supervisor) when
  * notify_paths is set. */
 static const struct sc_name path_calls[] = {
-	{ "open", -1 }, { "openat", -1 }, { "creat", -1 }, { "openat2", 437 },
+	/* open and openat: see add_open_rules */
+	{ "creat", -1 }, { "openat2", 437 },
 	{ "execve", -1 }, { "execveat", -1 },
 	{ "mkdir", -1 }, { "mkdirat", -1 },
 	{ "rename", -1 }, { "renameat", -1 }, { "renameat2", -1 },
@@ -280,6 +282,36 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 	return 0;
 }
 
+/* open/openat go to the supervisor unless they open a directory: listing a
+ * directory is never a violation (the supervisor lets it through), and
+ * directory walks (find, cargo, make) would otherwise pay a round trip per
+ * directory. O_TMPFILE contains the O_DIRECTORY bit but creates a file, so
+ * it is notified by a second rule (rules on one syscall are alternatives). */
+static int add_open_rules(scmp_filter_ctx ctx, struct bsbox_err *err)
+{
+#ifndef __O_TMPFILE
+#define __O_TMPFILE 020000000
+#endif
+	static const struct {
+		const char *name;
+		unsigned flags_arg;
+	} calls[] = { { "open", 1 }, { "openat", 2 } };
+	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+		int nr = seccomp_syscall_resolve_name(calls[i].name);
+		if (nr < 0)
+			continue;
+		struct scmp_arg_cmp not_dir = { calls[i].flags_arg, SCMP_CMP_MASKED_EQ, O_DIRECTORY, 0 };
+		struct scmp_arg_cmp tmpfile = { calls[i].flags_arg, SCMP_CMP_MASKED_EQ, __O_TMPFILE,
+						__O_TMPFILE };
+		int rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &not_dir, err);
+		if (rc < 0)
+			return rc;
+		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &tmpfile, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err)
 {
 	int rc;
@@ -302,8 +334,9 @@ int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *
 	    (rc = add_arg_rules(ctx, o, err)) < 0 || (rc = add_net_rules(ctx, o, err)) < 0)
 		goto fail;
 	if (o->notify && o->notify_paths &&
-	    (rc = add_list(ctx, o, path_calls, sizeof path_calls / sizeof *path_calls, true,
-			   err)) < 0)
+	    ((rc = add_list(ctx, o, path_calls, sizeof path_calls / sizeof *path_calls, true,
+			    err)) < 0 ||
+	     (rc = add_open_rules(ctx, err)) < 0))
 		goto fail;
 
 	*out = ctx;
