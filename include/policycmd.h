@@ -1,4 +1,4 @@
-/* `bsbox policy check|show ...` */
+/* `bsbox policy check|show|explain ...` */
 #ifndef BSBOX_POLICYCMD_H
 #define BSBOX_POLICYCMD_H
 

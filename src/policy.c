@@ -21,6 +21,7 @@
 #include "err.h"
 #include "jsonpos.h"
 #include "policy.h"
+#include "semver.h"
 
 #define DEFAULT_SOURCE "<builtin default>"
 #define POLICY_MAX_BYTES (1024 * 1024) /* a policy is a page of text, not a megabyte */
@@ -513,13 +514,39 @@ static bool all_chars(const char *s, const char *extra)
 	return true;
 }
 
+/* A glob fnmatch(3) would read differently from what its author meant:
+ * an unclosed '[' or a stray ']' is taken literally, and no variable name
+ * holds one, so the entry would silently match nothing. */
+static const char *glob_problem(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == ']')
+			return "a ']' without its '[' (a bracket expression is \"[AB]\" or \"[!AB]\")";
+		if (*p != '[')
+			continue;
+		const char *q = p + 1;
+		if (*q == '!')
+			q++;
+		if (*q == ']')
+			return "an empty bracket expression \"[]\" (fnmatch would read the ']' as a member)";
+		while (*q && *q != ']')
+			q++;
+		if (!*q)
+			return "an unclosed '[' (fnmatch would match it literally, and no variable name holds one)";
+		p = q;
+	}
+	return NULL;
+}
+
 static const char *env_problem(const char *s)
 {
 	if (!*s)
 		return "empty name";
 	if (!all_chars(s, "*?[]!-"))
 		return "an environment variable name or a shell glob over names (\"MY_*\")";
-	return NULL;
+	if (strchr(s, '!') && !strstr(s, "[!"))
+		return "'!' only after '[' (\"[!AB]\" negates a bracket expression)";
+	return glob_problem(s);
 }
 
 static const char *directive_problem(const char *s)
@@ -627,8 +654,12 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 			r = parse_string(c, m, NULL);
 		else if (strcmp(k, "comment") == 0)
 			r = parse_string(c, m, &p->comment);
-		else if (strcmp(k, "versions") == 0)
+		else if (strcmp(k, "versions") == 0) {
 			r = parse_string(c, m, &p->versions);
+			struct bsbox_err serr = { 0 };
+			if (r == 0 && semver_req_check(p->versions, &serr) < 0)
+				r = perr(c, false, "%s", serr.msg);
+		}
 		else if (strcmp(k, "extends") == 0) {
 			r = parse_strings(c, m, extends_problem, NULL, NULL);
 			*extends = m;

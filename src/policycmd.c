@@ -1,4 +1,5 @@
-/* `bsbox policy check FILE...` and `bsbox policy show CRATE`. */
+/* `bsbox policy check FILE...`, `bsbox policy show CRATE` and
+ * `bsbox policy explain [LOG]`. */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <limits.h>
@@ -8,6 +9,9 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "jsonpos.h"
+#include "learn.h"
+#include "evlog.h"
 #include "policy.h"
 #include "policycmd.h"
 #include "run.h"
@@ -17,27 +21,99 @@ static const char *const known_vars[] = {
 	"CARGO_HOME", "RUSTUP_HOME", "SYSROOT", "TARGET_DIR", "BSBOX_SCRIPT_DIR",
 };
 
-/* The first $NAME in path that is not a documented variable, copied to out. */
-static bool unknown_var(const char *path, char *out, size_t outlen)
+/* Levenshtein distance, for "did you mean" (names are short). */
+static size_t distance(const char *a, size_t la, const char *b)
 {
+	size_t lb = strlen(b), prev[64], cur[64];
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof prev[0]);
+	}
+	return prev[lb];
+}
+
+enum var_verdict { VAR_KNOWN, VAR_ENV, VAR_BAD };
+
+/* "FILE:LINE" (a rule's origin) -> "FILE:LINE:COL" with COL at the first
+ * "$VAR" / "${VAR" on that line, so editors jump to the variable. */
+static void origin_col(const char *origin, const char *var, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", origin);
+	const char *colon = strrchr(origin, ':');
+	if (!colon)
+		return;
+	unsigned long want = strtoul(colon + 1, NULL, 10);
+	cleanup_free char *file = strndup(origin, (size_t)(colon - origin));
+	cleanup_fclose FILE *f = file ? fopen(file, "re") : NULL;
+	if (!f || !want)
+		return;
+	char *line = NULL;
+	size_t cap = 0;
+	for (unsigned long n = 1; getline(&line, &cap, f) > 0; n++) {
+		if (n != want)
+			continue;
+		char a[80], b[80];
+		snprintf(a, sizeof a, "$%s", var);
+		snprintf(b, sizeof b, "${%s", var);
+		const char *hit = strstr(line, a);
+		if (!hit)
+			hit = strstr(line, b);
+		if (hit) {
+			unsigned l, c;
+			jsonpos_linecol(line, strlen(line), (size_t)(hit - line), &l, &c);
+			snprintf(out, outlen, "%s:%u", origin, c);
+		}
+		break;
+	}
+	free(line);
+}
+
+/* Each $NAME in path: a documented variable, another environment variable
+ * (allowed: dropped when unset, e.g. $OPENSSL_DIR), or a likely mistake --
+ * lower case, or within two edits of a documented name ($OUTDIR, $CARGO_HOM).
+ * Returns the worst; the offending name goes to out, a hint to hint. */
+static enum var_verdict check_vars(const char *path, char *out, size_t outlen, char *hint,
+				   size_t hintlen)
+{
+	enum var_verdict worst = VAR_KNOWN;
+	hint[0] = '\0';
 	for (const char *s = strchr(path, '$'); s; s = strchr(s + 1, '$')) {
 		const char *n = s + 1;
-		bool brace = *n == '{';
-		if (brace)
+		if (*n == '{')
 			n++;
 		size_t l = 0;
 		while (isalnum((unsigned char)n[l]) || n[l] == '_')
 			l++;
-		bool known = false;
-		for (size_t i = 0; i < sizeof known_vars / sizeof known_vars[0]; i++)
+		bool known = false, lower = false;
+		const char *near = NULL;
+		for (size_t i = 0; i < sizeof known_vars / sizeof known_vars[0]; i++) {
 			if (strlen(known_vars[i]) == l && strncmp(known_vars[i], n, l) == 0)
 				known = true;
-		if (!known) {
+			else if (distance(n, l, known_vars[i]) <= 2 || strncasecmp(known_vars[i], n, l) == 0)
+				near = known_vars[i];
+		}
+		for (size_t i = 0; i < l; i++)
+			lower |= islower((unsigned char)n[i]) != 0;
+		if (known)
+			continue;
+		enum var_verdict v = near || lower ? VAR_BAD : VAR_ENV;
+		if (v >= worst) {
+			worst = v;
 			snprintf(out, outlen, "%.*s", (int)l, n);
-			return true;
+			if (near)
+				snprintf(hint, hintlen, "; did you mean $%s?", near);
 		}
 	}
-	return false;
+	return worst;
 }
 
 static int check(int argc, char **argv)
@@ -51,21 +127,52 @@ static int check(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct bsbox_err err = { 0 };
 		cleanup_policy struct policy *p = NULL;
-		if (policy_load_file(argv[i], (const char *const *)dirs, &p, &err) < 0) {
+		/* presets next to the file first, as where it will be installed */
+		cleanup_free char *own = strdup(argv[i]);
+		char *slash = own ? strrchr(own, '/') : NULL;
+		if (own && slash)
+			*slash = '\0';
+		size_t nd = 0;
+		while (dirs && dirs[nd])
+			nd++;
+		cleanup_free const char **search = calloc(nd + 3, sizeof *search);
+		if (!own || !search) {
+			fputs("bsbox policy check: out of memory\n", stderr);
+			return BSBOX_EXIT_SETUP;
+		}
+		size_t k = 0;
+		search[k++] = slash ? own : ".";
+		for (size_t d = 0; d < nd; d++)
+			search[k++] = dirs[d];
+		if (policy_load_file(argv[i], search, &p, &err) < 0) {
 			fprintf(stderr, "%s\n", err.msg);
 			bad++;
 			continue;
 		}
-		char var[64];
+		char var[64], hint[64], where[PATH_MAX + 32];
 		bool ok = true;
 		for (size_t r = 0; r < p->nrules; r++) {
-			if (unknown_var(p->rules[r].path, var, sizeof var)) {
-				fprintf(stderr, "%s: unknown variable $%s in \"%s\" (known: $HOME $TMPDIR "
+			const char *origin = p->rules[r].origin ? p->rules[r].origin : argv[i];
+			switch (check_vars(p->rules[r].path, var, sizeof var, hint, sizeof hint)) {
+			case VAR_KNOWN:
+				break;
+			case VAR_ENV:
+				/* notes only for the file's own rules, not its presets' */
+				if (strncmp(origin, argv[i], strlen(argv[i])) != 0 ||
+				    origin[strlen(argv[i])] != ':')
+					break;
+				printf("%s: note: $%s in \"%s\" is not a bsbox variable: taken from the "
+				       "environment, the rule is dropped when it is unset\n",
+				       origin, var, p->rules[r].path);
+				break;
+			case VAR_BAD:
+				origin_col(origin, var, where, sizeof where);
+				fprintf(stderr, "%s: unknown variable $%s in \"%s\"%s (known: $HOME $TMPDIR "
 						"$CWD $OUT_DIR $CARGO_MANIFEST_DIR $CARGO_WORKSPACE_DIR "
 						"$CARGO_HOME $RUSTUP_HOME $SYSROOT $TARGET_DIR $BSBOX_SCRIPT_DIR)\n",
-					p->rules[r].origin ? p->rules[r].origin : argv[i], var,
-					p->rules[r].path);
+					where, var, p->rules[r].path, hint);
 				ok = false;
+				break;
 			}
 		}
 		if (!ok) {
@@ -123,12 +230,65 @@ static int show(int argc, char **argv)
 	return 0;
 }
 
+/* `bsbox policy explain [LOG]`: the denials in LOG as the policy entries
+ * that would allow them, by crate (the same generalisation as learn mode). */
+static int explain(int argc, char **argv)
+{
+	if (argc > 1) {
+		fputs("usage: bsbox policy explain [LOG]\n", stderr);
+		return BSBOX_EXIT_USAGE;
+	}
+	cleanup_free char *log = argc == 1 ? strdup(argv[0]) : evlog_default_path();
+	if (!log) {
+		fputs("bsbox policy explain: no event log (give one, or set BSBOX_LOG)\n", stderr);
+		return BSBOX_EXIT_USAGE;
+	}
+	char bufs[5][4096];
+	struct learn_env env;
+	learn_env_from_process(&env, bufs);
+	struct learn_set set = { 0 };
+	struct bsbox_err err = { 0 };
+	unsigned bad = 0;
+	if (learn_collect(log, &env, &set, &bad, &err) < 0) {
+		fprintf(stderr, "bsbox policy explain: %s\n", err.msg);
+		return BSBOX_EXIT_USAGE;
+	}
+	learn_simplify(&set);
+	if (bad)
+		fprintf(stderr, "bsbox policy explain: %s: %u malformed line%s skipped\n", log, bad,
+			bad == 1 ? "" : "s");
+	if (!set.n)
+		printf("%s: no denials\n", log);
+	for (size_t i = 0; i < set.n; i++) {
+		const struct learn_crate *c = &set.crates[i];
+		char req[64];
+		learn_versions_req(c, req, sizeof req);
+		printf("%s%s %s: %u denial%s; a policy .bsbox/policies/%s.json with \"extends\": "
+		       "[\"default\"] and:\n",
+		       i ? "\n" : "", c->name, c->nversions ? c->versions[0] : "", c->nevents,
+		       c->nevents == 1 ? "" : "s", c->name);
+		cleanup_free char *json = learn_crate_json(c);
+		if (json && strcmp(json, "{\n}") != 0 && strcmp(json, "{}") != 0)
+			printf("%s\n", json);
+		if (c->network && c->addrs)
+			printf("  (network: %s)\n", c->addrs);
+		for (size_t j = 0; j < c->nsyscalls; j++)
+			printf("  %s() cannot be allowed by a policy: the sandbox refuses it for every "
+			       "crate\n", c->syscalls[j]);
+	}
+	learn_set_free(&set);
+	return 0;
+}
+
 int policycmd_main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return show(argc - 2, argv + 2);
-	fputs("usage: bsbox policy check FILE... | bsbox policy show CRATE\n", stderr);
+	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
+		return explain(argc - 2, argv + 2);
+	fputs("usage: bsbox policy check FILE... | bsbox policy show CRATE | bsbox policy explain [LOG]\n",
+	      stderr);
 	return BSBOX_EXIT_USAGE;
 }

@@ -195,10 +195,14 @@ static int parse_comparator(const char **s, struct comparator *c, struct bsbox_e
 	skip_ws(&p);
 	if (*p && *p != ',')
 		goto bad;
+	if (c->nparts == 0 && !wild)
+		goto bad; /* "", ">=" */
 	if (c->nparts == 0 && c->op != OP_CARET && c->op != OP_EQ)
 		goto bad; /* ">*" means nothing useful; cargo rejects it too */
 	if (c->nparts == 0)
 		c->op = OP_ANY;
+	else if (wild && c->op == OP_CARET)
+		c->op = OP_EQ; /* "1.2.*" is "=1.2" */
 	*s = p;
 	return 0;
 bad:;

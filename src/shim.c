@@ -29,6 +29,7 @@
 #include "evlog.h"
 #include "policy.h"
 #include "run.h"
+#include "semver.h"
 #include "shim.h"
 
 extern char **environ;
@@ -410,6 +411,37 @@ static int wait_filter(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
+/* A policy written for other versions of the crate still applies, but the
+ * user hears of it: an update that suddenly needs more is what a policy
+ * pinned to versions is there to catch.  Warned on stderr, to cargo (so the
+ * warning shows even when the build passes) and in the event log. */
+static void check_versions(const struct policy *p, const char *crate, const char *version)
+{
+	if (!p->versions || !version || !crate)
+		return;
+	struct bsbox_err err = { 0 };
+	bool match = false;
+	char msg[512];
+	if (semver_req_matches(p->versions, version, &match, &err) < 0)
+		snprintf(msg, sizeof msg, "policy %s: versions \"%s\": %s", p->source, p->versions,
+			 err.msg);
+	else if (!match)
+		snprintf(msg, sizeof msg, "policy %s was written for %s %s, not %s", p->source, crate,
+			 p->versions, version);
+	else
+		return;
+	fprintf(stderr, "bsbox: warning: %s\n", msg);
+	printf("cargo:warning=bsbox: %s\n", msg);
+	fflush(stdout);
+	struct evlog log = { .fd = -1 };
+	cleanup_free char *logpath = evlog_default_path();
+	if (logpath && evlog_open(&log, logpath, crate, version, &err) == 0) {
+		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true };
+		evlog_write(&log, &ev);
+		evlog_close(&log);
+	}
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static bool audit_mode(void)
@@ -452,6 +484,7 @@ int shim_main(int argc, char **argv)
 		return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
 	}
 	cleanup_policy struct policy *policy = pol;
+	check_versions(policy, crate, version);
 
 	/* where the user allows more: the policy file in use, else a new file in
 	 * the workspace (report.c prints "add these entries to <hint>") */
@@ -473,6 +506,12 @@ int shim_main(int argc, char **argv)
 	if (!script_dir[0])
 		strcpy(script_dir, "/");
 	setenv("BSBOX_SCRIPT_DIR", script_dir, 1);
+	/* $TARGET_DIR and $CARGO_WORKSPACE_DIR in policies (docs/policy.md):
+	 * cargo does not export them to build scripts, the shim file knows them */
+	if (sf.target_dir && sf.target_dir[0] == '/')
+		setenv("TARGET_DIR", sf.target_dir, 0);
+	if (sf.workspace && sf.workspace[0] == '/')
+		setenv("CARGO_WORKSPACE_DIR", sf.workspace, 0);
 
 	int keep[MAX_KEEP_FDS];
 	size_t nkeep;
