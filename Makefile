@@ -97,10 +97,16 @@ install: bsbox
 	install -Dm755 bsbox $(DESTDIR)$(BINDIR)/bsbox
 	install -d $(DESTDIR)$(DATADIR)/bsbox/policies
 	cp -r policies/. $(DESTDIR)$(DATADIR)/bsbox/policies/
-	if [ -f docs/bsbox.1 ]; then install -Dm644 docs/bsbox.1 $(DESTDIR)$(MANDIR)/man1/bsbox.1; fi
+	install -Dm644 docs/bsbox.1 $(DESTDIR)$(MANDIR)/man1/bsbox.1
+	install -Dm755 contrib/editors/bsbox-proc-macro-srv $(DESTDIR)$(DATADIR)/bsbox/bsbox-proc-macro-srv
+	install -Dm644 contrib/apparmor/bsbox $(DESTDIR)$(DATADIR)/bsbox/apparmor/bsbox
+
+# A Debian package (binary, policies, man page, AppArmor profile).
+deb: bsbox
+	bash contrib/debian/build-deb.sh $(CURDIR)
 
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps test-deps check bench install clean units demo
+.PHONY: all deps test-deps check bench install clean units demo deb
 -include $(OBJS:.o=.d)

@@ -6,9 +6,12 @@
 
 #include "doctor.h"
 #include "err.h"
+#include "learn.h"
 #include "policycmd.h"
+#include "procmacro.h"
 #include "report.h"
 #include "run.h"
+#include "setup.h"
 #include "shim.h"
 #include "wrapper.h"
 
@@ -21,7 +24,11 @@ static const char help[] =
 	"    bsbox report [--json|--format F] [LOG]  summarise the event log\n"
 	"    bsbox policy check FILE...            validate policy files\n"
 	"    bsbox policy show CRATE               the effective policy for a crate\n"
+	"    bsbox policy explain [LOG]            the policy entries the log's denials need\n"
+	"    bsbox learn [--dir DIR] -- CMD...     run CMD in audit mode, write the policies it needs\n"
 	"    bsbox doctor                          which layers this machine provides\n"
+	"    bsbox proc-macro-srv [--policy FILE] [-- SERVER]  rust-analyzer's proc-macro server, confined\n"
+	"    bsbox setup [--dry-run] [--undo]      enable bsbox in ~/.cargo/config.toml, print editor settings\n"
 	"    bsbox --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -105,6 +112,12 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
 		return policycmd_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "learn") == 0)
+		return learn_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "setup") == 0)
+		return setup_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "proc-macro-srv") == 0)
+		return procmacro_main(argc - 1, argv + 1);
 	if (cmd[0] != '-' && is_wrapper_call(cmd))
 		return wrapper_main(argc, argv);
 	fprintf(stderr, "bsbox: unknown command '%s' (see bsbox --help)\n", cmd);
