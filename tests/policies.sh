@@ -181,6 +181,8 @@ test_policy_corpus_shipped() {
 # The 7-member workspace (~45 build-script runs, jemalloc's configure + make)
 # with every shipped policy: zero denials, and the app runs.  Slow (minutes);
 # BSBOX_TEST_TIMEOUT must allow it.
+# jemalloc-sys alone runs configure + make: minutes on 2 cores
+timeout_test_policy_big_workspace=1500
 test_policy_big_workspace() {
 	_pol_have_cargo || return 77
 	local corpus pol

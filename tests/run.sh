@@ -184,6 +184,9 @@ run_one() {
 	st=$RUNDIR/$(printf '%03d' "$seq")
 	log=$st.log
 	mkdir -p "$st/t" && chmod 755 "$st" "$st/t"
+	# a test file may declare a longer limit: timeout_test_NAME=SECONDS
+	local tvar="timeout_$fn" TIMEOUT=$TIMEOUT
+	[ -n "${!tvar:-}" ] && TIMEOUT=${!tvar}
 	if [ "$mode" = user ]; then
 		if [ "$USER_OK" != 1 ]; then
 			echo "$USER_WHY" >"$st/skip"
