@@ -550,6 +550,31 @@ static int version_probe(char **cmd)
 	return fflush(stdout) == 0 ? 0 : BSBOX_EXIT_SETUP;
 }
 
+/* BSBOX_INSIDE alone proves nothing: a project's .cargo/config.toml [env]
+ * table could set it for every rustc call and switch bsbox off. Only a
+ * process that really runs under a seccomp filter with no_new_privs (as
+ * everything in the sandbox does) is believed. */
+static bool inside_sandbox(void)
+{
+	if (!getenv("BSBOX_INSIDE"))
+		return false;
+	cleanup_fclose FILE *f = fopen("/proc/self/status", "re");
+	if (!f)
+		return false;
+	char line[256];
+	bool nnp = false, filtered = false;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "NoNewPrivs:", 11) == 0)
+			nnp = atoi(line + 11) == 1;
+		else if (strncmp(line, "Seccomp:", 8) == 0)
+			filtered = atoi(line + 8) == 2;
+	}
+	if (!(nnp && filtered))
+		fprintf(stderr, "bsbox: warning: BSBOX_INSIDE is set outside a bsbox sandbox; "
+				"ignoring it\n");
+	return nnp && filtered;
+}
+
 int wrapper_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -557,7 +582,7 @@ int wrapper_main(int argc, char **argv)
 		return BSBOX_EXIT_USAGE;
 	}
 	/* a build script in the sandbox running $RUSTC_WRAPPER $RUSTC */
-	if (getenv("BSBOX_INSIDE")) {
+	if (inside_sandbox()) {
 		execvp(argv[1], argv + 1);
 		return exec_failed(argv[1]);
 	}

@@ -141,6 +141,28 @@ _cargo_t_evil_read() {
 	return 0
 }
 
+# (2b) a project cannot switch bsbox off with BSBOX_INSIDE in its own
+# .cargo/config.toml [env] table (cargo passes [env] to every rustc call)
+test_cargo_env_cannot_disable() { _cargo_wrap _cargo_t_env_cannot_disable; }
+_cargo_t_env_cannot_disable() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy evil-read)
+	mkdir -p "$d/.cargo" "$H/.secret"
+	printf '[env]\nBSBOX_INSIDE = "1"\n' >>"$d/.cargo/config.toml"
+	echo "hunter2" >"$H/.secret/token"
+	if _cargo "$d" -- cargo build --offline; then
+		_cargo_show
+		fail "build passed: [env] BSBOX_INSIDE switched the sandbox off"
+		return 1
+	fi
+	grep -q 'EVIL READ' "$T/out.txt" && { _cargo_show; fail "the secret was read"; return 1; }
+	grep -q 'BSBOX_INSIDE is set outside a bsbox sandbox' "$T/out.txt" ||
+		{ _cargo_show; fail "no warning about the forged BSBOX_INSIDE"; return 1; }
+	grep -q '\.secret/token' "$T/log.jsonl" || { cat "$T/log.jsonl"; fail "event log lacks the path"; return 1; }
+	return 0
+}
+
 # (3) rustc-link-arg is rejected unless the crate's policy lists it
 _cargo_t_link_arg() {
 	_cargo_have || return 77
