@@ -45,6 +45,7 @@ fi
 mkdir -p "$BDIR" || exit 1
 # the event log of everything bsbox does here (not the user's default log)
 export BSBOX_LOG=$BDIR/events.jsonl
+rm -f "$BSBOX_LOG" # this run's denials only
 export BSBOX_QUIET=1
 unset BSBOX_MODE BSBOX_FORCE_NO_USERNS BSBOX_LANDLOCK_ABI
 
