@@ -14,9 +14,9 @@ MANDIR ?= $(DATADIR)/man
 O ?= build
 
 CC ?= cc
-PKGS := libseccomp libcap libcjson
+PKGS := libseccomp libcap libcjson libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lbpf)
 
 # Messages and paths are bounded on purpose: truncation is handled, not warned.
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \

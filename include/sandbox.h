@@ -51,7 +51,8 @@ struct sandbox_caps {
 	bool seccomp_notify;
 	bool sync_wakeup;     /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
 	bool cgroup2;
-	bool bpf;             /* bpf() usable by this user */
+	bool bpf;             /* eBPF programs loadable by this user (libbpf probe) */
+	bool bpf_lsm;         /* BPF LSM programs loadable */
 };
 void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_abi_max);
 

@@ -36,8 +36,10 @@ int doctor_main(int argc, char **argv)
 	printf("  %-28s %s\n", "seccomp user notification",
 	       c.seccomp_notify ? "yes" : "NO (Linux >= 5.5 and libseccomp >= 2.5 needed)");
 	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no (pids limits via RLIMIT_NPROC only)");
-	printf("  %-28s %s\n", "bpf() for this user",
-	       c.bpf ? "yes" : "no (needs CAP_BPF; not required)");
+	printf("  %-28s %s\n", "eBPF for this user",
+	       c.bpf ? "yes" : "no (needs CAP_BPF or kernel.unprivileged_bpf_disabled=0; optional)");
+	printf("  %-28s %s\n", "BPF LSM programs",
+	       c.bpf_lsm ? "yes" : "not detected (needs CAP_BPF + CAP_MAC_ADMIN and lsm=...,bpf; optional)");
 
 	const char *mode;
 	int rc = 0;

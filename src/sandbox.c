@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "ebpf.h"
 #include "cleanup.h"
 #include "landlock.h"
 #include "notify.h"
@@ -377,8 +378,10 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->seccomp_notify = seccomp_api_get() >= 6;
 	c->cgroup2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ||
 		     access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0;
-	long bpf = syscall(__NR_bpf, -1, NULL, 0);
-	c->bpf = !(bpf < 0 && errno == EPERM);
+	struct ebpf_caps eb;
+	ebpf_probe(&eb);
+	c->bpf = eb.socket_filter;
+	c->bpf_lsm = eb.lsm;
 	if (force_no_userns) {
 		snprintf(c->userns_why, sizeof c->userns_why, "disabled by BSBOX_FORCE_NO_USERNS");
 		return;
