@@ -100,7 +100,14 @@ _cargo_t_wrapper_passthrough() {
 	[ "$(echo "$vv" | tail -n 1)" = "bsbox: $("$BSBOX" --version | awk '{print $2}')" ] ||
 		{ fail "-vV lacks the bsbox line: $vv"; return 1; }
 	# inside a sandbox: straight through, no extra line
-	[ "$(BSBOX_INSIDE=1 "$BSBOX" "$rustc" -vV)" = "$("$rustc" -vV)" ] || { fail "BSBOX_INSIDE not honoured"; return 1; }
+	local pol=$T/inside.json
+	printf '{"extends":["default"],"exec":["%s","%s"]}\n' "$(dirname "$BSBOX")" \
+		"$(dirname "$(dirname "$rustc")")" >"$pol"
+	[ "$("$BSBOX" run --policy "$pol" -- "$BSBOX" "$rustc" -vV)" = "$("$rustc" -vV)" ] ||
+		{ fail "inside the sandbox, bsbox did not pass through"; return 1; }
+	# outside, a forged BSBOX_INSIDE (a project's [env] table) is ignored
+	[ "$(BSBOX_INSIDE=1 "$BSBOX" "$rustc" -vV 2>/dev/null)" = "$vv" ] ||
+		{ fail "a forged BSBOX_INSIDE was honoured"; return 1; }
 	# a file that is not a shim is refused
 	printf '#!/bin/sh\necho hi\n' >"$T/notashim"
 	"$BSBOX" --shim-exec "$T/notashim" >/dev/null 2>&1
