@@ -40,6 +40,11 @@ int run_confined(struct run_req *req);
  * workspace may be NULL. Returns a malloc'ed NULL-terminated array. */
 char **run_policy_dirs(const char *workspace);
 
+/* The policy for a command: FILE (presets looked up from workspace, may be
+ * NULL) or, with file NULL, the built-in default. Prints the error; returns 0
+ * or the exit code to use (BSBOX_EXIT_POLICY, BSBOX_EXIT_SETUP). */
+int run_load_policy(const char *file, const char *workspace, struct policy **out);
+
 /* `bsbox run ...` */
 int run_main(int argc, char **argv);
 

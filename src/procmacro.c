@@ -323,16 +323,9 @@ int procmacro_main(int argc, char **argv)
 		target[0] = '\0';
 
 	cleanup_policy struct policy *p = NULL;
-	if (policy_file) {
-		cleanup_strv char **dirs = run_policy_dirs(*ws ? ws : NULL);
-		if (policy_load_file(policy_file, (const char *const *)dirs, &p, &err) < 0) {
-			fprintf(stderr, "bsbox: error: %s\n", err.msg);
-			return BSBOX_EXIT_POLICY;
-		}
-	} else if (!(p = policy_new_default())) {
-		fprintf(stderr, "bsbox: error: out of memory\n");
-		return BSBOX_EXIT_SETUP;
-	}
+	int lc = run_load_policy(policy_file, *ws ? ws : NULL, &p);
+	if (lc)
+		return lc;
 	size_t sl = strlen(sysroot);
 	bool in_sysroot = sl && strncmp(server_buf, sysroot, sl) == 0 && server_buf[sl] == '/';
 	struct procmacro_paths paths = {

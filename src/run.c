@@ -242,6 +242,23 @@ int run_confined(struct run_req *req)
 	return code;
 }
 
+int run_load_policy(const char *file, const char *workspace, struct policy **out)
+{
+	struct bsbox_err err = { 0 };
+	*out = NULL;
+	if (file) {
+		cleanup_strv char **dirs = run_policy_dirs(workspace);
+		if (policy_load_file(file, (const char *const *)dirs, out, &err) < 0) {
+			fprintf(stderr, "bsbox: error: %s\n", err.msg);
+			return BSBOX_EXIT_POLICY;
+		}
+	} else if (!(*out = policy_new_default())) {
+		fprintf(stderr, "bsbox: error: out of memory\n");
+		return BSBOX_EXIT_SETUP;
+	}
+	return 0;
+}
+
 static const char run_usage[] =
 	"usage: bsbox run [--policy FILE] [--log FILE] [--audit] [--keep-fd N]... [--allow-weak]\n"
 	"                 [--crate NAME] [--] CMD [ARGS...]\n"
@@ -312,18 +329,10 @@ int run_main(int argc, char **argv)
 	if (getenv("BSBOX_MODE") && strcmp(getenv("BSBOX_MODE"), "audit") == 0)
 		audit = true;
 
-	struct bsbox_err err = { 0 };
 	cleanup_policy struct policy *p = NULL;
-	if (policy_file) {
-		cleanup_strv char **dirs = run_policy_dirs(NULL);
-		if (policy_load_file(policy_file, (const char *const *)dirs, &p, &err) < 0) {
-			fprintf(stderr, "bsbox: error: %s\n", err.msg);
-			return BSBOX_EXIT_POLICY;
-		}
-	} else if (!(p = policy_new_default())) {
-		fprintf(stderr, "bsbox: error: out of memory\n");
-		return BSBOX_EXIT_SETUP;
-	}
+	int lc = run_load_policy(policy_file, NULL, &p);
+	if (lc)
+		return lc;
 
 	struct run_req req = {
 		.argv = argv + optind,
