@@ -68,10 +68,14 @@ $(O)/probe: tests/probe.c | $(O)
 units: $(UNITS)
 
 # Everything the test suite needs besides deps: the offline crate corpus
-# (Debian's librust-*-dev packages, ../shared/corpus/setup.sh) and yamllint.
+# (Debian's librust-*-dev packages, ../shared/corpus/setup.sh), yamllint,
+# man and Debian's cargo.
 CORPUS ?= /tmp/bsbox-corpus
 test-deps: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db
+	# Debian's cargo, for the unprivileged test user (root's rustup is not
+	# readable to it); root's own toolchain stays first on root's PATH
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cargo
 	if [ -f ../shared/corpus/setup.sh ]; then bash ../shared/corpus/setup.sh $(CORPUS); \
 	else echo "test-deps: ../shared/corpus/setup.sh not found: corpus tests will skip" >&2; fi
 

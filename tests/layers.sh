@@ -435,3 +435,29 @@ test_cli_malformed_policy() {
 	run_bsbox run --policy "$T/missing.json" -- /bin/true
 	assert_rc 122
 }
+
+# The product's main job end to end in every mode, including as an
+# unprivileged user (Debian's cargo there: root's rustup is not readable):
+# the demo crate's build script is caught, nothing it tried happened.
+test_layer_cargo_demo() {
+	command -v cargo >/dev/null 2>&1 || { skip "no cargo on PATH for mode $MODE"; return; }
+	mkdir -p "$T/demo" && cp -r "$ROOT/contrib/demo/Cargo.toml" "$ROOT/contrib/demo/build.rs" \
+		"$ROOT/contrib/demo/src" "$T/demo/" || return 1
+	mkdir -p "$T/home"
+	# keep the toolchain where it is when HOME moves
+	[ -n "${RUSTUP_HOME:-}" ] || [ ! -d "$HOME/.rustup" ] || export RUSTUP_HOME=$HOME/.rustup
+	[ -n "${CARGO_HOME:-}" ] || [ ! -d "$HOME/.cargo" ] || export CARGO_HOME=$HOME/.cargo
+	(cd "$T/demo" && HOME=$T/home CARGO_TARGET_DIR=$T/target BSBOX_LOG=$T/log.jsonl \
+		RUSTC_WRAPPER=$BSBOX cargo build --offline) >"$T/out" 2>&1
+	local rc=$?
+	[ "$rc" -ne 0 ] || { cat "$T/out"; fail "the demo built: its build script was not stopped"; return 1; }
+	grep -q 'failed to run custom build command' "$T/out" || { cat "$T/out"; fail "no build-script failure from cargo"; return 1; }
+	assert_contains "$T/out" 'write '"$T/home"'/.demo-evil-was-here' || return 1
+	[ ! -e "$T/home/.demo-evil-was-here" ] || { fail "the build script wrote into HOME"; return 1; }
+	case $MODE in
+	full|user) assert_contains "$T/out" 'connect 127.0.0.1:9' || return 1 ;;
+	*) assert_contains "$T/out" 'socket(AF_INET' || return 1 ;;
+	esac
+	grep -q '"crate":"demo-evil"' "$T/log.jsonl" || { cat "$T/log.jsonl"; fail "no event for crate demo-evil"; return 1; }
+	return 0
+}
