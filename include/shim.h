@@ -24,6 +24,17 @@
 #define SHIM_MARKER "# bsbox-shim 1"
 #define SHIM_REAL_SUFFIX ".bsbox-real"
 
+/* What a shim file records (wrapper.c writes it, shim.c reads it); the
+ * strings are borrowed. */
+struct shim_meta {
+	const char *real;         /* absolute path of the real build-script binary */
+	const char *crate;        /* CARGO_PKG_NAME at compile time */
+	const char *version;      /* CARGO_PKG_VERSION at compile time */
+	const char *manifest_dir; /* CARGO_MANIFEST_DIR */
+	const char *workspace;    /* where .bsbox/policies is looked up */
+	const char *target_dir;   /* cargo's target dir, may be "" */
+};
+
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
 int shim_main(int argc, char **argv);
 

@@ -41,13 +41,8 @@ extern char **environ;
 #define MAX_KEYS 16
 
 struct shim_file {
-	char *buf; /* owns the strings below */
-	const char *real;
-	const char *crate;
-	const char *version;
-	const char *manifest_dir;
-	const char *workspace;
-	const char *target_dir;
+	char *buf; /* owns the strings of m */
+	struct shim_meta m;
 };
 
 static int read_file(const char *path, char **out, struct bsbox_err *err)
@@ -95,22 +90,22 @@ static int shim_parse(const char *path, struct shim_file *sf, struct bsbox_err *
 		*eq = '\0';
 		const char *v = eq + 1;
 		if (strcmp(line, "real") == 0)
-			sf->real = v;
+			sf->m.real = v;
 		else if (strcmp(line, "crate") == 0)
-			sf->crate = v;
+			sf->m.crate = v;
 		else if (strcmp(line, "version") == 0)
-			sf->version = v;
+			sf->m.version = v;
 		else if (strcmp(line, "manifest_dir") == 0)
-			sf->manifest_dir = v;
+			sf->m.manifest_dir = v;
 		else if (strcmp(line, "workspace") == 0)
-			sf->workspace = v;
+			sf->m.workspace = v;
 		else if (strcmp(line, "target_dir") == 0)
-			sf->target_dir = v;
+			sf->m.target_dir = v;
 	}
 	if (!marker)
 		return bsbox_err_setx(err, EINVAL, "%s is not a bsbox shim (no \"" SHIM_MARKER "\" line)",
 				      path);
-	if (!sf->real || sf->real[0] != '/')
+	if (!sf->m.real || sf->m.real[0] != '/')
 		return bsbox_err_setx(err, EINVAL, "%s: no absolute real= line", path);
 	return 0;
 }
@@ -466,15 +461,15 @@ int shim_main(int argc, char **argv)
 	}
 	cleanup_free char *sfbuf = sf.buf;
 	struct stat st;
-	if (stat(sf.real, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (stat(sf.m.real, &st) < 0 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "bsbox: the build script %s (shim %s) is missing; run `cargo clean -p %s`\n",
-			sf.real, argv[2], sf.crate ? sf.crate : "<crate>");
+			sf.m.real, argv[2], sf.m.crate ? sf.m.crate : "<crate>");
 		return BSBOX_EXIT_SETUP;
 	}
 
-	const char *crate = nonempty(getenv("CARGO_PKG_NAME"), sf.crate);
-	const char *version = nonempty(getenv("CARGO_PKG_VERSION"), sf.version);
-	const char *workspace = nonempty(sf.workspace, getenv("CARGO_MANIFEST_DIR"));
+	const char *crate = nonempty(getenv("CARGO_PKG_NAME"), sf.m.crate);
+	const char *version = nonempty(getenv("CARGO_PKG_VERSION"), sf.m.version);
+	const char *workspace = nonempty(sf.m.workspace, getenv("CARGO_MANIFEST_DIR"));
 	bool audit = audit_mode();
 
 	cleanup_strv char **dirs = run_policy_dirs(workspace);
@@ -497,7 +492,7 @@ int shim_main(int argc, char **argv)
 		hint = NULL;
 
 	/* the real binary's directory, for the policy ($BSBOX_SCRIPT_DIR) */
-	cleanup_free char *script_dir = strdup(sf.real);
+	cleanup_free char *script_dir = strdup(sf.m.real);
 	if (!script_dir) {
 		fprintf(stderr, "bsbox: out of memory\n");
 		return BSBOX_EXIT_SETUP;
@@ -508,17 +503,17 @@ int shim_main(int argc, char **argv)
 	setenv("BSBOX_SCRIPT_DIR", script_dir, 1);
 	/* $TARGET_DIR and $CARGO_WORKSPACE_DIR in policies (docs/policy.md):
 	 * cargo does not export them to build scripts, the shim file knows them */
-	if (sf.target_dir && sf.target_dir[0] == '/')
-		setenv("TARGET_DIR", sf.target_dir, 0);
-	if (sf.workspace && sf.workspace[0] == '/')
-		setenv("CARGO_WORKSPACE_DIR", sf.workspace, 0);
+	if (sf.m.target_dir && sf.m.target_dir[0] == '/')
+		setenv("TARGET_DIR", sf.m.target_dir, 0);
+	if (sf.m.workspace && sf.m.workspace[0] == '/')
+		setenv("CARGO_WORKSPACE_DIR", sf.m.workspace, 0);
 
 	int keep[MAX_KEEP_FDS];
 	size_t nkeep;
 	cleanup_free char *fifo = NULL;
 	jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
-	const char *target_dir = nonempty(sf.target_dir, NULL);
+	const char *target_dir = nonempty(sf.m.target_dir, NULL);
 	if (add_shim_rules(policy, script_dir, fifo, target_dir, &err) < 0) {
 		fprintf(stderr, "bsbox: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
@@ -540,7 +535,7 @@ int shim_main(int argc, char **argv)
 		fprintf(stderr, "bsbox: out of memory\n");
 		return BSBOX_EXIT_SETUP;
 	}
-	cmd[0] = (char *)sf.real;
+	cmd[0] = (char *)sf.m.real;
 	for (int i = 3; i < argc; i++)
 		cmd[i - 2] = argv[i];
 

@@ -383,19 +383,14 @@ static char *sh_quote(const char *s)
 }
 
 struct shim_info {
-	const char *bsbox;     /* absolute path of this binary */
-	const char *real;
-	const char *crate;
-	const char *version;
-	const char *manifest_dir;
-	const char *workspace;
-	const char *target_dir;
+	const char *bsbox; /* absolute path of this binary */
+	struct shim_meta m;
 };
 
 static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 {
-	const char *vals[] = { s->bsbox,	s->real,      s->crate,	     s->version,
-			       s->manifest_dir, s->workspace, s->target_dir };
+	const char *vals[] = { s->bsbox,	s->m.real,      s->m.crate,	     s->m.version,
+			       s->m.manifest_dir, s->m.workspace, s->m.target_dir };
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
 		if (strchr(vals[i], '\n')) {
 			bsbox_err_setx(err, EINVAL, "cannot write a build-script shim: newline in path %s",
@@ -416,8 +411,8 @@ static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 	if (!interp || asprintf(&text,
 				"%s" SHIM_MARKER "\n"
 				"real=%s\ncrate=%s\nversion=%s\nmanifest_dir=%s\nworkspace=%s\ntarget_dir=%s\n",
-				interp, s->real, s->crate, s->version, s->manifest_dir, s->workspace,
-				s->target_dir) < 0) {
+				interp, s->m.real, s->m.crate, s->m.version, s->m.manifest_dir, s->m.workspace,
+				s->m.target_dir) < 0) {
 		bsbox_err_set(err, ENOMEM, "formatting the shim");
 		return NULL;
 	}
@@ -453,12 +448,14 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 	const char *mdir = getenv("CARGO_MANIFEST_DIR");
 	struct shim_info si = {
 		.bsbox = self,
-		.real = real,
-		.crate = crate ? crate : "",
-		.version = version ? version : "",
-		.manifest_dir = mdir ? mdir : "",
-		.workspace = workspace,
-		.target_dir = target_dir ? target_dir : "",
+		.m = {
+			.real = real,
+			.crate = crate ? crate : "",
+			.version = version ? version : "",
+			.manifest_dir = mdir ? mdir : "",
+			.workspace = workspace,
+			.target_dir = target_dir ? target_dir : "",
+		},
 	};
 	cleanup_free char *text = shim_text(&si, err);
 	if (!text)
