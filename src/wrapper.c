@@ -498,7 +498,9 @@ static char *binary_path(const struct rustc_call *c, struct bsbox_err *err)
 	return absolute(rel, err);
 }
 
-static int build_script(char **cmd, const struct rustc_call *c)
+/* Run rustc and wait: 0 when it succeeded, else the exit code to return
+ * (rustc's own, or BSBOX_EXIT_SETUP when it could not be run). */
+static int run_rustc(char **cmd)
 {
 	struct bsbox_err err = { 0 };
 	int st = run_wait(cmd, &err);
@@ -506,8 +508,15 @@ static int build_script(char **cmd, const struct rustc_call *c)
 		fprintf(stderr, "bsbox: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
-	if (st != 0)
-		return exit_code_of(st);
+	return st ? exit_code_of(st) : 0;
+}
+
+static int build_script(char **cmd, const struct rustc_call *c)
+{
+	struct bsbox_err err = { 0 };
+	int rc = run_rustc(cmd);
+	if (rc)
+		return rc;
 	if (c->emit_seen && !c->emit_link)
 		return 0; /* no binary: nothing will run */
 
@@ -533,15 +542,10 @@ static int build_script(char **cmd, const struct rustc_call *c)
 
 static int version_probe(char **cmd)
 {
-	struct bsbox_err err = { 0 };
 	fflush(stdout);
-	int st = run_wait(cmd, &err);
-	if (st < 0) {
-		fprintf(stderr, "bsbox: %s\n", err.msg);
-		return BSBOX_EXIT_SETUP;
-	}
-	if (st != 0)
-		return exit_code_of(st);
+	int rc = run_rustc(cmd);
+	if (rc)
+		return rc;
 	/* cargo hashes this output into every unit's fingerprint */
 	printf("bsbox: %s\n", BSBOX_VERSION);
 	return fflush(stdout) == 0 ? 0 : BSBOX_EXIT_SETUP;
