@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "evlog.h"
+#include "fusefs.h"
 #include "policy.h"
 #include "report.h"
 
@@ -20,6 +21,8 @@ struct notify_ctx {
 	struct report *report;
 	int pidfd;                   /* the sandbox's top process: loop ends when it exits */
 	int sigfd;                   /* signalfd (SIGINT, SIGTERM, SIGHUP), or -1 */
+	pid_t top_pid;               /* the sandbox's pid 1 (full mode), for FUSE's pids */
+	struct fusefs *fuse;         /* the FUSE root to serve and hear misses from, or NULL */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -31,6 +31,7 @@ struct sandbox_opts {
 	bool allow_weak;             /* run with seccomp only if nothing else works */
 	bool force_no_userns;        /* test switch: behave as if user namespaces are unavailable */
 	int landlock_abi_max;        /* test switch: cap the Landlock ABI (0 = no Landlock); -1 = no cap */
+	bool no_fuse;                /* test switch: no FUSE root, every open goes to the supervisor */
 	bool quiet;                  /* no "degraded mode" notice */
 	struct evlog *log;           /* may have fd -1 */
 	struct report *report;       /* collects denials for the summary; not NULL */
@@ -41,6 +42,7 @@ struct sandbox_result {
 	int exec_errno;          /* non-zero: CMD could not be executed */
 	enum sandbox_level level; /* what was actually applied */
 	int landlock_abi;        /* applied ABI, 0 = none */
+	bool fuse;               /* reads outside the policy seen by the FUSE root (fusefs.h) */
 };
 
 /* What this machine can do (doctor, and the level decision). Pure probes. */

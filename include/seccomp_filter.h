@@ -15,6 +15,8 @@ struct scf_opts {
 	                      connect/sendto/sendmsg/bind go to the supervisor to be logged */
 	bool notify;       /* use SCMP_ACT_NOTIFY (else plain errno actions) */
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
+	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
+	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
 	int sync_fd;       /* sendmsg() on this fd is never notified (the child uses it to
 	                      hand the listener to the supervisor); -1 = none */
 };

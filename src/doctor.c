@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "doctor.h"
+#include "fusefs.h"
 #include "sandbox.h"
 
 static bool env_flag(const char *name)
@@ -40,6 +41,15 @@ int doctor_main(int argc, char **argv)
 	       c.bpf ? "yes" : "no (needs CAP_BPF or kernel.unprivileged_bpf_disabled=0; optional)");
 	printf("  %-28s %s\n", "BPF LSM programs",
 	       c.bpf_lsm ? "yes" : "not detected (needs CAP_BPF + CAP_MAC_ADMIN and lsm=...,bpf; optional)");
+
+	bool fuse = c.userns && !env_flag("BSBOX_NO_FUSE") && fusefs_available();
+	printf("  %-28s %s\n", "FUSE root (fast reads)",
+	       fuse ? "yes"
+	       : env_flag("BSBOX_NO_FUSE")
+		       ? "off (BSBOX_NO_FUSE=1)"
+		       : c.userns ? "no: /dev/fuse is not read-writable by this user; every open is "
+				    "checked by the supervisor (slower). Debian's default is mode 0666."
+				  : "no (needs user namespaces)");
 
 	const char *mode;
 	int rc = 0;

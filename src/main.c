@@ -62,6 +62,8 @@ static const char help[] =
 	"    BSBOX_RUSTC_WRAPPER=W   chain another wrapper (e.g. sccache)\n"
 	"    BSBOX_FORCE_NO_USERNS=1 behave as if user namespaces were unavailable\n"
 	"    BSBOX_LANDLOCK_ABI=N    use at most Landlock ABI N (0: none)\n"
+	"    BSBOX_NO_FUSE=1         no FUSE root: the supervisor checks every open\n"
+	"                            itself (slower; the same events are logged)\n"
 	"    BSBOX_QUIET=1           no degraded-mode notice\n"
 	"\n"
 	"EXIT STATUS\n"

@@ -30,6 +30,7 @@
  * lstat, to tell "missing" from "hidden"). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -143,6 +144,7 @@ struct call {
 	struct notify_ctx *ctx;
 	int fd;
 	const struct seccomp_notif *req;
+	bool fuse;        /* from a FUSE lookup miss, not a notification (fd is -1) */
 	const char *name; /* syscall name */
 	/* lazily filled when something is logged */
 	bool proc_loaded;
@@ -234,6 +236,10 @@ static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 
 static bool id_valid(const struct call *c)
 {
+	/* a FUSE miss: the target waits in our lookup, so what we read is what
+	 * it asked for */
+	if (c->fuse)
+		return true;
 	__u64 id = c->req->id;
 	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
@@ -970,6 +976,134 @@ static enum verdict decide(struct call *c, int *errp)
 	return v;
 }
 
+/* ---- the FUSE root's lookup misses ---------------------------------------- */
+
+/* Last field of the "NSpid:" line of a status file: the id in the innermost
+ * pid namespace, 0 if none. */
+static pid_t status_nspid(int dirfd, const char *file)
+{
+	cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *l = strstr(buf, "\nNSpid:");
+	if (!l)
+		return 0;
+	char *end = strchr(l + 1, '\n');
+	if (end)
+		*end = '\0';
+	char *last = strrchr(l, '\t');
+	return last ? (pid_t)atoi(last + 1) : 0;
+}
+
+/* The host id of the task the sandbox numbers nspid.  FUSE gives pids as the
+ * mounter's (sandbox's) pid namespace sees them; libseccomp, /proc and
+ * process_vm_readv want ours.  Walks the sandbox's process tree from its pid
+ * 1, reading each task's NSpid; only paid when a lookup misses the tree on a
+ * path that exists outside it, so rarely. */
+static pid_t host_tid(pid_t top, pid_t nspid)
+{
+	enum { MAXP = 4096 };
+	cleanup_free pid_t *q = malloc(MAXP * sizeof *q);
+	if (!q || top <= 0)
+		return 0;
+	size_t head = 0, tail = 0;
+	q[tail++] = top;
+	while (head < tail) {
+		char p[64];
+		snprintf(p, sizeof p, "/proc/%d/task", (int)q[head++]);
+		cleanup_close int tfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (tfd < 0)
+			continue;
+		DIR *d = fdopendir(dup(tfd));
+		if (!d)
+			continue;
+		struct dirent *de;
+		pid_t found = 0;
+		while (!found && (de = readdir(d))) {
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			char f[300];
+			snprintf(f, sizeof f, "%s/status", de->d_name);
+			if (status_nspid(tfd, f) == nspid) {
+				found = (pid_t)atoi(de->d_name);
+				break;
+			}
+			/* children of this task: the next level of the walk */
+			snprintf(f, sizeof f, "%s/children", de->d_name);
+			cleanup_close int cfd = openat(tfd, f, O_RDONLY | O_CLOEXEC);
+			char buf[4096];
+			ssize_t n = cfd >= 0 ? read(cfd, buf, sizeof buf - 1) : -1;
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			char *save = NULL;
+			for (char *t = strtok_r(buf, " \n", &save); t && tail < MAXP;
+			     t = strtok_r(NULL, " \n", &save))
+				q[tail++] = (pid_t)atoi(t);
+		}
+		closedir(d);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
+/* What tid is doing: /proc/TID/syscall ("NR ARG0..ARG5 SP PC"), valid while
+ * it waits in our FUSE request. */
+static int read_syscall(pid_t tid, struct seccomp_data *d)
+{
+	char p[64], buf[512];
+	snprintf(p, sizeof p, "/proc/%d/syscall", (int)tid);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	unsigned long long a[6];
+	int nr;
+	if (sscanf(buf, "%d %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4],
+		   &a[5]) != 7 || nr < 0)
+		return -EINVAL; /* "running" or not in a syscall */
+	d->nr = nr;
+	d->arch = seccomp_arch_native();
+	for (int i = 0; i < 6; i++)
+		d->args[i] = a[i];
+	return 0;
+}
+
+/* A lookup left the mount tree (fusefs_miss_fn).  Every call that can write,
+ * execute, connect or change anything was notified before its lookup and
+ * decided there; what gets here unannounced is a read-only open (the filter
+ * lets those through when the root is FUSE) or a stat-like probe, which was
+ * never a violation.  So: the open is judged exactly as its notification
+ * would have been, the rest is the ENOENT the tree gives anyway. */
+static int fuse_miss(void *arg, pid_t nspid, const char *path)
+{
+	struct notify_ctx *ctx = arg;
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return ENOENT; /* nothing there outside either: not a violation */
+	struct seccomp_notif req = { 0 };
+	req.pid = (__u32)host_tid(ctx->top_pid, nspid);
+	if (req.pid == 0 || read_syscall((pid_t)req.pid, &req.data) < 0)
+		return ENOENT;
+	const struct sysent *se = systab_find(req.data.nr);
+	if (!se || (se->kind != K_OPEN && se->kind != K_OPENAT && se->kind != K_OPENAT2))
+		return ENOENT;
+	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .name = se->name };
+	int e = 0;
+	if (path_call(&c, se, &e) == V_ERROR)
+		return e ? e : EACCES;
+	return ENOENT;
+}
+
 struct notif_bufs {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -1039,17 +1173,18 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 		goto out;
 	}
 
-	struct pollfd p[3] = {
+	struct pollfd p[4] = {
 		{ .fd = notify_fd, .events = POLLIN },
 		{ .fd = ctx->pidfd, .events = POLLIN },
 		{ .fd = ctx->sigfd, .events = POLLIN },
+		{ .fd = ctx->fuse ? fusefs_fd(ctx->fuse) : -1, .events = POLLIN },
 	};
 	for (;;) {
 		if (p[0].fd < 0 && p[1].fd < 0) {
 			rc = 0; /* no pidfd, and nobody left to notify: done */
 			break;
 		}
-		int n = poll(p, 3, -1);
+		int n = poll(p, 4, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1061,6 +1196,16 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 				break;
 		} else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			p[0].fd = -1; /* no task uses the filter any more */
+		}
+		if (p[3].revents & (POLLIN | POLLERR | POLLHUP)) {
+			rc = fusefs_serve(ctx->fuse, fuse_miss, ctx);
+			if (rc == -ENODEV) {
+				p[3].fd = -1; /* the sandbox's mount namespace is gone */
+			} else if (rc < 0) {
+				bsbox_err_set(err, -rc, "serving the FUSE root");
+				break;
+			}
+			rc = 0;
 		}
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fusefs.h"
 #include "ns.h"
 
 #define NEWROOT "/tmp"
@@ -68,6 +69,11 @@ static int mkdir_p(const char *path, mode_t mode)
 
 static int make_mountpoint(const char *target, bool dir)
 {
+	/* already there: the FUSE root comes pre-populated (ns_skeleton), and
+	 * asking costs nothing once the kernel has cached the entry */
+	struct stat st;
+	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) == dir)
+		return 0;
 	if (dir)
 		return mkdir_p(target, 0755);
 	char parent[PATH_MAX];
@@ -134,7 +140,7 @@ static int setup_dev(const struct policy *p, struct bsbox_err *err)
 	static const char *const base[] = { "null", "zero", "full", "random", "urandom" };
 	char target[PATH_MAX];
 
-	if (mkdir(NEWROOT "/dev", 0755) < 0 ||
+	if ((mkdir(NEWROOT "/dev", 0755) < 0 && errno != EEXIST) ||
 	    mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
 		return bsbox_err_set(err, errno, "mounting /dev");
 	size_t n = sizeof base / sizeof base[0];
@@ -182,6 +188,32 @@ static bool is_provided(const char *path)
 	return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
 }
 
+void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
+{
+	fn(arg, "/tmp", S_IFDIR | 01777, NULL);
+	fn(arg, "/dev", S_IFDIR | 0755, NULL);
+	fn(arg, "/proc", S_IFDIR | 0555, NULL);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const char *path = p->rules[i].path;
+		/* what lies under /tmp is bound into the private /tmp */
+		if (is_provided(path) || strncmp(path, "/tmp/", 5) == 0)
+			continue;
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			char link[PATH_MAX];
+			ssize_t l = readlink(path, link, sizeof link - 1);
+			if (l > 0) {
+				link[l] = '\0';
+				fn(arg, path, S_IFLNK | 0777, link);
+				continue;
+			}
+		}
+		if (stat(path, &st) < 0)
+			continue; /* not on this machine: not bound either */
+		fn(arg, path, S_ISDIR(st.st_mode) ? S_IFDIR | 0755 : S_IFREG | 0644, NULL);
+	}
+}
+
 int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 {
 	const struct policy *p = o->policy;
@@ -210,7 +242,25 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 	if (o->audit)
 		rootfd = open("/", O_PATH | O_CLOEXEC);
 
-	if (mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+	bool fuse = false;
+	if (o->hand_fuse && !o->audit) {
+		/* best effort: without FUSE the supervisor is told nothing and
+		 * keeps checking every open itself */
+		struct bsbox_err ferr = { 0 };
+		int ffd;
+		if (fusefs_mount(NEWROOT, getuid(), getgid(), &ffd, &ferr) == 0) {
+			int r = o->hand_fuse(ffd, o->hand_arg);
+			close(ffd);
+			if (r < 0) {
+				ret = bsbox_err_set(err, -r, "handing the FUSE root to the supervisor");
+				goto out;
+			}
+			fuse = true;
+		}
+	}
+	if (o->fuse_used)
+		*o->fuse_used = fuse;
+	if (!fuse && mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
 		ret = bsbox_err_set(err, errno, "mounting the new root");
 		goto out;
 	}
@@ -230,7 +280,7 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		goto binds;
 	}
 
-	if (mkdir(NEWROOT "/tmp", 01777) < 0 ||
+	if ((mkdir(NEWROOT "/tmp", 01777) < 0 && errno != EEXIST) ||
 	    mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
 		ret = bsbox_err_set(err, errno, "mounting the private /tmp");
 		goto out;
@@ -239,7 +289,7 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		ret = bsbox_err_ret(err);
 		goto out;
 	}
-	if (mkdir(NEWROOT "/proc", 0555) < 0 ||
+	if ((mkdir(NEWROOT "/proc", 0555) < 0 && errno != EEXIST) ||
 	    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 		ret = bsbox_err_set(err, errno, "mounting /proc");
 		goto out;

@@ -212,6 +212,7 @@ int run_confined(struct run_req *req)
 		.allow_weak = req->allow_weak || env_flag("BSBOX_ALLOW_WEAK"),
 		.force_no_userns = env_flag("BSBOX_FORCE_NO_USERNS"),
 		.landlock_abi_max = env_int("BSBOX_LANDLOCK_ABI", -1),
+		.no_fuse = env_flag("BSBOX_NO_FUSE"),
 		.quiet = env_flag("BSBOX_QUIET"),
 		.log = &log,
 		.report = &rep,

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 
 #include "caps.h"
 #include "ebpf.h"
+#include "fusefs.h"
 #include "cleanup.h"
 #include "landlock.h"
 #include "notify.h"
@@ -42,7 +44,7 @@
 
 extern char **environ;
 
-enum msg_type { MSG_ERROR = 1, MSG_USERNS, MSG_LISTENER, MSG_EXEC_FAILED, MSG_STATUS };
+enum msg_type { MSG_ERROR = 1, MSG_USERNS, MSG_LISTENER, MSG_EXEC_FAILED, MSG_STATUS, MSG_FUSE };
 
 struct sync_msg {
 	int type;
@@ -169,6 +171,8 @@ static void close_fds(const struct sandbox_opts *o, int sync)
 struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
+	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	bool fuse;                   /* pid 1 built the root over FUSE */
 	enum sandbox_level level;
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
@@ -221,12 +225,13 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 			child_fail(st->sock, MSG_ERROR, &err);
 	}
 	close_fds(o, st->sock);
-	int rc = seccomp_load(st->filter); /* SYSRAWRC: -errno, errno unreliable */
+	scmp_filter_ctx filter = st->fuse && st->filter_fast ? st->filter_fast : st->filter;
+	int rc = seccomp_load(filter); /* SYSRAWRC: -errno, errno unreliable */
 	if (rc < 0) {
 		bsbox_err_set(&err, -rc, "loading the seccomp filter");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
-	int nfd = seccomp_notify_fd(st->filter);
+	int nfd = seccomp_notify_fd(filter);
 	if (send_msg(st->sock, MSG_LISTENER, 0, NULL, nfd) < 0)
 		_exit(BSBOX_EXIT_SETUP);
 	if (nfd >= 0)
@@ -239,9 +244,16 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	_exit(e == ENOENT ? BSBOX_EXIT_NOTFOUND : BSBOX_EXIT_NOEXEC);
 }
 
-/* pid 1 of the new pid namespace. */
-static __attribute__((noreturn)) void init_stage(const struct stage *st, uid_t uid, gid_t gid)
+static int hand_fuse(int fd, void *arg)
 {
+	return send_msg(*(int *)arg, MSG_FUSE, 0, NULL, fd);
+}
+
+/* pid 1 of the new pid namespace. */
+static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_t uid, gid_t gid)
+{
+	struct stage local = *stage;
+	struct stage *st = &local;
 	const struct sandbox_opts *o = st->o;
 	struct bsbox_err err = { 0 };
 
@@ -254,6 +266,11 @@ static __attribute__((noreturn)) void init_stage(const struct stage *st, uid_t u
 	}
 	ns_loopback_up();
 	struct ns_root_opts ro = { .policy = o->policy, .audit = o->audit, .cwd = NULL };
+	if (st->filter_fast) {
+		ro.hand_fuse = hand_fuse;
+		ro.hand_arg = &st->sock;
+		ro.fuse_used = &st->fuse;
+	}
 	if (ns_build_root(&ro, &err) < 0) {
 		/* EPERM on the very first mount is how a restricted user namespace
 		 * (Ubuntu's AppArmor userns rule) shows: let the supervisor degrade. */
@@ -432,9 +449,37 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->sync_wakeup = true; /* refined by notify_tune at run time */
 }
 
-static int wait_listener(int sock, int *nfd, struct sync_msg *m, struct bsbox_err *err)
+/* Wait for the seccomp listener.  Meanwhile pid 1 may hand over a FUSE root
+ * (MSG_FUSE) and then build the tree on it: its requests are served here, or
+ * pid 1 would wait for us while we wait for it. */
+static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
+{
+	/* best effort: what is missing pid 1 creates itself */
+	(void)fusefs_add(arg, path, mode, link);
+}
+
+static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct policy *policy,
+			 struct fusefs **fs, struct bsbox_err *err)
 {
 	for (;;) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+				       { .fd = *fs ? fusefs_fd(*fs) : -1, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return bsbox_err_set(err, errno, "poll");
+		}
+		if (p[1].revents & POLLIN) {
+			int r = fusefs_serve(*fs, NULL, NULL);
+			if (r < 0 && r != -ENODEV)
+				return bsbox_err_set(err, -r, "serving the FUSE root");
+			if (r == -ENODEV) {
+				fusefs_free(*fs); /* pid 1 is gone; the socket says why */
+				*fs = NULL;
+			}
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		int fd = -1;
 		int r = recv_msg(sock, m, &fd, 0);
 		if (r < 0)
@@ -445,12 +490,31 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, struct bsbox_er
 			*nfd = fd;
 			return 0;
 		}
+		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
+			if (fusefs_new(fd, getuid(), getgid(), fs, err) < 0)
+				return bsbox_err_prefix(err, "serving the FUSE root");
+			ns_skeleton(policy, skeleton_node, *fs);
+			continue;
+		}
 		if (fd >= 0)
 			close(fd);
+		if (m->type == MSG_FUSE)
+			continue;
 		if (m->type == MSG_STATUS || m->type == MSG_EXEC_FAILED)
 			return 1; /* CMD ended before exec: handled by the caller */
 		return 2;         /* MSG_ERROR / MSG_USERNS: m->text says why */
 	}
+}
+
+/* Reads may skip the supervisor only if every path the tree shows can be
+ * read: under a rule without read access (say exec-only), Landlock would
+ * refuse a read with nobody there to log it. */
+static bool all_rules_readable(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (!(p->rules[i].access & POL_R))
+			return false;
+	return true;
 }
 
 /* One attempt at a given level. Returns 0 when CMD ran (r filled), 1 when the
@@ -472,14 +536,26 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		.notify_paths = true,
 		.sync_fd = csock,
 	};
-	scmp_filter_ctx filter = NULL;
+	scmp_filter_ctx filter = NULL, filter_fast = NULL;
 	if (scf_build(&so, &filter, err) < 0) {
 		err->exit_code = BSBOX_EXIT_SETUP;
 		return bsbox_err_prefix(err, "building the seccomp filter");
 	}
+	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
+	 * filter once it knows whether the FUSE mount worked. */
+	if (level == SB_FULL && !o->audit && !o->no_fuse && all_rules_readable(o->policy) &&
+	    fusefs_available()) {
+		so.reads_free = true;
+		if (scf_build(&so, &filter_fast, err) < 0) {
+			seccomp_release(filter);
+			err->exit_code = BSBOX_EXIT_SETUP;
+			return bsbox_err_prefix(err, "building the seccomp filter");
+		}
+	}
 
 	char cgdir[512] = "";
-	struct stage st = { .o = o, .filter = filter, .level = level, .landlock_abi = abi,
+	struct stage st = { .o = o, .filter = filter, .filter_fast = filter_fast, .level = level,
+			    .landlock_abi = abi,
 			    .sock = csock, .oldmask = *oldmask, .cg_procs = -1 };
 	st.cg_procs = cgroup_pids(o->policy->limits.nproc, cgdir, sizeof cgdir);
 
@@ -501,6 +577,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	}
 	int clone_errno = errno;
 	seccomp_release(filter);
+	if (filter_fast)
+		seccomp_release(filter_fast);
 	if (st.cg_procs >= 0)
 		close(st.cg_procs);
 	if (pid < 0) {
@@ -520,7 +598,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 
 	struct sync_msg m;
 	int nfd = -1;
-	int w = wait_listener(sock, &nfd, &m, err);
+	cleanup_fusefs struct fusefs *fs = NULL;
+	int w = wait_listener(sock, &nfd, &m, o->policy, &fs, err);
 	if (w == 2 && m.type == MSG_USERNS && level == SB_FULL) {
 		waitpid(pid, NULL, 0);
 		cgroup_remove(cgdir);
@@ -558,7 +637,11 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		.report = o->report,
 		.pidfd = pidfd,
 		.sigfd = sigfd,
+		.top_pid = pid,
+		.fuse = fs,
 	};
+	if (fs)
+		fusefs_seal(fs); /* CMD is about to exec: the tree is complete */
 	int sig = 0;
 	if (w == 0) {
 		int s = notify_supervise(&nc, notify_fd, err);
@@ -602,6 +685,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	cgroup_remove(cgdir);
 	r->level = level;
 	r->landlock_abi = abi;
+	r->fuse = fs != NULL;
 	return 0;
 }
 

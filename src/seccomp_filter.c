@@ -286,8 +286,14 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
  * directory is never a violation (the supervisor lets it through), and
  * directory walks (find, cargo, make) would otherwise pay a round trip per
  * directory. O_TMPFILE contains the O_DIRECTORY bit but creates a file, so
- * it is notified by a second rule (rules on one syscall are alternatives). */
-static int add_open_rules(scmp_filter_ctx ctx, struct bsbox_err *err)
+ * it is notified by a second rule (rules on one syscall are alternatives).
+ *
+ * reads_free: only opens that can write are notified (one rule per flag bit,
+ * since a rule can only test "masked == value").  Read-only opens are then
+ * left to the mount tree and Landlock, and the FUSE root reports the ones
+ * that leave the tree: a compile's ~1,200 header opens and include-path
+ * probes cost nothing. */
+static int add_open_rules(scmp_filter_ctx ctx, bool reads_free, struct bsbox_err *err)
 {
 #ifndef __O_TMPFILE
 #define __O_TMPFILE 020000000
@@ -296,15 +302,26 @@ static int add_open_rules(scmp_filter_ctx ctx, struct bsbox_err *err)
 		const char *name;
 		unsigned flags_arg;
 	} calls[] = { { "open", 1 }, { "openat", 2 } };
+	static const unsigned long write_bits[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, __O_TMPFILE };
 	for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
 		int nr = seccomp_syscall_resolve_name(calls[i].name);
 		if (nr < 0)
 			continue;
+		int rc;
+		if (reads_free) {
+			for (size_t b = 0; b < sizeof write_bits / sizeof *write_bits; b++) {
+				struct scmp_arg_cmp has = { calls[i].flags_arg, SCMP_CMP_MASKED_EQ,
+							    write_bits[b], write_bits[b] };
+				if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &has,
+						   err)) < 0)
+					return rc;
+			}
+			continue;
+		}
 		struct scmp_arg_cmp not_dir = { calls[i].flags_arg, SCMP_CMP_MASKED_EQ, O_DIRECTORY, 0 };
 		struct scmp_arg_cmp tmpfile = { calls[i].flags_arg, SCMP_CMP_MASKED_EQ, __O_TMPFILE,
 						__O_TMPFILE };
-		int rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &not_dir, err);
-		if (rc < 0)
+		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &not_dir, err)) < 0)
 			return rc;
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, calls[i].name, 1, &tmpfile, err)) < 0)
 			return rc;
@@ -336,7 +353,7 @@ int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *
 	if (o->notify && o->notify_paths &&
 	    ((rc = add_list(ctx, o, path_calls, sizeof path_calls / sizeof *path_calls, true,
 			    err)) < 0 ||
-	     (rc = add_open_rules(ctx, err)) < 0))
+	     (rc = add_open_rules(ctx, o->reads_free, err)) < 0))
 		goto fail;
 
 	*out = ctx;

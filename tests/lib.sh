@@ -12,7 +12,7 @@
 # Variables:
 #   $BSBOX   the bsbox binary          $BSBOX_BUILD  its build dir
 #   $PROBE   $BSBOX_BUILD/probe        $T            fresh per-test directory (755)
-#   $CORPUS  the corpus dir, if any    $MODE         full | no-userns | no-userns-ll1 | user
+#   $CORPUS  the corpus dir, if any    $MODE         full | no-userns | no-userns-ll1 | no-fuse | user
 #   $rc, $T/out, $T/err                set by run_bsbox / run_probe
 # run_bsbox writes the event log to $BSBOX_LOG ($TSTATE/events.jsonl).
 #

@@ -13,6 +13,10 @@
 #   BSBOX_FORCE_NO_USERNS=1                  "ok - layer_x [no-userns]"
 #   BSBOX_FORCE_NO_USERNS=1 BSBOX_LANDLOCK_ABI=1   "ok - layer_x [no-userns,landlock=1]"
 #   as the unprivileged user (root only)     "ok - layer_x [user]"
+# and test_layer_log_* (the supervisor's events) also with
+#   BSBOX_NO_FUSE=1                          "ok - layer_log_x [no-fuse]"
+# so both ways reads outside the policy are seen are tested as root: the
+# FUSE root's lookup misses and a notification for every open.
 # Tests tagged with tag_unpriv run in full mode and as the unprivileged user.
 # Each test runs in its own bash process under `timeout`, in a fresh $T.
 #
@@ -20,7 +24,7 @@
 #   BSBOX, BSBOX_BUILD    the binary and its build dir (default ./bsbox, ./build)
 #   BSBOX_MUST_WORK=1     a skip for a missing feature counts as a failure (CI)
 #   BSBOX_TEST_TIMEOUT    seconds per test (300)
-#   BSBOX_TEST_MODES      space-separated subset of: full no-userns no-userns-ll1 user
+#   BSBOX_TEST_MODES      space-separated subset of: full no-userns no-userns-ll1 no-fuse user
 #   BSBOX_TEST_USER       the unprivileged user (bsbox-test; created if missing)
 #   BSBOX_TEST_TMPDIR     where per-test dirs go (/var/tmp: deliberately not
 #                         under /tmp, which the sandbox replaces)
@@ -54,8 +58,9 @@ load_tests() {
 # The environment of one mode (exported for bsbox); the full mode clears the
 # switches in case the caller's environment had them.
 mode_env() {
-	unset BSBOX_FORCE_NO_USERNS BSBOX_LANDLOCK_ABI
+	unset BSBOX_FORCE_NO_USERNS BSBOX_LANDLOCK_ABI BSBOX_NO_FUSE
 	case $1 in
+	no-fuse) export BSBOX_NO_FUSE=1 ;;
 	no-userns) export BSBOX_FORCE_NO_USERNS=1 ;;
 	no-userns-ll1) export BSBOX_FORCE_NO_USERNS=1 BSBOX_LANDLOCK_ABI=1 ;;
 	esac
@@ -98,7 +103,7 @@ fi
 PATTERN=${1:-}
 TIMEOUT=${BSBOX_TEST_TIMEOUT:-300}
 MUST_WORK=${BSBOX_MUST_WORK:-0}
-MODES=${BSBOX_TEST_MODES:-full no-userns no-userns-ll1 user}
+MODES=${BSBOX_TEST_MODES:-full no-userns no-userns-ll1 no-fuse user}
 npass=0 nfail=0 nskip=0
 seq=0
 
@@ -262,6 +267,7 @@ for fn in "${ORDERED[@]}"; do
 	base=${fn#test_}
 	modes="full"
 	[[ $fn == test_layer_* ]] && modes="full no-userns no-userns-ll1"
+	[[ $fn == test_layer_log_* ]] && modes="$modes no-fuse"
 	is_unpriv "$fn" && [ "$(id -u)" = 0 ] && modes="$modes user"
 	for mode in $modes; do
 		mode_on "$mode" || continue
@@ -269,6 +275,7 @@ for fn in "${ORDERED[@]}"; do
 		full) disp=$base ;;
 		no-userns) disp="$base [no-userns]" ;;
 		no-userns-ll1) disp="$base [no-userns,landlock=1]" ;;
+		no-fuse) disp="$base [no-fuse]" ;;
 		user) disp="$base [user]" ;;
 		esac
 		want "$disp" || continue

@@ -519,6 +519,76 @@ test_layer_log_done_when() {
 
 # ---- single-mode tests ------------------------------------------------------------------
 
+# The FUSE root (include/fusefs.h): where this user can open /dev/fuse, the
+# sandbox's / is served by the supervisor and read-only opens are not
+# notified.  Reads outside the policy are still caught (by the lookup that
+# leaves the tree): relative to the cwd, from a grandchild, and from a second
+# thread of a process; a probe (stat) of a hidden path is the plain ENOENT it
+# always was and logs nothing; BSBOX_NO_FUSE=1 gives the tmpfs root back.
+test_supervisor_fuse_root() {
+	full_only "the FUSE root lives in the mount namespace" || return
+	if [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+		skip_ok "/dev/fuse is not read-writable by $(id -un): bsbox checks every open itself"
+		return
+	fi
+	need_py3 || return
+	local secret="bsbox-secret-$RANDOM$RANDOM"
+	mkdir -p "$T/home/.ssh"
+	echo "$secret" >"$T/home/.ssh/id_rsa"
+	export HOME=$T/home
+	POLICY=$(mkpolicy base)
+
+	newlog root
+	run_boxed -- /bin/sh -c 'grep " / / " /proc/self/mountinfo'
+	assert_rc 0
+	assert_contains "$T/out" " - fuse bsbox "
+	BSBOX_NO_FUSE=1 run_boxed -- /bin/sh -c 'grep " / / " /proc/self/mountinfo'
+	assert_rc 0
+	assert_contains "$T/out" " - tmpfs "
+	"$BSBOX" doctor >"$T/doctor" 2>&1
+	grep -qE 'FUSE root \(fast reads\) +yes' "$T/doctor" || { fail "doctor does not say yes"; show "$T/doctor"; }
+
+	# relative to the cwd (through the bind mount's ".."), by a grandchild:
+	# the event has the absolute path and the grandchild's own exe
+	newlog rel
+	run_boxed --crate fz -- /bin/sh -c "cd /usr && /bin/sh -c 'cat ..$T/home/.ssh/id_rsa; true'; exit 0"
+	assert_rc 124
+	expect_event kind=path access=read "path=$T/home/.ssh/id_rsa" action=denied crate=fz \
+		syscall^open exe~cat "cmdline=cat ..$T/home/.ssh/id_rsa"
+	expect_by_pid
+	assert_not_contains "$T/out" "$secret"
+	assert_contains "$T/err" '"read": ["$HOME/.ssh/id_rsa"]'
+
+	# a second thread: FUSE numbers threads, not processes
+	newlog thread
+	run_boxed -- "$PY3" -c "
+import threading, sys
+def rd():
+    try:
+        open(sys.argv[1]).read()
+    except OSError as e:
+        print('errno', e.errno)
+t = threading.Thread(target=rd); t.start(); t.join()
+" "$T/home/.ssh/id_rsa"
+	assert_rc 124
+	assert_contains "$T/out" "errno 13"
+	expect_event kind=path access=read "path=$T/home/.ssh/id_rsa" "exe=$(readlink -f "$PY3")"
+
+	# probes: stat and access of a hidden path are ENOENT, not violations
+	newlog probe
+	run_boxed -- /bin/sh -c "if test -e '$T/home/.ssh/id_rsa' || test -r '$T/home/.ssh'; then echo visible; else echo hidden; fi"
+	assert_rc 0
+	assert_contains "$T/out" hidden
+	[ ! -s "$BSBOX_LOG" ] || { fail "a probe was logged"; show "$BSBOX_LOG"; }
+
+	# reading what does not exist outside either: plain ENOENT, no event
+	newlog missing
+	run_boxed -- /bin/sh -c "cat '$T/home/.ssh/nothing' 2>&1; exit 0"
+	assert_rc 0
+	assert_contains "$T/out" "No such file"
+	[ ! -s "$BSBOX_LOG" ] || { fail "a missing file was logged"; show "$BSBOX_LOG"; }
+}
+
 # 16 supervised commands at once, all logging into one file: no event lost or
 # garbled.  Long paths make each line > 1 KiB, so a torn write would show.
 test_supervisor_parallel() {
