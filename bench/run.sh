@@ -30,7 +30,7 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BSBOX=${BSBOX:-$ROOT/bsbox}
 case $BSBOX in /*) ;; *) BSBOX=$PWD/$BSBOX ;; esac
-REPS=${BENCH_REPS:-21}
+REPS=${BENCH_REPS:-15}
 CARGO_REPS=${BENCH_CARGO_REPS:-15}
 CLEAN_REPS=${BENCH_CLEAN_REPS:-1}
 MODES=${BENCH_MODES:-full no-fuse no-userns}
@@ -150,7 +150,7 @@ if [ ! -s "$W/many-headers.c" ]; then
 	fi
 fi
 NHDR=$(grep -c '^#include' "$W/many-headers.c")
-CC_LOOPS=${BENCH_CC_LOOPS:-3}
+CC_LOOPS=${BENCH_CC_LOOPS:-8}
 POL=$BDIR/bench-policy.json
 printf '{\n  "extends": ["default"],\n  "write": ["%s"]\n}\n' "$W" >"$POL"
 
@@ -158,14 +158,25 @@ printf '{\n  "extends": ["default"],\n  "write": ["%s"]\n}\n' "$W" >"$POL"
 cc_base() { sh -c 'i=0; while [ $i -lt "$1" ]; do cc -pipe -c -o "$2/many-headers.o" "$2/many-headers.c" || exit; i=$((i+1)); done' cc "$CC_LOOPS" "$W"; }
 # shellcheck disable=SC2016
 cc_box() { "$BSBOX" run --policy "$POL" -- sh -c 'i=0; while [ $i -lt "$1" ]; do cc -pipe -c -o "$2/many-headers.o" "$2/many-headers.c" || exit; i=$((i+1)); done' cc "$CC_LOOPS" "$W"; }
-find_base() { sh -c 'find /usr/include -type f | wc -l'; }
-find_box() { "$BSBOX" run --policy "$POL" -- sh -c 'find /usr/include -type f | wc -l'; }
+FIND_LOOPS=${BENCH_FIND_LOOPS:-10}
+# shellcheck disable=SC2016
+find_base() { sh -c 'i=0; while [ $i -lt "$1" ]; do find /usr/include -type f | wc -l || exit; i=$((i+1)); done' find "$FIND_LOOPS"; }
+# shellcheck disable=SC2016
+find_box() { "$BSBOX" run --policy "$POL" -- sh -c 'i=0; while [ $i -lt "$1" ]; do find /usr/include -type f | wc -l || exit; i=$((i+1)); done' find "$FIND_LOOPS"; }
 true_base() { /bin/true; }
 true_box() { "$BSBOX" run --policy "$POL" -- /bin/true; }
+# the same sandbox without the supervisor (no notifications, no FUSE root,
+# nothing logged): what supervision itself costs is bsbox / this
+cc_uns() { BSBOX_BENCH_UNSUPERVISED=1 cc_box; }
+find_uns() { BSBOX_BENCH_UNSUPERVISED=1 find_box; }
+true_uns() { BSBOX_BENCH_UNSUPERVISED=1 true_box; }
 
-echo "== supervision (issue 3): allowed work under bsbox run vs unconfined; target: excluding startup <= $LIMIT"
+echo "== supervision (issue 3): allowed work under bsbox run; target: the supervisor's cost <= $LIMIT"
+echo "   rows per workload: bsbox vs unconfined (the whole sandbox: namespaces, Landlock, filter,"
+echo "   supervisor); excluding startup; and 'supervisor only': bsbox vs the same sandbox with"
+echo "   BSBOX_BENCH_UNSUPERVISED=1 (checked in full mode)"
 echo "   full mode reads: $("$BSBOX" doctor 2>/dev/null | sed -n 's/^ *FUSE root (fast reads) *//p' | cut -c1-60)"
-echo "   many-headers.c: $NHDR system headers, compiled $CC_LOOPS times per run; find: $(find /usr/include -type f | wc -l) files"
+echo "   many-headers.c: $NHDR system headers, compiled $CC_LOOPS times per run; find: $(find /usr/include -type f | wc -l) files, $FIND_LOOPS times per run"
 for mode in $MODES; do
 	unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE
 	case $mode in
@@ -178,7 +189,7 @@ for mode in $MODES; do
 	tag=""
 	[ "$mode" = full ] || tag=" [$mode]"
 	# warm the page cache and check each works confined before timing it
-	for f in cc_box find_box true_box; do
+	for f in cc_box find_box true_box cc_uns; do
 		"$f" </dev/null >"$BDIR/last.out" 2>&1 || { PAIR_ERR="$f: exit $?"; pair_failed "$sect" "warm-up$tag"; continue 2; }
 	done
 	if ! pair "true-$mode" "$REPS" true_base true_box; then
@@ -188,7 +199,9 @@ for mode in $MODES; do
 	TB=$BASE_MED TX=$BOX_MED
 	dt=$(awk -v a="$TX" -v b="$TB" 'BEGIN { printf "%+.1fms", (a - b) * 1000 }')
 	row "$sect" "startup: /bin/true$tag" "$TB" "$TX" "($dt per bsbox run)"
-	for w in "cc:cc -pipe -c many-headers.c (x$CC_LOOPS)" "find:find /usr/include -type f | wc -l"; do
+	pair "true-uns-$mode" "$REPS" true_uns true_box || { pair_failed "$sect" "startup, unsupervised$tag"; continue; }
+	TU=$BASE_MED TX2=$BOX_MED
+	for w in "cc:cc -pipe -c many-headers.c (x$CC_LOOPS)" "find:find /usr/include -type f | wc -l (x$FIND_LOOPS)"; do
 		key=${w%%:*} label=${w#*:}
 		if ! pair "$key-$mode" "$REPS" "${key}_base" "${key}_box"; then
 			pair_failed "$sect" "$label$tag"
@@ -198,7 +211,14 @@ for mode in $MODES; do
 		# the work alone: minus what /bin/true costs each way
 		wb=$(awk -v a="$BASE_MED" -v b="$TB" 'BEGIN { printf "%.6f", a - b }')
 		wx=$(awk -v a="$BOX_MED" -v b="$TX" 'BEGIN { printf "%.6f", a - b }')
-		r=$(ratio "$wx" "$wb")
+		row "$sect" "  excluding startup$tag" "$wb" "$wx" "(the whole sandbox: shown)"
+		if ! pair "$key-uns-$mode" "$REPS" "${key}_uns" "${key}_box"; then
+			pair_failed "$sect" "  supervisor only$tag"
+			continue
+		fi
+		wu=$(awk -v a="$BASE_MED" -v b="$TU" 'BEGIN { printf "%.6f", a - b }')
+		wx=$(awk -v a="$BOX_MED" -v b="$TX2" 'BEGIN { printf "%.6f", a - b }')
+		r=$(ratio "$wx" "$wu")
 		if [ "$mode" != full ]; then
 			verdict="(fallback: shown, not checked)"
 		elif le "$r" "$LIMIT"; then
@@ -207,7 +227,7 @@ for mode in $MODES; do
 			verdict="FAIL (> $LIMIT)"
 			nfail=$((nfail + 1))
 		fi
-		row "$sect" "  excluding startup$tag" "$wb" "$wx" "$verdict"
+		row "$sect" "  supervisor only: vs unsupervised$tag" "$wu" "$wx" "$verdict"
 	done
 done
 unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE

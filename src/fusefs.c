@@ -400,8 +400,11 @@ static int do_init(struct fusefs *fs, struct req *r)
 		.major = FUSE_KERNEL_VERSION,
 		.minor = in.minor < FUSEFS_MINOR ? in.minor : FUSEFS_MINOR,
 		.max_readahead = in.max_readahead,
-		.flags = 0, /* none of the optional features: no readdirplus, no
-			     * ACLs, no writeback cache, no atomic O_TRUNC */
+		/* Symlinks never change (/lib -> usr/lib): let the kernel keep
+		 * them, or every library the loader opens through /lib costs a
+		 * READLINK round trip.  No other optional feature (readdirplus,
+		 * ACLs, writeback cache, atomic O_TRUNC). */
+		.flags = in.flags & FUSE_CACHE_SYMLINKS,
 		.max_write = 4096,
 	};
 	return reply_ok(fs, r->h, &out, sizeof out);

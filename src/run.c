@@ -213,10 +213,14 @@ int run_confined(struct run_req *req)
 		.force_no_userns = env_flag("BSBOX_FORCE_NO_USERNS"),
 		.landlock_abi_max = env_int("BSBOX_LANDLOCK_ABI", -1),
 		.no_fuse = env_flag("BSBOX_NO_FUSE"),
+		.unsupervised = env_flag("BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = env_flag("BSBOX_QUIET"),
 		.log = &log,
 		.report = &rep,
 	};
+	if (so.unsupervised && !so.quiet)
+		fprintf(stderr, "bsbox: warning: BSBOX_BENCH_UNSUPERVISED=1: denials are enforced but "
+				"neither logged nor reported (a benchmark switch)\n");
 	char cwdbuf[PATH_MAX];
 	if (!so.cwd && getcwd(cwdbuf, sizeof cwdbuf))
 		so.cwd = cwdbuf;

@@ -532,8 +532,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	struct scf_opts so = {
 		.network = o->policy->network,
 		.have_netns = level == SB_FULL,
-		.notify = true,
-		.notify_paths = true,
+		.notify = !o->unsupervised,
+		.notify_paths = !o->unsupervised,
 		.sync_fd = csock,
 	};
 	scmp_filter_ctx filter = NULL, filter_fast = NULL;
@@ -543,7 +543,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	}
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked. */
-	if (level == SB_FULL && !o->audit && !o->no_fuse && all_rules_readable(o->policy) &&
+	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
+	    all_rules_readable(o->policy) &&
 	    fusefs_available()) {
 		so.reads_free = true;
 		if (scf_build(&so, &filter_fast, err) < 0) {
