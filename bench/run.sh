@@ -8,7 +8,8 @@
 #
 # Environment:
 #   BSBOX              the binary (default ./bsbox)
-#   BENCH_REPS         repetitions of each short measurement (default 21)
+#   BENCH_REPS         repetitions of each short measurement (default 15)
+#   BENCH_CC_LOOPS     compiles per run (8); BENCH_FIND_LOOPS: finds per run (10)
 #   BENCH_CARGO_REPS   repetitions of the no-op cargo build (default 15)
 #   BENCH_CLEAN_REPS   clean builds of the corpus workspace, each way (default 1)
 #   BENCH_QUICK=1      no clean workspace builds

@@ -589,6 +589,38 @@ t = threading.Thread(target=rd); t.start(); t.join()
 	[ ! -s "$BSBOX_LOG" ] || { fail "a missing file was logged"; show "$BSBOX_LOG"; }
 }
 
+# The FUSE root for an unprivileged user, as on a stock Debian or Ubuntu
+# (/dev/fuse mode 0666; this CI image has 0600, so the test opens it up for
+# its own duration): the user's sandbox gets the FUSE root and a read
+# outside the policy is still logged.
+test_supervisor_fuse_root_unprivileged() {
+	full_only "the FUSE root lives in the mount namespace" || return
+	is_root || { skip_ok "needs root to make /dev/fuse usable by $BSBOX_TEST_USER"; return; }
+	[ -c /dev/fuse ] || { skip_ok "no /dev/fuse on this machine"; return; }
+	id "$BSBOX_TEST_USER" >/dev/null 2>&1 || { skip "no user $BSBOX_TEST_USER"; return; }
+	local mode secret="bsbox-secret-$RANDOM$RANDOM"
+	mode=$(stat -c %a /dev/fuse)
+	defer "chmod $mode /dev/fuse"
+	chmod 0666 /dev/fuse
+	mkdir -p "$T/u/home/.ssh"
+	echo "$secret" >"$T/u/home/.ssh/id_rsa"
+	printf '{ "extends": ["default"] }\n' >"$T/u/policy.json"
+	chown -R "$BSBOX_TEST_USER:" "$T/u"
+	chmod 755 "$T"
+	export BSBOX_LOG=$T/u/events.jsonl
+	(cd "$T/u" && as_user env HOME="$T/u/home" BSBOX_LOG="$BSBOX_LOG" "$BSBOX" run \
+		--policy "$T/u/policy.json" --crate ufz -- \
+		/bin/sh -c 'grep " / / " /proc/self/mountinfo; cat ~/.ssh/id_rsa; exit 0') \
+		</dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	chmod "$mode" /dev/fuse
+	assert_rc 124
+	assert_contains "$T/out" " - fuse bsbox "
+	assert_not_contains "$T/out" "$secret"
+	expect_event kind=path access=read "path=$T/u/home/.ssh/id_rsa" action=denied crate=ufz exe~cat
+	expect_by_pid
+}
+
 # 16 supervised commands at once, all logging into one file: no event lost or
 # garbled.  Long paths make each line > 1 KiB, so a torn write would show.
 test_supervisor_parallel() {
