@@ -31,23 +31,7 @@
 
 #define FUSE_SUPER_MAGIC 0x65735546
 
-static int passed, failed;
-
-static void check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", cond ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "tap.h"
 
 /* ---- the child ----------------------------------------------------------- */
 

@@ -32,23 +32,7 @@
 #include "report.h"
 #include "seccomp_filter.h"
 
-static int passed, failed;
-
-static void check(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", cond ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "tap.h"
 
 /* ---- the child ----------------------------------------------------------- */
 
