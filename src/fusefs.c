@@ -20,7 +20,19 @@
  *                                 them), EROFS after
  *   xattrs                        ENOSYS, so the kernel stops asking
  *   FORGET/BATCH_FORGET/INTERRUPT no reply (the protocol has none)
- *   anything else                 ENOSYS */
+ *   anything else                 ENOSYS
+ *
+ * Kernel behaviour this relies on (seen on 6.18):
+ *   - /dev/fuse must be opened inside the user namespace that mounts (the
+ *     mount checks the opener's credentials), hence fusefs_mount in pid 1.
+ *   - Without allow_other only tasks whose uids and gids all equal
+ *     user_id/group_id get in; everything in the sandbox runs as that user.
+ *   - Request pids are numbered in the mounter's pid namespace (0 for a task
+ *     outside it, and for INIT/RELEASE): the miss callback translates.
+ *   - O_CREAT and mkdir send a LOOKUP first, so they reach the miss
+ *     callback too; the callback judges by the syscall, not the lookup.
+ *   - Symlinks are re-read on every traversal unless INIT grants
+ *     FUSE_CACHE_SYMLINKS. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
