@@ -42,14 +42,16 @@ int doctor_main(int argc, char **argv)
 	printf("  %-28s %s\n", "BPF LSM programs",
 	       c.bpf_lsm ? "yes" : "not detected (needs CAP_BPF + CAP_MAC_ADMIN and lsm=...,bpf; optional)");
 
-	bool fuse = c.userns && !env_flag("BSBOX_NO_FUSE") && fusefs_available();
+	bool nofuse_env = env_flag("BSBOX_NO_FUSE");
+	bool fuse = c.userns && !nofuse_env && fusefs_available();
 	printf("  %-28s %s\n", "FUSE root (fast reads)",
-	       fuse ? "yes"
-	       : env_flag("BSBOX_NO_FUSE")
-		       ? "off (BSBOX_NO_FUSE=1)"
-		       : c.userns ? "no: /dev/fuse is not read-writable by this user; every open is "
-				    "checked by the supervisor (slower). Debian's default is mode 0666."
-				  : "no (needs user namespaces)");
+	       fuse	    ? "yes"
+	       : nofuse_env ? "off (BSBOX_NO_FUSE=1): the supervisor checks every open"
+	       : c.userns   ? "no: the supervisor checks every open (slower)"
+			    : "no (needs user namespaces)");
+	if (!fuse && !nofuse_env && c.userns)
+		printf("  %-28s   /dev/fuse is not read-writable by this user (Debian and Ubuntu\n"
+		       "  %-28s   ship it 0666; `modprobe fuse` if it is missing)\n", "", "");
 
 	const char *mode;
 	int rc = 0;
