@@ -17,8 +17,6 @@ struct scf_opts {
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
 	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
-	int sync_fd;       /* sendmsg() on this fd is never notified (the child uses it to
-	                      hand the listener to the supervisor); -1 = none */
 };
 
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);

@@ -62,8 +62,12 @@ static int send_msg(int sock, int type, int val, const char *text, int pass_fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
+	/* no fd: send(), i.e. sendto() without an address, which the filter
+	 * never notifies, so the child can still talk once its filter is on */
+	if (pass_fd < 0)
+		return send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0 ? -errno : 0;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (pass_fd >= 0) {
+	{
 		memset(&u, 0, sizeof u);
 		mh.msg_control = u.buf;
 		mh.msg_controllen = sizeof u.buf;
@@ -76,12 +80,13 @@ static int send_msg(int sock, int type, int val, const char *text, int pass_fd)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* Returns 1 with a message, 0 on EOF, -errno. */
-static int recv_msg(int sock, struct sync_msg *m, int *fd_out, int flags)
+/* Returns 1 with a message, 0 on EOF, -errno.  *sender (if asked) is the
+ * sending process as our pid namespace numbers it (SO_PASSCRED is on). */
+static int recv_msg(int sock, struct sync_msg *m, int *fd_out, pid_t *sender, int flags)
 {
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof *m };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
@@ -94,11 +99,25 @@ static int recv_msg(int sock, struct sync_msg *m, int *fd_out, int flags)
 		return -errno;
 	if (n == 0)
 		return 0;
-	if (fd_out) {
+	if (fd_out)
 		*fd_out = -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-				memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+	if (sender)
+		*sender = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof fd);
+			if (fd_out)
+				*fd_out = fd;
+			else
+				close(fd);
+		} else if (c->cmsg_type == SCM_CREDENTIALS && sender) {
+			struct ucred cr;
+			memcpy(&cr, CMSG_DATA(c), sizeof cr);
+			*sender = cr.pid;
+		}
 	}
 	m->text[sizeof m->text - 1] = '\0';
 	return 1;
@@ -231,8 +250,12 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 		bsbox_err_set(&err, -rc, "loading the seccomp filter");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
+	/* The supervisor takes the listener with pidfd_getfd() (it needs only
+	 * the number), then says so: passing it by SCM_RIGHTS would need a
+	 * sendmsg() the filter lets through, a hole that outlives exec. */
 	int nfd = seccomp_notify_fd(filter);
-	if (send_msg(st->sock, MSG_LISTENER, 0, NULL, nfd) < 0)
+	char ack;
+	if (send_msg(st->sock, MSG_LISTENER, nfd, NULL, -1) < 0 || read(st->sock, &ack, 1) != 1)
 		_exit(BSBOX_EXIT_SETUP);
 	if (nfd >= 0)
 		close(nfd);
@@ -481,13 +504,29 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct po
 		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		int fd = -1;
-		int r = recv_msg(sock, m, &fd, 0);
+		pid_t sender = 0;
+		int r = recv_msg(sock, m, &fd, &sender, 0);
 		if (r < 0)
 			return bsbox_err_set(err, -r, "waiting for the sandbox");
 		if (r == 0)
 			return bsbox_err_setx(err, 0, "the sandbox exited during setup");
 		if (m->type == MSG_LISTENER) {
-			*nfd = fd;
+			if (fd >= 0)
+				close(fd);
+			*nfd = -1;
+			if (m->val >= 0) {
+				cleanup_close int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
+				*nfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, m->val, 0) : -1;
+				if (*nfd < 0)
+					return bsbox_err_set(err, sender > 0 ? errno : ESRCH,
+							     "taking the seccomp listener from the sandbox "
+							     "(pidfd_getfd, Linux 5.6)");
+			}
+			if (send(sock, "k", 1, MSG_NOSIGNAL) != 1) {
+				if (*nfd >= 0)
+					close(*nfd);
+				return bsbox_err_set(err, errno, "answering the sandbox");
+			}
 			return 0;
 		}
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
@@ -528,13 +567,16 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		return bsbox_err_set(err, errno, "socketpair");
 	cleanup_close int sock = sv[0];
 	cleanup_close int csock = sv[1];
+	/* who sent MSG_LISTENER: the process to take the listener from */
+	int one = 1;
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
+		return bsbox_err_set(err, errno, "setsockopt(SO_PASSCRED)");
 
 	struct scf_opts so = {
 		.network = o->policy->network,
 		.have_netns = level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
-		.sync_fd = csock,
 	};
 	scmp_filter_ctx filter = NULL, filter_fast = NULL;
 	if (scf_build(&so, &filter, err) < 0) {
@@ -666,7 +708,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		;
 	if (level == SB_FULL) {
 		/* pid 1 reports CMD's status and any exec failure */
-		while (recv_msg(sock, &m, NULL, MSG_DONTWAIT) == 1) {
+		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1) {
 			if (m.type == MSG_STATUS)
 				r->wait_status = m.val;
 			else if (m.type == MSG_EXEC_FAILED)
@@ -675,7 +717,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		if (WIFSIGNALED(status))
 			r->wait_status = status; /* pid 1 itself was killed */
 	} else {
-		while (recv_msg(sock, &m, NULL, MSG_DONTWAIT) == 1)
+		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1)
 			if (m.type == MSG_EXEC_FAILED)
 				r->exec_errno = m.val;
 		r->wait_status = status;

@@ -268,17 +268,9 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
 			return rc;
 	}
-	/* sendmsg on sync_fd carries the listener itself to the supervisor:
-	 * notifying it would deadlock.  The exemption is by fd number and
-	 * outlives exec (only logging is lost: the netns still isolates). */
 	nr = seccomp_syscall_resolve_name("sendmsg");
-	if (nr >= 0) {
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_NE, (uint64_t)(int64_t)o->sync_fd);
-		rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendmsg", o->sync_fd >= 0 ? 1 : 0,
-			      o->sync_fd >= 0 ? &c : NULL, err);
-		if (rc < 0)
-			return rc;
-	}
+	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendmsg", 0, NULL, err)) < 0)
+		return rc;
 	return 0;
 }
 

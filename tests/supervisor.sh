@@ -399,6 +399,38 @@ sys.exit(7 if sys.argv[2] == '1' else 0)
 	return 0
 }
 
+# No fd number is exempt from notification: sendmsg() on every low fd number
+# (where bsbox's own sync socket used to sit before exec) is logged.
+test_layer_log_sendmsg_every_fd() {
+	need_py3 || return
+	has_netns || { skip_ok "no network namespace: AF_INET is refused at socket()"; return; }
+	newlog sendmsg
+	run_boxed --crate evil-fds -- "$PY3" -c "
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sent = 0
+for fd in range(3, 20):
+    if fd == s.fileno():
+        continue
+    os.dup2(s.fileno(), fd)
+    t = socket.socket(fileno=fd)
+    try:
+        t.sendmsg([b'x'], [], 0, ('127.0.0.1', 9000 + fd))
+        sent += 1
+    except OSError:
+        pass
+    t.detach()
+print('sent', sent)
+"
+	assert_rc 124
+	local fd n
+	for fd in $(seq 3 19); do
+		ev_find kind=network syscall=sendmsg "addr=127.0.0.1:$((9000 + fd))" >/dev/null && n=$((${n:-0} + 1))
+	done
+	# every fd but the socket's own number (one of 3..19) was used
+	[ "${n:-0}" -ge 16 ] || { fail "only ${n:-0} of 16 sendmsg calls were logged"; show "$BSBOX_LOG"; }
+}
+
 # A name lookup through /etc/resolv.conf's nameserver shows up as a DNS lookup
 # (full mode: the address is known).  The command reports which nameserver it
 # sees (glibc's default is 127.0.0.1 when there is none).

@@ -308,7 +308,7 @@ static void run_counted(const struct scf_opts *o, void (*fn)(void), int *npass, 
 
 int main(void)
 {
-	struct scf_opts o = { .sync_fd = -1 };
+	struct scf_opts o = { 0 };
 	int npass = 0, nfail = 0;
 	run_counted(&o, tests_default, &npass, &nfail);
 	o.have_netns = true;
@@ -323,7 +323,7 @@ int main(void)
 	check(scf_deny_errno(SYS_ptrace) == EPERM, "scf_deny_errno(ptrace) == EPERM");
 
 	/* the notify variant builds (notify_test loads it) */
-	o = (struct scf_opts){ .notify = true, .notify_paths = true, .have_netns = true, .sync_fd = 5 };
+	o = (struct scf_opts){ .notify = true, .notify_paths = true, .have_netns = true };
 	scmp_filter_ctx ctx = NULL;
 	struct bsbox_err err = { 0 };
 	check(scf_build(&o, &ctx, &err) == 0, "scf_build(notify, notify_paths, netns)");

@@ -129,18 +129,11 @@ static __attribute__((noreturn)) void child(scmp_filter_ctx ctx, int sock, const
 	int rc = seccomp_load(ctx);
 	if (rc < 0)
 		_exit(91);
+	/* like sandbox.c: say the listener's number (write(2) is never
+	 * notified), let the parent take it with pidfd_getfd, wait for its ack */
 	int nfd = seccomp_notify_fd(ctx);
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'L';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof cbuf };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &nfd, sizeof nfd);
-	if (sendmsg(sock, &mh, 0) < 0)
+	char ack;
+	if (write(sock, &nfd, sizeof nfd) != (ssize_t)sizeof nfd || read(sock, &ack, 1) != 1)
 		_exit(92);
 	close(nfd);
 	result_fd = sock;
@@ -156,20 +149,17 @@ struct result {
 	int err;
 };
 
-static int recv_fd(int sock)
+/* the child's listener, taken with pidfd_getfd; then the ack */
+static int take_listener(int sock, int pidfd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof cbuf };
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0)
+	int num;
+	if (read(sock, &num, sizeof num) != (ssize_t)sizeof num || num < 0)
 		return -1;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+	if (write(sock, "k", 1) != 1 && fd >= 0) {
+		close(fd);
 		return -1;
-	int fd;
-	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	}
 	return fd;
 }
 
@@ -268,8 +258,7 @@ static int run_once(bool audit, const char *tmpdir, const char *logpath, struct 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	struct scf_opts so = { .notify = true, .notify_paths = true, .have_netns = true,
-			       .sync_fd = sv[1] };
+	struct scf_opts so = { .notify = true, .notify_paths = true, .have_netns = true };
 	scmp_filter_ctx ctx;
 	if (scf_build(&so, &ctx, &err) < 0) {
 		check(0, "scf_build: %s", err.msg);
@@ -283,8 +272,8 @@ static int run_once(bool audit, const char *tmpdir, const char *logpath, struct 
 	seccomp_release(ctx);
 	close(sv[1]);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int nfd = recv_fd(sv[0]);
-	check(nfd >= 0 && pidfd >= 0, "%s: listener received over SCM_RIGHTS", audit ? "audit" : "enforce");
+	int nfd = pidfd >= 0 ? take_listener(sv[0], pidfd) : -1;
+	check(nfd >= 0 && pidfd >= 0, "%s: listener taken with pidfd_getfd", audit ? "audit" : "enforce");
 	if (nfd < 0 || pidfd < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
