@@ -5,9 +5,11 @@
  * Degraded:    supervisor (child subreaper) --fork--> CMD (rlimits, caps, Landlock, seccomp)
  *
  * Everything is compiled in the supervisor before forking (policy, seccomp
- * filter); the children only apply.  One SOCK_SEQPACKET socketpair carries
- * named messages back: setup errors, the seccomp listener (SCM_RIGHTS), exec
- * failure and, from pid 1, CMD's wait status.  When pid 1 exits the kernel
+ * filters); the children only apply.  One SOCK_SEQPACKET socketpair carries
+ * named messages back: setup errors, pid 1's FUSE root (SCM_RIGHTS), the
+ * seccomp listener's fd number (the supervisor takes it with pidfd_getfd and
+ * acknowledges), exec failure and, from pid 1, CMD's wait status.  When pid 1
+ * exits the kernel
  * kills everything left in the pid namespace, so a daemon cannot outlive CMD;
  * pid 1 and CMD have PDEATHSIG so nothing outlives the supervisor. */
 #define _GNU_SOURCE
