@@ -558,6 +558,21 @@ static bool all_rules_readable(const struct policy *p)
 	return true;
 }
 
+/* An inherited directory fd (say `bsbox run ... < /`) reaches the host tree
+ * without a lookup through our root: Landlock still refuses reads outside the
+ * policy there, but only a notification would log them. */
+static bool inherits_a_directory(const struct sandbox_opts *o)
+{
+	struct stat st;
+	for (int fd = 0; fd < 3; fd++)
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			return true;
+	for (size_t i = 0; i < o->nkeep_fds; i++)
+		if (fstat(o->keep_fds[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return true;
+	return false;
+}
+
 /* One attempt at a given level. Returns 0 when CMD ran (r filled), 1 when the
  * user namespace turned out unusable (the caller degrades), -errno on error. */
 static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, int abi,
@@ -588,7 +603,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked. */
 	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
-	    all_rules_readable(o->policy) &&
+	    all_rules_readable(o->policy) && !inherits_a_directory(o) &&
 	    fusefs_available()) {
 		so.reads_free = true;
 		if (scf_build(&so, &filter_fast, err) < 0) {

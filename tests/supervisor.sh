@@ -577,6 +577,13 @@ test_supervisor_fuse_root() {
 	BSBOX_NO_FUSE=1 run_boxed -- /bin/sh -c 'grep " / / " /proc/self/mountinfo'
 	assert_rc 0
 	assert_contains "$T/out" " - tmpfs "
+	# an inherited directory fd reaches the host tree without a lookup through
+	# the root: then every open goes to the supervisor again
+	"$BSBOX" run --policy "$POLICY" -- /bin/sh -c 'grep " / / " /proc/self/mountinfo' \
+		</ >"$T/out" 2>"$T/err"
+	rc=$?
+	assert_rc 0
+	assert_contains "$T/out" " - tmpfs "
 	"$BSBOX" doctor >"$T/doctor" 2>&1
 	grep -qE 'FUSE root \(fast reads\) +yes' "$T/doctor" || { fail "doctor does not say yes"; show "$T/doctor"; }
 
