@@ -89,6 +89,11 @@ void learn_set_free(struct learn_set *s);
  * workspace).  Strings are stored in bufs (caller-provided, 5 x PATH_MAX). */
 void learn_env_from_process(struct learn_env *env, char (*bufs)[4096]);
 
+/* learn_collect with the paths of this process (learn_env_from_process):
+ * what `bsbox learn` and `bsbox policy explain` both do with a log. */
+int learn_collect_here(const char *log, struct learn_set *out, unsigned *bad,
+		       struct bsbox_err *err);
+
 /* `bsbox learn ...` */
 int learn_main(int argc, char **argv);
 

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "learn.h"
+#include "strv.h"
 #include "policy.h"
 #include "run.h"
 #include "semver.h"
@@ -166,21 +167,6 @@ static struct learn_crate *crate_get(struct learn_set *s, const char *name)
 	return c;
 }
 
-static int strv_add(char ***v, size_t *n, const char *s)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i], s) == 0)
-			return 0;
-	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
 static int rule_add(struct learn_crate *c, char *path, unsigned access, const char *by)
 {
 	for (size_t i = 0; i < c->nrules; i++)
@@ -292,12 +278,12 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 	if (strcmp(kind, "directive") == 0) {
 		char key[128];
 		if (directive_key(jstr(o, "detail"), jstr(o, "suggest"), key, sizeof key))
-			return strv_add(&c->directives, &c->ndirectives, key);
+			return strv_add_unique(&c->directives, &c->ndirectives, key);
 		return 0;
 	}
 	if (strcmp(kind, "syscall") == 0) {
 		const char *sc = jstr(o, "syscall");
-		return sc ? strv_add(&c->syscalls, &c->nsyscalls, sc) : 0;
+		return sc ? strv_add_unique(&c->syscalls, &c->nsyscalls, sc) : 0;
 	}
 	return 0;
 }
@@ -587,6 +573,15 @@ static const char *real_or_null(const char *p, char *buf)
 	while (l > 1 && buf[l - 1] == '/')
 		buf[--l] = '\0';
 	return buf;
+}
+
+int learn_collect_here(const char *log, struct learn_set *out, unsigned *bad,
+		       struct bsbox_err *err)
+{
+	char bufs[5][4096];
+	struct learn_env env;
+	learn_env_from_process(&env, bufs);
+	return learn_collect(log, &env, out, bad, err);
 }
 
 void learn_env_from_process(struct learn_env *env, char (*bufs)[4096])
@@ -952,13 +947,10 @@ int learn_main(int argc, char **argv)
 	fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
 	int code = run_cmd(argv + i, log, dir, dir_given);
 
-	char bufs[5][4096];
-	struct learn_env env;
-	learn_env_from_process(&env, bufs);
 	struct learn_set set = { 0 };
 	struct bsbox_err err = { 0 };
 	unsigned bad = 0;
-	int rc = learn_collect(log, &env, &set, &bad, &err);
+	int rc = learn_collect_here(log, &set, &bad, &err);
 	if (!keep)
 		unlink(log);
 	if (rc < 0) {

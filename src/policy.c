@@ -22,6 +22,7 @@
 #include "jsonpos.h"
 #include "policy.h"
 #include "semver.h"
+#include "strv.h"
 
 #define DEFAULT_SOURCE "<builtin default>"
 #define POLICY_MAX_BYTES (1024 * 1024) /* a policy is a page of text, not a megabyte */
@@ -72,36 +73,6 @@ static const char *type_name(const cJSON *j)
 	if (cJSON_IsObject(j))
 		return "an object";
 	return "an invalid value";
-}
-
-static int strv_has(char *const *v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* Append a copy of s unless already present. 0 or -ENOMEM. */
-static int strv_add_unique(char ***v, size_t *n, const char *s)
-{
-	if (strv_has(*v, *n, s))
-		return 0;
-	char **nv = realloc(*v, (*n + 1) * sizeof **v);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 static void rule_clear(struct policy_rule *r)

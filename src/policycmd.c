@@ -243,13 +243,10 @@ static int explain(int argc, char **argv)
 		fputs("bsbox policy explain: no event log (give one, or set BSBOX_LOG)\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
-	char bufs[5][4096];
-	struct learn_env env;
-	learn_env_from_process(&env, bufs);
 	struct learn_set set = { 0 };
 	struct bsbox_err err = { 0 };
 	unsigned bad = 0;
-	if (learn_collect(log, &env, &set, &bad, &err) < 0) {
+	if (learn_collect_here(log, &set, &bad, &err) < 0) {
 		fprintf(stderr, "bsbox policy explain: %s\n", err.msg);
 		return BSBOX_EXIT_USAGE;
 	}
