@@ -74,7 +74,7 @@ void fusefs_seal(struct fusefs *fs);
  * -errno on a failure of the device itself.  miss may be NULL. */
 int fusefs_serve(struct fusefs *fs, fusefs_miss_fn miss, void *arg);
 
-/* How many requests have been served (for tests and `--verbose`). */
+/* How many requests have been served (for the unit test). */
 unsigned long fusefs_requests(const struct fusefs *fs);
 
 #endif

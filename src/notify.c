@@ -1016,15 +1016,13 @@ static pid_t host_tid(pid_t top, pid_t nspid)
 	while (head < tail) {
 		char p[64];
 		snprintf(p, sizeof p, "/proc/%d/task", (int)q[head++]);
-		cleanup_close int tfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (tfd < 0)
-			continue;
-		DIR *d = fdopendir(dup(tfd));
+		DIR *d = opendir(p);
 		if (!d)
 			continue;
+		int tfd = dirfd(d);
 		struct dirent *de;
 		pid_t found = 0;
-		while (!found && (de = readdir(d))) {
+		while ((de = readdir(d))) {
 			if (de->d_name[0] < '0' || de->d_name[0] > '9')
 				continue;
 			char f[300];

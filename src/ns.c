@@ -188,6 +188,21 @@ static bool is_provided(const char *path)
 	return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
 }
 
+/* A rule path that is itself a symlink (Debian's /lib -> usr/lib) is
+ * recreated as one, so the tree looks like the host's.  Its target into
+ * link, or false. */
+static bool rule_symlink(const char *path, char *link, size_t size)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return false;
+	ssize_t l = readlink(path, link, size - 1);
+	if (l <= 0)
+		return false;
+	link[l] = '\0';
+	return true;
+}
+
 void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
 {
 	fn(arg, "/tmp", S_IFDIR | 01777, NULL);
@@ -198,16 +213,12 @@ void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
 		/* what lies under /tmp is bound into the private /tmp */
 		if (is_provided(path) || strncmp(path, "/tmp/", 5) == 0)
 			continue;
-		struct stat st;
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-			char link[PATH_MAX];
-			ssize_t l = readlink(path, link, sizeof link - 1);
-			if (l > 0) {
-				link[l] = '\0';
-				fn(arg, path, S_IFLNK | 0777, link);
-				continue;
-			}
+		char link[PATH_MAX];
+		if (rule_symlink(path, link, sizeof link)) {
+			fn(arg, path, S_IFLNK | 0777, link);
+			continue;
 		}
+		struct stat st;
 		if (stat(path, &st) < 0)
 			continue; /* not on this machine: not bound either */
 		fn(arg, path, S_ISDIR(st.st_mode) ? S_IFDIR | 0755 : S_IFREG | 0644, NULL);
@@ -304,28 +315,22 @@ binds:
 		char target[PATH_MAX];
 		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target)
 			continue;
-		struct stat lst, st;
-		/* A top-level symlink such as Debian's /lib -> usr/lib is recreated as a
-		 * symlink, so the tree looks like the host's. */
-		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-			char link[PATH_MAX];
-			ssize_t l = readlink(path, link, sizeof link - 1);
-			if (l > 0) {
-				link[l] = '\0';
-				struct stat tst;
-				if (lstat(target, &tst) < 0 && errno == ENOENT) {
-					char parent[PATH_MAX];
-					snprintf(parent, sizeof parent, "%s", target);
-					char *slash = strrchr(parent, '/');
-					if (slash && slash != parent) {
-						*slash = '\0';
-						mkdir_p(parent, 0755);
-					}
-					if (symlink(link, target) == 0)
-						continue;
-				} else if (S_ISLNK(tst.st_mode)) {
-					continue;
+		struct stat st;
+		char link[PATH_MAX];
+		if (rule_symlink(path, link, sizeof link)) {
+			struct stat tst;
+			if (lstat(target, &tst) < 0 && errno == ENOENT) {
+				char parent[PATH_MAX];
+				snprintf(parent, sizeof parent, "%s", target);
+				char *slash = strrchr(parent, '/');
+				if (slash && slash != parent) {
+					*slash = '\0';
+					mkdir_p(parent, 0755);
 				}
+				if (symlink(link, target) == 0)
+					continue;
+			} else if (S_ISLNK(tst.st_mode)) {
+				continue;
 			}
 		}
 		if (fstat(fds[i], &st) < 0)

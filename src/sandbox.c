@@ -9,9 +9,9 @@
  * named messages back: setup errors, pid 1's FUSE root (SCM_RIGHTS), the
  * seccomp listener's fd number (the supervisor takes it with pidfd_getfd and
  * acknowledges), exec failure and, from pid 1, CMD's wait status.  When pid 1
- * exits the kernel
- * kills everything left in the pid namespace, so a daemon cannot outlive CMD;
- * pid 1 and CMD have PDEATHSIG so nothing outlives the supervisor. */
+ * exits the kernel kills everything left in the pid namespace, so a daemon
+ * cannot outlive CMD; pid 1 and CMD have PDEATHSIG so nothing outlives the
+ * supervisor. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -59,26 +59,23 @@ static int send_msg(int sock, int type, int val, const char *text, int pass_fd)
 	struct sync_msg m = { .type = type, .val = val };
 	if (text)
 		snprintf(m.text, sizeof m.text, "%s", text);
+	/* no fd: send(), i.e. sendto() without an address, which the filter
+	 * never notifies, so the child can still talk once its filter is on */
+	if (pass_fd < 0)
+		return send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0 ? -errno : 0;
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	/* no fd: send(), i.e. sendto() without an address, which the filter
-	 * never notifies, so the child can still talk once its filter is on */
-	if (pass_fd < 0)
-		return send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0 ? -errno : 0;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	{
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
+	memset(&u, 0, sizeof u);
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -474,15 +471,38 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->sync_wakeup = true; /* refined by notify_tune at run time */
 }
 
-/* Wait for the seccomp listener.  Meanwhile pid 1 may hand over a FUSE root
- * (MSG_FUSE) and then build the tree on it: its requests are served here, or
- * pid 1 would wait for us while we wait for it. */
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
 {
 	/* best effort: what is missing pid 1 creates itself */
 	(void)fusefs_add(arg, path, mode, link);
 }
 
+/* MSG_LISTENER: take fd number num from sender (pidfd_getfd), then let it go
+ * on to exec.  num < 0: no listener (nothing is notified); *nfd = -1. */
+static int take_listener(int sock, pid_t sender, int num, int *nfd, struct bsbox_err *err)
+{
+	*nfd = -1;
+	if (num >= 0) {
+		cleanup_close int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
+		*nfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, num, 0) : -1;
+		if (*nfd < 0)
+			return bsbox_err_set(err, sender > 0 ? errno : ESRCH,
+					     "taking the seccomp listener from the sandbox "
+					     "(pidfd_getfd, Linux 5.6)");
+	}
+	if (send(sock, "k", 1, MSG_NOSIGNAL) != 1) {
+		int e = errno;
+		if (*nfd >= 0)
+			close(*nfd);
+		*nfd = -1;
+		return bsbox_err_set(err, e, "answering the sandbox");
+	}
+	return 0;
+}
+
+/* Wait for the seccomp listener.  Meanwhile pid 1 may hand over a FUSE root
+ * (MSG_FUSE) and then build the tree on it: its requests are served here, or
+ * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct policy *policy,
 			 struct fusefs **fs, struct bsbox_err *err)
 {
@@ -515,21 +535,7 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct po
 		if (m->type == MSG_LISTENER) {
 			if (fd >= 0)
 				close(fd);
-			*nfd = -1;
-			if (m->val >= 0) {
-				cleanup_close int pidfd = sender > 0 ? (int)syscall(SYS_pidfd_open, sender, 0) : -1;
-				*nfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, m->val, 0) : -1;
-				if (*nfd < 0)
-					return bsbox_err_set(err, sender > 0 ? errno : ESRCH,
-							     "taking the seccomp listener from the sandbox "
-							     "(pidfd_getfd, Linux 5.6)");
-			}
-			if (send(sock, "k", 1, MSG_NOSIGNAL) != 1) {
-				if (*nfd >= 0)
-					close(*nfd);
-				return bsbox_err_set(err, errno, "answering the sandbox");
-			}
-			return 0;
+			return take_listener(sock, sender, m->val, nfd, err);
 		}
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
 			if (fusefs_new(fd, getuid(), getgid(), fs, err) < 0)
