@@ -2,7 +2,8 @@
  *
  * Full mode:   supervisor --clone(NEWUSER|NEWNS|NEWNET|NEWPID|NEWIPC|NEWUTS|NEWCGROUP)-->
  *              pid 1 (ids, mount tree) --fork--> CMD (rlimits, caps, Landlock, seccomp, exec)
- * Degraded:    supervisor (child subreaper) --fork--> CMD (rlimits, caps, Landlock, seccomp)
+ * Degraded:    supervisor --fork--> reaper (child subreaper) --fork--> CMD (rlimits, caps,
+ *              Landlock, seccomp)
  *
  * Everything is compiled in the supervisor before forking (policy, seccomp
  * filters); the children only apply.  One SOCK_SEQPACKET socketpair carries
@@ -326,7 +327,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	_exit(0);
 }
 
-/* Degraded mode: kill every process left below us (we are a subreaper, so
+/* The reaper: kill every process left below us (we are a subreaper, so
  * double-forked daemons are re-parented to us) until none is left. */
 static void kill_descendants(void)
 {
@@ -365,6 +366,60 @@ static void kill_descendants(void)
 			break;
 		usleep(1000);
 	}
+}
+
+/* Degraded mode's pid 1: a child subreaper between the supervisor and CMD,
+ * so what CMD leaves behind is re-parented here and killed, while the
+ * supervisor's own children (the shim's directive filter) are never touched.
+ * It waits for CMD (or SIGTERM from the supervisor, or the supervisor's
+ * death), kills every descendant, reports CMD's status and exits. */
+static __attribute__((noreturn)) void reaper_stage(const struct stage *st, pid_t supervisor)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* SIGTERM, not SIGKILL: the reaper must outlive CMD to clean up */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != supervisor)
+		_exit(BSBOX_EXIT_SETUP);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		struct bsbox_err err = { 0 };
+		bsbox_err_set(&err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	pid_t cmd = fork();
+	if (cmd < 0) {
+		struct bsbox_err err = { 0 };
+		bsbox_err_set(&err, errno, "fork");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	if (cmd == 0)
+		exec_stage(st);
+
+	int status = 0;
+	bool done = false;
+	while (!done) {
+		siginfo_t si;
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo == SIGTERM) {
+			kill(cmd, SIGKILL);
+			status = SIGKILL; /* as waitpid reports a SIGKILLed process */
+			break;
+		}
+		int s;
+		pid_t w;
+		while ((w = waitpid(-1, &s, WNOHANG)) > 0)
+			if (w == cmd) {
+				status = s;
+				done = true;
+			}
+	}
+	kill_descendants();
+	send_msg(st->sock, MSG_STATUS, status, NULL, -1);
+	_exit(0);
 }
 
 /* A pids cgroup for the sandbox when running as root: RLIMIT_NPROC does not
@@ -579,6 +634,22 @@ static bool inherits_a_directory(const struct sandbox_opts *o)
 	return false;
 }
 
+/* End the sandbox: pid 1's death takes its pid namespace with it; the
+ * degraded mode's reaper kills what it has below itself first. */
+static void stop_sandbox(pid_t pid, enum sandbox_level level)
+{
+	kill(pid, level == SB_FULL ? SIGKILL : SIGTERM);
+}
+
+static void reap(pid_t pid, int *status)
+{
+	int s = 0;
+	while (waitpid(pid, &s, 0) < 0 && errno == EINTR)
+		;
+	if (status)
+		*status = s;
+}
+
 /* One attempt at a given level. Returns 0 when CMD ran (r filled), 1 when the
  * user namespace turned out unusable (the caller degrades), -errno on error. */
 static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, int abi,
@@ -636,10 +707,10 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		if (pid == 0)
 			init_stage(&st, uid, gid);
 	} else {
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		pid_t self = getpid();
 		pid = fork();
 		if (pid == 0)
-			exec_stage(&st);
+			reaper_stage(&st, self);
 	}
 	int clone_errno = errno;
 	seccomp_release(filter);
@@ -667,7 +738,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	cleanup_fusefs struct fusefs *fs = NULL;
 	int w = wait_listener(sock, &nfd, &m, o->policy, &fs, err);
 	if (w == 2 && m.type == MSG_USERNS && level == SB_FULL) {
-		waitpid(pid, NULL, 0);
+		reap(pid, NULL);
 		cgroup_remove(cgdir);
 		if (!o->quiet)
 			fprintf(stderr, "bsbox: note: user namespace unusable: %s\n", m.text);
@@ -677,10 +748,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		if (w == 2)
 			bsbox_err_setx(err, m.val, "setting up the sandbox: %s", m.text);
 		err->exit_code = BSBOX_EXIT_SETUP;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		if (level != SB_FULL)
-			kill_descendants();
+		stop_sandbox(pid, level);
+		reap(pid, NULL);
 		cgroup_remove(cgdir);
 		return bsbox_err_ret(err);
 	}
@@ -713,10 +782,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		int s = notify_supervise(&nc, notify_fd, err);
 		if (s < 0) {
 			/* fail closed: nothing runs unsupervised */
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			if (level != SB_FULL)
-				kill_descendants();
+			stop_sandbox(pid, level);
+			reap(pid, NULL);
 			cgroup_remove(cgdir);
 			err->exit_code = BSBOX_EXIT_SETUP;
 			return bsbox_err_prefix(err, "supervisor");
@@ -724,28 +791,19 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		sig = s;
 	}
 	if (sig > 0)
-		kill(pid, SIGKILL);
+		stop_sandbox(pid, level);
 
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (level == SB_FULL) {
-		/* pid 1 reports CMD's status and any exec failure */
-		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1) {
-			if (m.type == MSG_STATUS)
-				r->wait_status = m.val;
-			else if (m.type == MSG_EXEC_FAILED)
-				r->exec_errno = m.val;
-		}
-		if (WIFSIGNALED(status))
-			r->wait_status = status; /* pid 1 itself was killed */
-	} else {
-		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1)
-			if (m.type == MSG_EXEC_FAILED)
-				r->exec_errno = m.val;
-		r->wait_status = status;
-		kill_descendants();
+	reap(pid, &status);
+	/* pid 1 (the reaper) reports CMD's status; CMD any exec failure */
+	while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1) {
+		if (m.type == MSG_STATUS)
+			r->wait_status = m.val;
+		else if (m.type == MSG_EXEC_FAILED)
+			r->exec_errno = m.val;
 	}
+	if (WIFSIGNALED(status))
+		r->wait_status = status; /* pid 1 itself was killed */
 	if (sig > 0)
 		r->wait_status = sig; /* reported as killed by that signal */
 	cgroup_remove(cgdir);
