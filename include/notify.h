@@ -23,6 +23,9 @@ struct notify_ctx {
 	int sigfd;                   /* signalfd (SIGINT, SIGTERM, SIGHUP), or -1 */
 	pid_t top_pid;               /* the sandbox's pid 1 (full mode), for FUSE's pids */
 	struct fusefs *fuse;         /* the FUSE root to serve and hear misses from, or NULL */
+	uid_t root_id;               /* the host id the sandbox runs as when root started it
+	                                (sandbox.h), 0 = the caller's own: granted files it
+	                                may not read are denied and logged */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -67,6 +67,8 @@ static const char help[] =
 	"    BSBOX_BENCH_UNSUPERVISED=1  the same sandbox without the supervisor:\n"
 	"                            denials enforced but not logged (make bench)\n"
 	"    BSBOX_QUIET=1           no degraded-mode notice\n"
+	"    BSBOX_SANDBOX_ID=N      started by root: the unprivileged host uid/gid\n"
+	"                            CMD runs as (default 1999999999; never 0)\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    CMD's own status passes through, otherwise:\n"

@@ -436,6 +436,24 @@ static bool is_rule_ancestor(const struct policy *p, const char *path)
 	return false;
 }
 
+/* Started by root, the sandbox runs as ctx->root_id (sandbox.h).  A file the
+ * policy grants but that id may not read (root-only: /etc/shadow, ssh host
+ * keys, /root/...) the kernel would refuse without a word, so it is refused
+ * and logged here.  Under a writable rule the files are the sandbox's own
+ * (idmapped or handed over), and listing a directory reveals names at most. */
+static bool root_only(const struct notify_ctx *ctx, const char *path)
+{
+	struct stat st;
+	if (!ctx->root_id || (policy_access_for(ctx->policy, path) & POL_W) ||
+	    stat(path, &st) < 0 || S_ISDIR(st.st_mode))
+		return false;
+	if (st.st_uid == ctx->root_id)
+		return !(st.st_mode & S_IRUSR);
+	if (st.st_gid == ctx->root_id)
+		return !(st.st_mode & S_IRGRP);
+	return !(st.st_mode & S_IROTH);
+}
+
 static enum verdict path_call(struct call *c, const struct sysent *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
@@ -543,13 +561,17 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	 * there, and allowed opens are the hot path. Before anything is logged
 	 * from what was read, it is checked below. */
 
-	bool denied[2] = { false, false }, any = false;
+	bool denied[2] = { false, false }, any = false, dac[2] = { false, false };
+	bool opens = se->kind == K_OPEN || se->kind == K_OPENAT || se->kind == K_OPENAT2;
 	for (int i = 0; i < n; i++) {
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
 		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
-		if ((have & pa[i].want) == pa[i].want)
+		if ((have & pa[i].want) == pa[i].want) {
+			if (opens && pa[i].want == POL_R && root_only(c->ctx, abs[i]))
+				denied[i] = any = dac[i] = true;
 			continue;
+		}
 		/* Listing a directory on the way to an allowed path ("/", "/home"):
 		 * in our mount tree it holds only the mount points, and on the host
 		 * tree Landlock refuses it; neither is worth a violation. */
@@ -585,16 +607,19 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	for (int i = 0; i < n; i++) {
 		if (!denied[i])
 			continue;
-		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
+		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], why[96];
 		json_escape(abs[i], esc, sizeof esc);
 		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]", access_name(pa[i].want), esc);
+		/* granting it changes nothing: only the host's root may read it */
+		snprintf(why, sizeof why, "root-only: the sandbox's uid %u may not read it",
+			 (unsigned)c->ctx->root_id);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = detail[0] ? detail : NULL,
+			.detail = dac[i] ? why : detail[0] ? detail : NULL,
 			.path = abs[i],
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = suggest,
+			.suggest = dac[i] ? NULL : suggest,
 		};
 		emit(c, &ev);
 	}

@@ -19,8 +19,11 @@ void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 	const char *sc = ev->syscall ? ev->syscall : "?";
 	switch (ev->kind) {
 	case EV_PATH:
-		snprintf(buf, len, "%s %s", ev->access ? ev->access : "access",
-			 ev->path ? ev->path : "?");
+		/* no policy entry to suggest: the detail says why */
+		snprintf(buf, len, "%s %s%s%s%s", ev->access ? ev->access : "access",
+			 ev->path ? ev->path : "?", !ev->suggest && ev->detail ? " (" : "",
+			 !ev->suggest && ev->detail ? ev->detail : "",
+			 !ev->suggest && ev->detail ? ")" : "");
 		return;
 	case EV_NETWORK:
 		if (ev->addr)

@@ -168,6 +168,19 @@ static bool env_flag(const char *name)
 	return e && *e && strcmp(e, "0") != 0;
 }
 
+/* Started by root: the host id build scripts run as (sandbox.h root_id).
+ * BSBOX_SANDBOX_ID picks another; it can never be 0, so a project's
+ * [env] table cannot hand a build script the host's root.  Audit mode lets
+ * path accesses through by design (it is for learning a policy from code
+ * you trust that far): it runs as the caller, root included. */
+static uid_t root_id(bool audit)
+{
+	if (geteuid() != 0 || audit)
+		return 0;
+	int id = env_int("BSBOX_SANDBOX_ID", BSBOX_SANDBOX_ID);
+	return id > 0 ? (uid_t)id : BSBOX_SANDBOX_ID;
+}
+
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
@@ -215,6 +228,7 @@ int run_confined(struct run_req *req)
 		.no_fuse = env_flag("BSBOX_NO_FUSE"),
 		.unsupervised = env_flag("BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = env_flag("BSBOX_QUIET"),
+		.root_id = root_id(req->audit),
 		.log = &log,
 		.report = &rep,
 	};

@@ -39,6 +39,7 @@
 #include "ebpf.h"
 #include "fusefs.h"
 #include "cleanup.h"
+#include "handover.h"
 #include "landlock.h"
 #include "notify.h"
 #include "ns.h"
@@ -47,7 +48,16 @@
 
 extern char **environ;
 
-enum msg_type { MSG_ERROR = 1, MSG_USERNS, MSG_LISTENER, MSG_EXEC_FAILED, MSG_STATUS, MSG_FUSE };
+enum msg_type {
+	MSG_ERROR = 1,
+	MSG_USERNS,
+	MSG_LISTENER,
+	MSG_EXEC_FAILED,
+	MSG_STATUS,
+	MSG_FUSE,
+	MSG_MOUNT, /* to pid 1: rule val's idmapped mount (SCM_RIGHTS) */
+	MSG_IDS,   /* to pid 1: its ids are mapped, the mounts all sent */
+};
 
 struct sync_msg {
 	int type;
@@ -191,11 +201,14 @@ struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
 	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	bool try_fuse;               /* pid 1 tries to build the root over FUSE */
 	bool fuse;                   /* pid 1 built the root over FUSE */
 	enum sandbox_level level;
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
 	int cg_procs; /* cgroup.procs of the pids cgroup to join, or -1 */
+	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
+	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
 };
 
@@ -224,6 +237,12 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	if (st->level != SB_FULL && o->cwd && chdir(o->cwd) < 0) {
 		bsbox_err_set(&err, errno, "chdir %s", o->cwd);
 		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	if (st->root_id && st->level != SB_FULL) {
+		/* root's sandbox with no user namespace to map the id: become it */
+		if (caps_set_ids(st->root_id, st->root_id, &err) < 0)
+			child_fail(st->sock, MSG_ERROR, &err);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
 	}
 	if (caps_drop_all(&err) < 0)
 		child_fail(st->sock, MSG_ERROR, &err);
@@ -272,6 +291,26 @@ static int hand_fuse(int fd, void *arg)
 	return send_msg(*(int *)arg, MSG_FUSE, 0, NULL, fd);
 }
 
+/* pid 1 of root's sandbox: wait until the supervisor has mapped our ids
+ * (map_root) and sent the idmapped mounts. */
+static int await_ids(struct stage *st, struct bsbox_err *err)
+{
+	for (;;) {
+		struct sync_msg m;
+		int fd = -1;
+		int r = recv_msg(st->sock, &m, &fd, NULL, 0);
+		if (r <= 0)
+			return bsbox_err_set(err, r < 0 ? -r : EPIPE, "waiting for the id map");
+		if (m.type == MSG_IDS)
+			return 0;
+		if (m.type == MSG_MOUNT && fd >= 0 && m.val >= 0 &&
+		    (size_t)m.val < st->o->policy->nrules && st->idmapped[m.val] < 0)
+			st->idmapped[m.val] = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+}
+
 /* pid 1 of the new pid namespace. */
 static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_t uid, gid_t gid)
 {
@@ -281,15 +320,23 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	struct bsbox_err err = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (ns_map_ids(uid, gid, &err) < 0)
+	if (st->root_id) {
+		if (await_ids(st, &err) < 0)
+			child_fail(st->sock, MSG_ERROR, &err);
+	} else if (ns_map_ids(uid, gid, &err) < 0) {
 		child_fail(st->sock, MSG_USERNS, &err);
+	}
 	if (sethostname("bsbox", 5) < 0) {
 		bsbox_err_set(&err, errno, "sethostname in the new uts namespace");
 		child_fail(st->sock, MSG_USERNS, &err);
 	}
 	ns_loopback_up();
-	struct ns_root_opts ro = { .policy = o->policy, .audit = o->audit, .cwd = NULL };
-	if (st->filter_fast) {
+	struct ns_root_opts ro = { .policy = o->policy,
+				   .audit = o->audit,
+				   .cwd = NULL,
+				   .become_root = st->root_id != 0,
+				   .idmapped = st->root_id ? st->idmapped : NULL };
+	if (st->try_fuse) {
 		ro.hand_fuse = hand_fuse;
 		ro.hand_arg = &st->sock;
 		ro.fuse_used = &st->fuse;
@@ -299,6 +346,11 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		 * (Ubuntu's AppArmor userns rule) shows: let the supervisor degrade. */
 		child_fail(st->sock, err.errnum == EPERM ? MSG_USERNS : MSG_ERROR, &err);
 	}
+	if (st->root_id)
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
+	for (size_t i = 0; st->idmapped && i < o->policy->nrules; i++)
+		if (st->idmapped[i] >= 0)
+			close(st->idmapped[i]); /* attached now */
 
 	pid_t cmd = fork();
 	if (cmd < 0) {
@@ -634,6 +686,45 @@ static bool inherits_a_directory(const struct sandbox_opts *o)
 	return false;
 }
 
+/* Root's sandbox (full mode): pid 1's uid/gid 0 becomes host id `id` (only
+ * we can write that map), and each writable rule an idmapped mount, so it
+ * stays writable for that id and what is written there is root's on disk. */
+static int map_root(pid_t pid, const struct sandbox_opts *o, uid_t id, int sock,
+		    struct bsbox_err *err)
+{
+	if (ns_map_root_to(pid, id, err) < 0)
+		return bsbox_err_prefix(err, "mapping the sandbox's root to uid %u", (unsigned)id);
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/ns/user", (int)pid);
+	cleanup_close int userns = open(p, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return bsbox_err_set(err, errno, "open %s", p);
+	const struct policy *pol = o->policy;
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+		struct stat st;
+		if (!(r->access & POL_W) || !ns_rule_bound(r->path) || lstat(r->path, &st) < 0 ||
+		    S_ISLNK(st.st_mode))
+			continue; /* not bound from the host */
+		int fd;
+		struct bsbox_err e = { 0 };
+		if (ns_idmapped_tree(r->path, userns, (r->access & POL_X) != 0, &fd, &e) < 0) {
+			if (!o->quiet)
+				fprintf(stderr,
+					"bsbox: warning: %s: the sandbox's user (uid %u) cannot write "
+					"there\n",
+					e.msg, (unsigned)id);
+			continue;
+		}
+		int rc = send_msg(sock, MSG_MOUNT, (int)i, NULL, fd);
+		close(fd);
+		if (rc < 0)
+			return bsbox_err_set(err, -rc, "handing the idmapped mounts to the sandbox");
+	}
+	int rc = send_msg(sock, MSG_IDS, 0, NULL, -1);
+	return rc < 0 ? bsbox_err_set(err, -rc, "handing the id map to the sandbox") : 0;
+}
+
 /* End the sandbox: pid 1's death takes its pid namespace with it; the
  * degraded mode's reaper kills what it has below itself first. */
 static void stop_sandbox(pid_t pid, enum sandbox_level level)
@@ -678,10 +769,13 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		return bsbox_err_prefix(err, "building the seccomp filter");
 	}
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
-	 * filter once it knows whether the FUSE mount worked. */
-	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
-	    all_rules_readable(o->policy) && !inherits_a_directory(o) &&
-	    fusefs_available()) {
+	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
+	 * keeps the FUSE root but not the fast filter: the supervisor must see
+	 * every open to log attempts at root-only files (notify.c). */
+	bool try_fuse = level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
+			all_rules_readable(o->policy) && !inherits_a_directory(o) &&
+			fusefs_available();
+	if (try_fuse && !o->root_id) {
 		so.reads_free = true;
 		if (scf_build(&so, &filter_fast, err) < 0) {
 			seccomp_release(filter);
@@ -692,8 +786,19 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 
 	char cgdir[512] = "";
 	struct stage st = { .o = o, .filter = filter, .filter_fast = filter_fast, .level = level,
-			    .landlock_abi = abi,
-			    .sock = csock, .oldmask = *oldmask, .cg_procs = -1 };
+			    .landlock_abi = abi, .sock = csock, .oldmask = *oldmask, .cg_procs = -1,
+			    .root_id = o->root_id, .try_fuse = try_fuse };
+	cleanup_free int *idmapped = NULL;
+	if (level == SB_FULL && st.root_id) {
+		idmapped = malloc((o->policy->nrules + 1) * sizeof *idmapped);
+		if (!idmapped) {
+			seccomp_release(filter);
+			return bsbox_err_set(err, ENOMEM, "allocating");
+		}
+		for (size_t i = 0; i <= o->policy->nrules; i++)
+			idmapped[i] = -1;
+		st.idmapped = idmapped;
+	}
 	st.cg_procs = cgroup_pids(o->policy->limits.nproc, cgdir, sizeof cgdir);
 
 	pid_t pid;
@@ -732,6 +837,13 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	}
 	close(steal_fd(&csock));
 	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (level == SB_FULL && st.root_id && map_root(pid, o, st.root_id, sock, err) < 0) {
+		err->exit_code = BSBOX_EXIT_SETUP;
+		stop_sandbox(pid, level);
+		reap(pid, NULL);
+		cgroup_remove(cgdir);
+		return bsbox_err_ret(err);
+	}
 
 	struct sync_msg m;
 	int nfd = -1;
@@ -774,6 +886,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		.sigfd = sigfd,
 		.top_pid = pid,
 		.fuse = fs,
+		.root_id = o->root_id,
 	};
 	if (fs)
 		fusefs_seal(fs); /* CMD is about to exec: the tree is complete */
@@ -824,6 +937,31 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* Root's degraded sandbox runs as root_id (handover.h): let it reach the
+ * policy's paths and write its writable ones. Failures are warnings: what
+ * it cannot reach, it is refused (and the supervisor logs). */
+static void hand_over(const struct policy *p, uid_t id, bool quiet)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct bsbox_err e = { 0 };
+		if (handover_search(p->rules[i].path, id, &e) < 0 ||
+		    ((p->rules[i].access & POL_W) && handover_give(p->rules[i].path, id, &e) < 0)) {
+			if (!quiet)
+				fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+		}
+	}
+}
+
+static void take_back(const struct policy *p, uid_t id, bool quiet)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct bsbox_err e = { 0 };
+		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0 &&
+		    !quiet)
+			fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+	}
+}
+
 /* Without a mount namespace there is no private /tmp: the policy's "/tmp"
  * grant becomes a fresh directory of our own (and TMPDIR points there), so a
  * script cannot touch other users' or other builds' files in the host /tmp
@@ -864,7 +1002,11 @@ static int run_degraded(const struct sandbox_opts *o, enum sandbox_level level, 
 	struct sandbox_opts od = *o;
 	od.policy = &pol;
 	od.envp = envp;
+	if (o->root_id)
+		hand_over(&pol, o->root_id, o->quiet);
 	ret = run_at_level(&od, level, abi, sigfd, oldmask, r, err);
+	if (o->root_id)
+		take_back(&pol, o->root_id, o->quiet);
 out:
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return ret;

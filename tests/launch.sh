@@ -43,3 +43,58 @@ test_layer_launch_cargo_benign() {
 	assert_eq "$("$T/target/debug/bsbox-test-benign")" "hello from OUT_DIR set-by-build-rs" \
 		"the benign binary's output"
 }
+
+# The host uid the sandbox of this mode should run as: root's runs as the
+# unprivileged BSBOX_SANDBOX_ID (sandbox.h), anyone else as themselves.
+_launch_want_uid() {
+	if is_root; then
+		echo "${BSBOX_SANDBOX_ID:-1999999999}"
+	else
+		id -u
+	fi
+}
+
+# Issue 10 (2): as root, a build script never acts as the host's root, and
+# what it writes in OUT_DIR is still root's.  As the unprivileged user
+# nothing changes: the script runs as the user, its files are the user's.
+test_layer_launch_outdir_owner() {
+	_launch_have_cargo || return
+	_launch_cargo whoami
+	assert_rc 0 || { tail -n 30 "$T/out"; return 1; }
+	local ids out
+	ids=$(ls "$T"/target/debug/build/bsbox-test-whoami-*/out/ids.txt 2>/dev/null | head -n 1)
+	[ -f "$ids" ] || { fail "the build script wrote no ids.txt in OUT_DIR"; return 1; }
+	out=${ids%/ids.txt}
+	# host uid = the map's host start + (effective uid inside - its start)
+	local host
+	host=$(awk 'NR == 1 { eu = $3 } NR > 1 && eu >= $1 && eu < $1 + $3 { print $2 + eu - $1; exit }' "$ids")
+	assert_eq "$host" "$(_launch_want_uid)" "the build script's host uid ($(tr '\n' ' ' <"$ids"))" || return 1
+	local bad
+	bad=$(find "$out" \( ! -uid "$(id -u)" -o ! -gid "$(id -g)" \) -printf '%u:%g %p\n')
+	[ -z "$bad" ] || { fail "OUT_DIR has files the invoking user does not own: $bad"; return 1; }
+	[ -f "$out/sub/file" ] || { fail "the build script's file is missing"; return 1; }
+	# nothing anywhere is left to the sandbox's id (degraded mode hands it back)
+	bad=$(find "$T/target" -uid "${BSBOX_SANDBOX_ID:-1999999999}" -print -quit)
+	[ -z "$bad" ] || fail "left owned by the sandbox's uid: $bad"
+}
+
+# Issue 10 (2): as root, root-only files under granted paths are unreadable
+# and each attempt is a logged denial (the default policy grants /etc).
+test_layer_log_launch_root_only() {
+	is_root || { skip_ok "about bsbox started by root; mode $MODE"; return; }
+	local key
+	run_bsbox run -- cat /etc/shadow
+	assert_rc 124 || return 1
+	grep -q '^root:' "$T/out" && { fail "/etc/shadow was printed"; return 1; }
+	assert_contains "$T/err" 'read /etc/shadow (root-only' || return 1
+	grep '"path":"/etc/shadow"' "$BSBOX_LOG" | grep -q '"action":"denied"' ||
+		{ fail "no denial event for /etc/shadow"; show "$BSBOX_LOG"; return 1; }
+	# a root-only file under /root (a path a policy grants)
+	key=$T/root-only/id_key
+	mkdir -p "${key%/*}" && echo "PRIVATE KEY" >"$key" && chmod 600 "$key"
+	run_bsbox run --policy "$(mkpolicy rootonly read "\"${key%/*}\"")" -- cat "$key"
+	assert_rc 124 || return 1
+	assert_not_contains "$T/out" 'PRIVATE KEY' || return 1
+	grep "\"path\":\"$key\"" "$BSBOX_LOG" | grep -q 'root-only' ||
+		{ fail "no root-only denial event for $key"; show "$BSBOX_LOG"; return 1; }
+}
