@@ -21,6 +21,10 @@ struct scf_opts {
 
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);
 
+/* pid 1's own filter (full mode), loaded once CMD is forked: an allow list
+ * of what it still does (wait, its socket, exit), EPERM for the rest. */
+int scf_build_init(scmp_filter_ctx *out, struct bsbox_err *err);
+
 /* errno the supervisor answers for a denied (non-path, non-network) syscall
  * number, e.g. ENOSYS for io_uring_setup, EPERM otherwise. */
 int scf_deny_errno(int syscall_nr);

@@ -2,6 +2,8 @@
  *
  * Full mode:   supervisor --clone(NEWUSER|NEWNS|NEWNET|NEWPID|NEWIPC|NEWUTS|NEWCGROUP)-->
  *              pid 1 (ids, mount tree) --fork--> CMD (rlimits, caps, Landlock, seccomp, exec)
+ *              then pid 1 drops its capabilities, sets no_new_privs and loads its own
+ *              filter (wait, report, exit) before CMD may go on
  * Degraded:    supervisor --fork--> reaper (child subreaper) --fork--> CMD (rlimits, caps,
  *              Landlock, seccomp)
  *
@@ -201,6 +203,7 @@ struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
 	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	scmp_filter_ctx filter_init; /* pid 1's own, once CMD is forked (full mode) */
 	bool try_fuse;               /* pid 1 tries to build the root over FUSE */
 	bool fuse;                   /* pid 1 built the root over FUSE */
 	enum sandbox_level level;
@@ -311,6 +314,21 @@ static int await_ids(struct stage *st, struct bsbox_err *err)
 	}
 }
 
+/* pid 1 once the root is built and CMD forked: it only waits and reports
+ * now, so it keeps no capability, sets no_new_privs and loads an allow list
+ * of exactly that (bubblewrap's init does the same). */
+static int harden_init(const struct stage *st, struct bsbox_err *err)
+{
+	if (caps_drop_all(err) < 0)
+		return bsbox_err_prefix(err, "pid 1");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bsbox_err_set(err, errno, "pid 1: prctl(PR_SET_NO_NEW_PRIVS)");
+	int rc = seccomp_load(st->filter_init); /* SYSRAWRC: -errno */
+	if (rc < 0)
+		return bsbox_err_set(err, -rc, "pid 1: loading its seccomp filter");
+	return 0;
+}
+
 /* pid 1 of the new pid namespace. */
 static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_t uid, gid_t gid)
 {
@@ -352,13 +370,32 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		if (st->idmapped[i] >= 0)
 			close(st->idmapped[i]); /* attached now */
 
+	/* CMD waits at the gate until pid 1 has given up its powers, so that
+	 * nothing in the sandbox ever sees a pid 1 that has them. */
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		bsbox_err_set(&err, errno, "pipe");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		bsbox_err_set(&err, errno, "fork");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
-	if (cmd == 0)
+	if (cmd == 0) {
+		char c;
+		close(gate[1]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(gate[0]);
 		exec_stage(st);
+	}
+	close(gate[0]);
+	if (harden_init(st, &err) < 0) {
+		kill(cmd, SIGKILL);
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	close(gate[1]);
 
 	/* Reap everything; report CMD's status; when we exit the kernel kills
 	 * whatever CMD left behind. */
@@ -803,6 +840,13 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 
 	pid_t pid;
 	if (level == SB_FULL) {
+		if (scf_build_init(&st.filter_init, err) < 0) {
+			seccomp_release(filter);
+			if (filter_fast)
+				seccomp_release(filter_fast);
+			err->exit_code = BSBOX_EXIT_SETUP;
+			return bsbox_err_prefix(err, "building pid 1's seccomp filter");
+		}
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 		pid = (pid_t)syscall(SYS_clone,
@@ -819,6 +863,8 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	}
 	int clone_errno = errno;
 	seccomp_release(filter);
+	if (st.filter_init)
+		seccomp_release(st.filter_init);
 	if (filter_fast)
 		seccomp_release(filter_fast);
 	if (st.cg_procs >= 0)

@@ -98,3 +98,18 @@ test_layer_log_launch_root_only() {
 	grep "\"path\":\"$key\"" "$BSBOX_LOG" | grep -q 'root-only' ||
 		{ fail "no root-only denial event for $key"; show "$BSBOX_LOG"; return 1; }
 }
+
+# Issue 11 (hardening): once the root is built, pid 1 only waits and reports:
+# no capability, no_new_privs, its own seccomp filter (as bubblewrap's init).
+test_layer_launch_pid1_hardened() {
+	full_only "pid 1 is the host's init without a pid namespace" || return
+	run_bsbox run -- /bin/sh -c 'grep -E "^(CapEff|CapPrm|NoNewPrivs|Seccomp):" /proc/1/status'
+	assert_rc 0 || return 1
+	assert_contains "$T/out" "$(printf 'CapEff:\t0000000000000000')" || return 1
+	assert_contains "$T/out" "$(printf 'CapPrm:\t0000000000000000')" || return 1
+	assert_contains "$T/out" "$(printf 'NoNewPrivs:\t1')" || return 1
+	assert_contains "$T/out" "$(printf 'Seccomp:\t2')" || return 1
+	# and it still reports CMD's status
+	run_bsbox run -- /bin/sh -c 'exit 7'
+	assert_rc 7
+}
