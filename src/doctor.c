@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "doctor.h"
 #include "fusefs.h"
@@ -49,6 +50,10 @@ int doctor_main(int argc, char **argv)
 	       : nofuse_env ? "off (BSBOX_NO_FUSE=1): the supervisor checks every open"
 	       : c.userns   ? "no: the supervisor checks every open (slower)"
 			    : "no (needs user namespaces)");
+	if (fuse && geteuid() == 0)
+		printf("  %-28s   but as root every open still goes to the supervisor: build\n"
+		       "  %-28s   scripts run as an unprivileged id, and it logs what only root\n"
+		       "  %-28s   may read (README: Started by root)\n", "", "", "");
 	if (!fuse && !nofuse_env && c.userns)
 		printf("  %-28s   /dev/fuse is not read-writable by this user (Debian and Ubuntu\n"
 		       "  %-28s   ship it 0666; `modprobe fuse` if it is missing)\n", "", "");
