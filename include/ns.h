@@ -49,6 +49,12 @@ struct ns_root_opts {
 	/* ... and per rule, -1 or a detached idmapped mount (ns_idmapped_tree)
 	 * to attach instead of a bind; NULL: none. */
 	const int *idmapped;
+	/* A rule that could not be applied (source unopenable for another
+	 * reason than not existing, target path too long, mount point not
+	 * made): the rule is left out and skipped(skipped_arg, path, errno,
+	 * why) says so.  NULL: silently. */
+	void (*skipped)(void *arg, const char *path, int errnum, const char *why);
+	void *skipped_arg;
 };
 
 /* Build the new root (tmpfs or FUSE + binds + private /tmp + minimal /dev + fresh

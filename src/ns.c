@@ -281,6 +281,12 @@ void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
 	}
 }
 
+static void skipped(const struct ns_root_opts *o, const char *path, int errnum, const char *why)
+{
+	if (o->skipped)
+		o->skipped(o->skipped_arg, path, errnum, why);
+}
+
 static bool idmapped(const struct ns_root_opts *o, size_t i)
 {
 	return o->idmapped && o->idmapped[i] >= 0;
@@ -309,6 +315,10 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		if (o->audit && strncmp(p->rules[i].path, "/tmp/", 5) != 0 && !idmapped(o, i))
 			continue;
 		fds[i] = open(p->rules[i].path, O_PATH | O_CLOEXEC);
+		/* a path this machine lacks is not bound, as documented; any
+		 * other reason is worth a word */
+		if (fds[i] < 0 && errno != ENOENT && errno != ENOTDIR)
+			skipped(o, p->rules[i].path, errno, "cannot open the source");
 	}
 	int rootfd = -1;
 	if (o->audit)
@@ -384,8 +394,10 @@ binds:
 			continue;
 		const char *path = p->rules[i].path;
 		char target[PATH_MAX];
-		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target)
+		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target) {
+			skipped(o, path, ENAMETOOLONG, "the mount point's path is too long");
 			continue;
+		}
 		struct stat st;
 		char link[PATH_MAX];
 		if (rule_symlink(path, link, sizeof link)) {
@@ -404,12 +416,15 @@ binds:
 				continue;
 			}
 		}
-		if (fstat(fds[i], &st) < 0)
+		if (fstat(fds[i], &st) < 0) {
+			skipped(o, path, errno, "cannot stat the source");
 			continue;
+		}
 		int r = make_mountpoint(target, S_ISDIR(st.st_mode));
 		if (r < 0) {
-			/* beneath a read-only bind whose source lacks it: cannot happen for
-			 * a path that exists, except through symlinks; skip */
+			/* beneath a read-only bind whose source lacks it (through a
+			 * symlink, say) */
+			skipped(o, path, -r, "cannot make the mount point");
 			continue;
 		}
 		if (idmapped(o, i)) {

@@ -113,3 +113,24 @@ test_layer_launch_pid1_hardened() {
 	run_bsbox run -- /bin/sh -c 'exit 7'
 	assert_rc 7
 }
+
+# Issue 11: a policy rule the mount tree cannot apply (here: its source
+# cannot be opened) is a warning and a setup event naming the path, not a
+# silent hole in the tree.
+test_layer_launch_rule_skipped() {
+	full_only "the mount tree is built only with namespaces" || return
+	local p
+	if is_root; then
+		# pid 1 acts as the host's root only as the owner of root's files
+		mkdir -p "$T/private/sub" && chown 4242 "$T/private" && chmod 700 "$T/private"
+		p=$T/private/sub
+	else
+		[ -d /root ] && ! [ -x /root ] || { skip_ok "/root is searchable by $(id -un)"; return; }
+		p=/root/.bsbox-launch-unreachable
+	fi
+	run_bsbox run --policy "$(mkpolicy skipped read "\"$p\"")" -- true
+	assert_rc 0 || return 1
+	assert_contains "$T/err" "policy rule $p not applied: cannot open the source" || return 1
+	grep '"kind":"setup"' "$BSBOX_LOG" | grep -qF "\"path\":\"$p\"" ||
+		{ fail "no setup event for $p"; show "$BSBOX_LOG"; return 1; }
+}
