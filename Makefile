@@ -2,6 +2,7 @@
 #   make               build ./bsbox (O=DIR puts objects elsewhere)
 #   make check         build, then run the whole test suite (tests/run.sh)
 #   make deps          install the Debian packages needed to build (root)
+#   make print-deps    print the Debian packages that build bsbox (the CI recipes use it)
 #   make test-deps     also the test corpus of real crates (root)
 #   make bench         benchmarks against the unconfined baseline
 #   make install       PREFIX=/usr/local DESTDIR=
@@ -83,11 +84,20 @@ test-deps: deps
 demo: bsbox
 	bash contrib/demo/run.sh $(CURDIR)/bsbox
 
+# The one list of Debian/Ubuntu packages that build bsbox: `make deps`
+# installs it, the CI recipes (contrib/github-actions, contrib/gitlab-ci)
+# install `make print-deps`, and tests/ci.sh checks they agree.
+BUILD_DEBS := build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev
+# what the test suite and `make demo` run besides
+RUN_DEBS := iproute2 util-linux procps python3 strace
+
+print-deps:
+	@echo $(BUILD_DEBS)
+
 deps:
 	apt-get update -qq || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev \
-		iproute2 util-linux procps python3 strace
+		$(BUILD_DEBS) $(RUN_DEBS)
 	command -v cargo >/dev/null || [ -x "$$HOME/.cargo/bin/cargo" ] || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo
 
@@ -112,5 +122,5 @@ deb: bsbox
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps test-deps check bench install clean units demo deb
+.PHONY: all deps print-deps test-deps check bench install clean units demo deb
 -include $(OBJS:.o=.d)
