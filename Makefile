@@ -69,7 +69,7 @@ $(O)/probe: tests/probe.c | $(O)
 units: $(UNITS)
 
 # Everything the test suite needs besides deps: the offline crate corpus
-# (Debian's librust-*-dev packages, ../shared/corpus/setup.sh), yamllint,
+# (Debian's librust-*-dev packages, tests/corpus/setup.sh), yamllint,
 # man and Debian's cargo.
 CORPUS ?= /tmp/bsbox-corpus
 test-deps: deps
@@ -77,8 +77,7 @@ test-deps: deps
 	# Debian's cargo, for the unprivileged test user (root's rustup is not
 	# readable to it); root's own toolchain stays first on root's PATH
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cargo
-	if [ -f ../shared/corpus/setup.sh ]; then bash ../shared/corpus/setup.sh $(CORPUS); \
-	else echo "test-deps: ../shared/corpus/setup.sh not found: corpus tests will skip" >&2; fi
+	bash tests/corpus/setup.sh $(CORPUS)
 
 # The README's first command: a crate whose build script misbehaves, caught.
 demo: bsbox
