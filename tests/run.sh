@@ -17,7 +17,10 @@
 #   BSBOX_NO_FUSE=1                          "ok - layer_log_x [no-fuse]"
 # so both ways reads outside the policy are seen are tested as root: the
 # FUSE root's lookup misses and a notification for every open.
-# Tests tagged with tag_unpriv run in full mode and as the unprivileged user.
+# Tests tagged with tag_unpriv run in full mode and as the unprivileged user;
+# tests tagged with `tag_modes MODES` run once in each of those modes (the
+# display names as above, e.g. "ok - cargo_benign [no-fuse]"), [user] only
+# when the suite runs as root.
 # Each test runs in its own bash process under `timeout`, in a fresh $T.
 #
 # Environment:
@@ -268,7 +271,10 @@ for fn in "${ORDERED[@]}"; do
 	modes="full"
 	[[ $fn == test_layer_* ]] && modes="full no-userns no-userns-ll1"
 	[[ $fn == test_layer_log_* ]] && modes="$modes no-fuse"
-	is_unpriv "$fn" && [ "$(id -u)" = 0 ] && modes="$modes user"
+	is_unpriv "$fn" && modes="$modes user"
+	[ -n "${TAGGED_MODES[$fn]:-}" ] && modes=${TAGGED_MODES[$fn]}
+	# the user mode switches to the test user: only root can
+	[ "$(id -u)" = 0 ] || modes=$(for m in $modes; do [ "$m" = user ] || echo "$m"; done)
 	for mode in $modes; do
 		mode_on "$mode" || continue
 		case $mode in
