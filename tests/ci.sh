@@ -367,3 +367,48 @@ EOF
 	return 0
 }
 timeout_test_ci_gitlab_recipe_runs=900
+
+# ---- the build ------------------------------------------------------------------
+
+# _ci_make ARGS...: make in this tree with objects under $T/o (file targets
+# only: `make bsbox` would copy over ./bsbox); output in $T/make.out
+_ci_make() {
+	nice make -C "$CI_ROOT" -j2 O="$T/o" "$@" >"$T/make.out" 2>&1
+}
+
+# clang builds it too, warning-free (-Werror is in the Makefile's own flags)
+test_ci_build_clang() {
+	command -v clang >/dev/null 2>&1 || { skip "clang not installed (make test-deps)"; return; }
+	_ci_make CC=clang "$T/o/bsbox" units || { fail "make CC=clang"; tail -n 30 "$T/make.out"; return 1; }
+	assert_not_contains "$T/make.out" "warning:"
+	"$T/o/bsbox" --version >/dev/null || fail "the clang-built bsbox does not run"
+}
+timeout_test_ci_build_clang=900
+
+# the user's CFLAGS replace the optimisation, not bsbox's own flags
+test_ci_build_user_cflags() {
+	_ci_make CFLAGS=-O1 "$T/o/bsbox" || { fail "make CFLAGS=-O1"; tail -n 30 "$T/make.out"; return 1; }
+	make -C "$CI_ROOT" -n -B O="$T/o" CFLAGS=-O1 V=1 "$T/o/err.o" >"$T/cmd" 2>&1
+	assert_contains "$T/cmd" "-Iinclude"
+	assert_contains "$T/cmd" "-Werror"
+	grep -q -- '-O1 -c -o' "$T/cmd" || { fail "the user's CFLAGS do not come last"; show "$T/cmd"; }
+	# and -O0 leaves out _FORTIFY_SOURCE, which needs an optimising build
+	make -C "$CI_ROOT" -n -B O="$T/o" CFLAGS="-O0 -g" V=1 "$T/o/err.o" >"$T/cmd0" 2>&1
+	assert_not_contains "$T/cmd0" "_FORTIFY_SOURCE"
+}
+timeout_test_ci_build_user_cflags=900
+
+# The pure modules' unit tests link with cJSON alone (the Makefile's check
+# that they stay pure): no libseccomp, libcap or libbpf in them.
+test_ci_pure_units() {
+	local u
+	_ci_make units || { fail "make units"; tail -n 30 "$T/make.out"; return 1; }
+	for u in directives_test policy_test semver_test; do
+		grep -q "UNIT .*/unit/$u (pure: cJSON only)" "$T/make.out" || fail "$u is not linked as a pure unit test"
+		if readelf -d "$T/o/unit/$u" | grep -E 'NEEDED.*(seccomp|bpf|libcap)' >"$T/needed"; then
+			fail "$u needs $(cat "$T/needed")"
+		fi
+	done
+	return 0
+}
+timeout_test_ci_pure_units=900
