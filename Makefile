@@ -76,18 +76,18 @@ $(O) $(O)/unit:
 	$(Q)mkdir -p $@
 
 # Every module but main, as an archive: a unit test links only the objects
-# it uses.
+# it uses. ($^ of a unit test also holds the headers its .d file lists.)
 $(O)/libbsbox.a: $(filter-out $(O)/main.o,$(OBJS))
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(PURE_UNITS): $(O)/unit/%: tests/unit/%.c $(O)/libbsbox.a | $(O)/unit
 	@echo "  UNIT    $@ (pure: cJSON only)"
-	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PURE_LIBS)
+	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PURE_LIBS)
 
 $(O)/unit/%: tests/unit/%.c $(O)/libbsbox.a | $(O)/unit
 	@echo "  UNIT    $@"
-	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 $(O)/probe: tests/probe.c | $(O)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -o $@ $<

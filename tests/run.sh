@@ -95,6 +95,10 @@ if [ "${1:-}" = "--one" ]; then
 	elif [ -e "$TSTATE/skip" ]; then
 		[ -e "$TSTATE/skip_ok" ] && exit 78
 		exit 77
+	elif [ "$r" = 77 ]; then
+		# a skip must say why (skip/skip_ok), or it is not one
+		echo "  FAIL: returned 77 without calling skip or skip_ok"
+		exit 1
 	elif [ "$r" != 0 ]; then
 		echo "  FAIL: returned $r"
 		exit 1
