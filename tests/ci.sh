@@ -412,3 +412,24 @@ test_ci_pure_units() {
 	return 0
 }
 timeout_test_ci_pure_units=900
+
+# The .deb depends on a package for every library its binary links (it named
+# libseccomp2, libcap2 and libcjson1 but not libbpf1).
+test_ci_deb_depends() {
+	command -v dpkg-deb >/dev/null 2>&1 || { skip_ok "not a Debian system (no dpkg-deb)"; return; }
+	local deb so pkg ok
+	_ci_tree "$T/tree" >/dev/null || { fail "copy of the tree"; return 1; }
+	deb=$(cd "$T/tree" && MAKEFLAGS=-j2 nice sh contrib/debian/build-deb.sh "$T" 2>"$T/build.err") ||
+		{ fail "build-deb.sh failed"; tail -n 20 "$T/build.err"; return 1; }
+	dpkg-deb -f "$deb" Depends >"$T/depends" || { fail "no Depends in $deb"; return 1; }
+	dpkg-deb -x "$deb" "$T/x" || { fail "dpkg-deb -x"; return 1; }
+	for so in $(objdump -p "$T/x/usr/bin/bsbox" | awk '$1 == "NEEDED" { print $2 }'); do
+		ok=
+		for pkg in $(tr -d ' ' <"$T/depends" | tr ',' ' '); do
+			dpkg -L "${pkg%%(*}" 2>/dev/null | grep -q "/$so\$" && ok=1
+		done
+		[ -n "$ok" ] || fail "bsbox links $so, which no package of Depends ($(cat "$T/depends")) ships"
+	done
+	assert_contains "$T/depends" "libbpf1"
+}
+timeout_test_ci_deb_depends=900
