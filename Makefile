@@ -2,6 +2,7 @@
 #   make               build ./bsbox (O=DIR puts objects elsewhere)
 #   make check         build, then run the whole test suite (tests/run.sh)
 #   make deps          install the Debian packages needed to build (root)
+#   make print-deps    print the Debian packages that build bsbox (the CI recipes use it)
 #   make test-deps     also the test corpus of real crates (root)
 #   make bench         benchmarks against the unconfined baseline
 #   make install       PREFIX=/usr/local DESTDIR=
@@ -18,29 +19,45 @@ PKGS := libseccomp libcap libcjson libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lseccomp -lcap -lcjson -lbpf)
 
-# Messages and paths are bounded on purpose: truncation is handled, not warned.
+# cc-option FLAG: FLAG if $(CC) accepts it (clang rejects GCC-only warnings)
+cc-option = $(shell $(CC) -Werror $(1) -c -x c /dev/null -o /dev/null 2>/dev/null && echo $(1))
+
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
-	-Wimplicit-fallthrough -Wvla -Wundef -Werror \
-	-Wno-format-truncation
+	-Wimplicit-fallthrough -Wvla -Wundef -Werror
+# Messages and paths are bounded on purpose: truncation is handled, not
+# warned (GCC only; clang 14 has no such warning).
+WARN += $(call cc-option,-Wno-format-truncation)
+
+# The user's CFLAGS, CPPFLAGS and LDFLAGS come after bsbox's own flags
+# (BSBOX_*), so `make CFLAGS=-O1` changes the optimisation and keeps -Iinclude.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 $(WARN) -fstack-protector-strong -Iinclude $(PKG_CFLAGS) \
+BSBOX_CFLAGS := -std=gnu11 $(WARN) -fstack-protector-strong -Iinclude $(PKG_CFLAGS) \
 	-DBSBOX_VERSION='"$(VERSION)"' -DBSBOX_DATADIR='"$(DATADIR)/bsbox"' -MMD -MP
-ifeq ($(findstring -O0,$(CFLAGS)),)
-CFLAGS += -D_FORTIFY_SOURCE=2
+BSBOX_LDFLAGS :=
+# glibc's fortify checks need an optimising build
+ifneq ($(filter -O1 -O2 -O3 -Os -Og -Ofast,$(CFLAGS)),)
+BSBOX_CFLAGS += -D_FORTIFY_SOURCE=2
 endif
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=$(SANITIZE)
+BSBOX_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+BSBOX_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
+COMPILE = $(CC) $(BSBOX_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LINK = $(CC) $(BSBOX_LDFLAGS) $(LDFLAGS)
 ifndef V
 Q := @
 endif
 
 SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:src/%.c=$(O)/%.o)
-PURE := $(O)/policy.o $(O)/err.o $(O)/env.o $(O)/directives.o $(O)/jsonpos.o
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
+# The unit tests of the pure modules (no kernel interface: policies, cargo
+# directives, versions, learning) link with cJSON alone. This is the check
+# that those modules stay pure: one that starts calling libseccomp, libcap or
+# libbpf, or pulls in a module that does, fails to link here.
+PURE_UNITS := $(O)/unit/directives_test $(O)/unit/policy_test $(O)/unit/semver_test
+PURE_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 all: bsbox
 
@@ -49,18 +66,28 @@ bsbox: $(O)/bsbox
 
 $(O)/bsbox: $(OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(LINK) -o $@ $^ $(PKG_LIBS)
 
 $(O)/%.o: src/%.c | $(O)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(COMPILE) -c -o $@ $<
 
 $(O) $(O)/unit:
 	$(Q)mkdir -p $@
 
-$(O)/unit/%: tests/unit/%.c $(filter-out $(O)/main.o,$(OBJS)) | $(O)/unit
+# Every module but main, as an archive: a unit test links only the objects
+# it uses. ($^ of a unit test also holds the headers its .d file lists.)
+$(O)/libbsbox.a: $(filter-out $(O)/main.o,$(OBJS))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(PURE_UNITS): $(O)/unit/%: tests/unit/%.c $(O)/libbsbox.a | $(O)/unit
+	@echo "  UNIT    $@ (pure: cJSON only)"
+	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PURE_LIBS)
+
+$(O)/unit/%: tests/unit/%.c $(O)/libbsbox.a | $(O)/unit
 	@echo "  UNIT    $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(COMPILE) $(BSBOX_LDFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 $(O)/probe: tests/probe.c | $(O)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -o $@ $<
@@ -68,26 +95,34 @@ $(O)/probe: tests/probe.c | $(O)
 units: $(UNITS)
 
 # Everything the test suite needs besides deps: the offline crate corpus
-# (Debian's librust-*-dev packages, ../shared/corpus/setup.sh), yamllint,
-# man and Debian's cargo.
+# (Debian's librust-*-dev packages, tests/corpus/setup.sh), yamllint,
+# man, clang (CI builds with both compilers) and Debian's cargo.
 CORPUS ?= /tmp/bsbox-corpus
 test-deps: deps
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db clang
 	# Debian's cargo, for the unprivileged test user (root's rustup is not
 	# readable to it); root's own toolchain stays first on root's PATH
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cargo
-	if [ -f ../shared/corpus/setup.sh ]; then bash ../shared/corpus/setup.sh $(CORPUS); \
-	else echo "test-deps: ../shared/corpus/setup.sh not found: corpus tests will skip" >&2; fi
+	bash tests/corpus/setup.sh $(CORPUS)
 
 # The README's first command: a crate whose build script misbehaves, caught.
 demo: bsbox
 	bash contrib/demo/run.sh $(CURDIR)/bsbox
 
+# The one list of Debian/Ubuntu packages that build bsbox: `make deps`
+# installs it, the CI recipes (contrib/github-actions, contrib/gitlab-ci)
+# install `make print-deps`, and tests/ci.sh checks they agree.
+BUILD_DEBS := build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev
+# what the test suite and `make demo` run besides
+RUN_DEBS := iproute2 util-linux procps python3 strace
+
+print-deps:
+	@echo $(BUILD_DEBS)
+
 deps:
 	apt-get update -qq || true
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		build-essential pkg-config libseccomp-dev libcap-dev libcjson-dev libbpf-dev \
-		iproute2 util-linux procps python3 strace
+		$(BUILD_DEBS) $(RUN_DEBS)
 	command -v cargo >/dev/null || [ -x "$$HOME/.cargo/bin/cargo" ] || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo
 
@@ -112,5 +147,5 @@ deb: bsbox
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps test-deps check bench install clean units demo deb
--include $(OBJS:.o=.d)
+.PHONY: all deps print-deps test-deps check bench install clean units demo deb
+-include $(OBJS:.o=.d) $(UNITS:=.d)

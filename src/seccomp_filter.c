@@ -175,12 +175,12 @@ static int add_family_rules(scmp_filter_ctx ctx, const struct scf_opts *o, const
 			ok |= allowed[i] == v;
 		if (ok)
 			continue;
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v);
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v, 0);
 		int rc = add_rule(ctx, act, nr, name, 1, &c, err);
 		if (rc < 0)
 			return rc;
 	}
-	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max);
+	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max, 0);
 	return add_rule(ctx, act, nr, name, 1, &c, err);
 }
 
@@ -264,7 +264,7 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 	}
 	int nr = seccomp_syscall_resolve_name("sendto");
 	if (nr >= 0) {
-		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0);
+		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0, 0);
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
 			return rc;
 	}
