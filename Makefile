@@ -142,7 +142,7 @@ FUZZ_ARGS_report := -close_fd_mask=3
 $(FUZZ_O)/obj $(FUZZ_O)/stub:
 	$(Q)mkdir -p $@
 
-$(FUZZ_O)/obj/%.o: src/%.c | $(FUZZ_O)/obj
+$(FUZZ_O)/obj/%.o: src/%.c | $(FUZZ_O)/obj fuzz-cc
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -w -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -158,19 +158,19 @@ $(FUZZ_O)/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -DFUZZ_SRCDIR='"$(CURDIR)"' -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_OBJS) $(PKG_LIBS)
 
-fuzz-build:
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-cc:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found (apt-get install clang)" >&2; exit 1; }
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 
 # Each target from its seed corpus (new inputs go to $(FUZZ_O)/corpus, never
 # into the tree); a crash, leak, UB or timeout fails with the reproducer's
 # path.  `make fuzz-run-policy FUZZ_SECONDS=600` runs one target.
-fuzz: fuzz-build
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=fuzz-run-%)
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 
 fuzz-run-%: $(FUZZ_O)/fuzz-%
 	$(Q)mkdir -p $(FUZZ_O)/corpus/$* $(FUZZ_O)/crash
-	@echo "  FUZZ    $* ($(FUZZ_SECONDS) s)"
+	@echo "  FUZZ    $* ($(if $(filter 0,$(FUZZ_SECONDS)),the seeds only,$(FUZZ_SECONDS) s))"
 	$(Q)if ! $< $(if $(filter 0,$(FUZZ_SECONDS)),-runs=0,-max_total_time=$(FUZZ_SECONDS)) \
 		-timeout=10 -rss_limit_mb=2048 $(FUZZ_ARGS_$*) \
 		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
@@ -184,6 +184,6 @@ fuzz-run-%: $(FUZZ_O)/fuzz-%
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps test-deps check bench install clean units demo deb fuzz fuzz-build
+.PHONY: all deps test-deps check bench install clean units demo deb fuzz fuzz-build fuzz-cc
 -include $(OBJS:.o=.d)
 -include $(wildcard $(FUZZ_O)/obj/*.d)
