@@ -7,6 +7,9 @@
 #   make bench         benchmarks against the unconfined baseline
 #   make install       PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined   sanitizer build;  V=1 verbose
+#   make fuzz          Fuzzing: each libFuzzer target in tests/fuzz/ for FUZZ_SECONDS
+#                      (60) from its seed corpus, ASan+UBSan, fails on any crash
+#                      (clang; make fuzz-build only builds; FUZZ_SECONDS=0 replays the seeds)
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -99,6 +102,7 @@ units: $(UNITS)
 # man, clang (CI builds with both compilers) and Debian's cargo.
 CORPUS ?= /tmp/bsbox-corpus
 test-deps: deps
+	# clang: CI builds with both compilers, and make fuzz (libFuzzer, sanitizers)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db clang
 	# Debian's cargo, for the unprivileged test user (root's rustup is not
 	# readable to it); root's own toolchain stays first on root's PATH
@@ -144,8 +148,76 @@ install: bsbox
 deb: bsbox
 	bash contrib/debian/build-deb.sh $(CURDIR)
 
+
+# ---- fuzzing (tests/fuzz/README.md) ----------------------------------------
+# Its own objects, compiler and flags: clang-only options never reach the
+# normal build (the sources' warnings are the gcc build's business; the
+# harnesses get the full list).  Every target links all objects but main.o (as the unit tests
+# do), so moving code between modules does not break it.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := policy directives report fusefs notify
+FUZZ_O := $(O)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# No _FORTIFY_SOURCE: the notify target's fakes must see the plain libc calls.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
+	-DBSBOX_VERSION='"$(VERSION)"' -DBSBOX_DATADIR='"$(DATADIR)/bsbox"' $(FUZZ_SAN) -MMD -MP
+FUZZ_WARN := $(filter-out -Wno-format-truncation,$(WARN))
+FUZZ_OBJS := $(filter-out $(FUZZ_O)/obj/main.o,$(SRCS:src/%.c=$(FUZZ_O)/obj/%.o))
+# The notify target's seam: in its copy of the objects these calls go to the
+# harness's fakes of the target process and the notify fd (tests/fuzz/notify.c).
+FUZZ_FAKES := process_vm_readv readlink ioctl poll
+FUZZ_STUB_OBJS := $(FUZZ_OBJS:$(FUZZ_O)/obj/%=$(FUZZ_O)/stub/%)
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz-%)
+# Per-target options: the report target prints; libFuzzer keeps its own output.
+FUZZ_ARGS_report := -close_fd_mask=3
+.SECONDARY: $(FUZZ_BINS) $(FUZZ_OBJS) $(FUZZ_STUB_OBJS)
+
+$(FUZZ_O)/obj $(FUZZ_O)/stub:
+	$(Q)mkdir -p $@
+
+$(FUZZ_O)/obj/%.o: src/%.c | $(FUZZ_O)/obj fuzz-cc
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -w -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_O)/stub/%.o: $(FUZZ_O)/obj/%.o | $(FUZZ_O)/stub
+	$(Q)objcopy $(foreach f,$(FUZZ_FAKES),--redefine-sym $(f)=fuzz_$(f)) $< $@
+
+$(FUZZ_O)/fuzz-notify: tests/fuzz/notify.c tests/fuzz/fuzz.h $(FUZZ_STUB_OBJS)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -fsanitize=fuzzer -o $@ $< $(FUZZ_STUB_OBJS) $(PKG_LIBS)
+
+$(FUZZ_O)/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_WARN) -DFUZZ_SRCDIR='"$(CURDIR)"' -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_OBJS) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found (apt-get install clang)" >&2; exit 1; }
+
+# Each target from its seed corpus (new inputs go to $(FUZZ_O)/corpus, never
+# into the tree); a crash, leak, UB or timeout fails with the reproducer's
+# path.  `make fuzz-run-policy FUZZ_SECONDS=600` runs one target.
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+fuzz-run-%: $(FUZZ_O)/fuzz-%
+	$(Q)mkdir -p $(FUZZ_O)/corpus/$* $(FUZZ_O)/crash
+	@echo "  FUZZ    $* ($(if $(filter 0,$(FUZZ_SECONDS)),the seeds only,$(FUZZ_SECONDS) s))"
+	$(Q)if ! $< $(if $(filter 0,$(FUZZ_SECONDS)),-runs=0,-max_total_time=$(FUZZ_SECONDS)) \
+		-timeout=10 -rss_limit_mb=2048 $(FUZZ_ARGS_$*) \
+		$(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
+		-artifact_prefix=$(FUZZ_O)/crash/$*- $(FUZZ_O)/corpus/$* tests/fuzz/corpus/$* \
+		>$(FUZZ_O)/$*.log 2>&1; then \
+		tail -n 80 $(FUZZ_O)/$*.log; \
+		echo "fuzz: $* failed; log $(FUZZ_O)/$*.log, reproducer $(FUZZ_O)/crash/$*-*" >&2; \
+		exit 1; \
+	fi; grep -E '^#[0-9]+.*(DONE|INITED)' $(FUZZ_O)/$*.log | tail -n 1
+
 clean:
 	rm -rf $(O) bsbox
 
-.PHONY: all deps print-deps test-deps check bench install clean units demo deb
+.PHONY: all deps print-deps test-deps check bench install clean units demo deb fuzz fuzz-build fuzz-cc
 -include $(OBJS:.o=.d) $(UNITS:=.d)
+-include $(wildcard $(FUZZ_O)/obj/*.d)

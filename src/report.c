@@ -297,7 +297,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 			continue;
 		}
 		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
-		ev.pid = cJSON_IsNumber(pid) ? (pid_t)pid->valuedouble : 0;
+		/* the log is only text: a pid that is no pid_t is no pid (and
+		 * converting it would be undefined) */
+		ev.pid = cJSON_IsNumber(pid) && pid->valuedouble >= 1 && pid->valuedouble <= INT_MAX
+				 ? (pid_t)pid->valuedouble
+				 : 0;
 		ev.exe = jstr(o, "exe");
 		ev.syscall = jstr(o, "syscall");
 		ev.detail = jstr(o, "detail");
