@@ -67,6 +67,37 @@ $(O)/probe: tests/probe.c | $(O)
 
 units: $(UNITS)
 
+# ---- The BPF trace backend (src/bpf/, src/ebpf.c) ----------------------------
+# Built when clang, bpftool and the running kernel's BTF are present (CO-RE:
+# vmlinux.h is dumped from /sys/kernel/btf/vmlinux, the loader includes a
+# `bpftool gen skeleton` header); otherwise bsbox is built without it, says
+# so here and in `bsbox doctor`, and traces through the supervisor.
+# BPF=0 / BPF=1 overrides the probe.
+BPFTOOL ?= $(firstword $(shell command -v bpftool 2>/dev/null) $(wildcard /usr/sbin/bpftool))
+BPF_CLANG ?= $(shell command -v clang 2>/dev/null)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ifeq ($(BPF),)
+BPF := $(if $(and $(BPFTOOL),$(BPF_CLANG),$(wildcard $(VMLINUX_BTF))),1,0)
+endif
+ifeq ($(BPF),1)
+BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64.*/powerpc/;s/s390x/s390/;s/riscv64/riscv/')
+$(O)/bpf:
+	$(Q)mkdir -p $@
+$(O)/bpf/vmlinux.h: | $(O)/bpf
+	@echo "  BTF     $@"
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+$(O)/bpf/trace.bpf.o: src/bpf/trace.bpf.c src/bpf/trace_event.h $(O)/bpf/vmlinux.h
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/bpf -Isrc/bpf -c $< -o $@
+$(O)/bpf/trace.skel.h: $(O)/bpf/trace.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
+$(O)/ebpf.o: $(O)/bpf/trace.skel.h
+$(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
+else
+$(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)
+endif
+
 # Everything the test suite needs besides deps: the offline crate corpus
 # (Debian's librust-*-dev packages, ../shared/corpus/setup.sh), yamllint,
 # man and Debian's cargo.
