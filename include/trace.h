@@ -4,8 +4,8 @@
  * Schema (docs/trace.md):
  *   {"time","crate","version","pid","backend":"bpf|seccomp","op":
  *    "open|exec|connect|send|unlink|rmdir|mkdir|rename","path","to","access":
- *    "read|write|read-write|exec","argv":[...],"addr","result":"allowed|denied",
- *    "errno","by":"kernel|supervisor"}
+ *    "read|write|read-write|exec","argv":[...],"addr","result":"allowed|denied|failed",
+ *    "errno","by":"kernel|supervisor"}  (denied: EACCES/EPERM; failed: other errnos)
  * Two backends fill it: the BPF programs (ebpf.h; paths as the kernel
  * resolved them) and, where those cannot load, the seccomp supervisor
  * (notify.c; paths as it resolved them).  The file is opened like the event
@@ -44,9 +44,12 @@ struct trace_rec {
 	const char *by;          /* who denied: "kernel" (a security hook), "supervisor" */
 };
 
+struct ebpf_tracer;
+
 struct trace {
 	struct evlog file;   /* fd -1: tracing off */
 	const char *backend; /* "bpf" or "seccomp": set by sandbox_run once it knows */
+	struct ebpf_tracer *bpf; /* the BPF backend while a sandbox runs, else NULL */
 };
 
 /* Opens path for appending (NULL: tracing off, t->file.fd = -1). */

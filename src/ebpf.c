@@ -150,6 +150,11 @@ void ebpf_probe(struct ebpf_caps *c)
 		snprintf(c->why_not, sizeof c->why_not,
 			 "bsbox was built without the BPF programs (needs clang, bpftool and "
 			 "/sys/kernel/btf/vmlinux at build time)");
+#ifndef __x86_64__
+	else if (true)
+		snprintf(c->why_not, sizeof c->why_not,
+			 "the BPF programs know x86_64's syscall numbers only");
+#endif
 	else if (!c->btf)
 		snprintf(c->why_not, sizeof c->why_not,
 			 "the kernel has no BTF (/sys/kernel/btf/vmlinux; CONFIG_DEBUG_INFO_BTF=y)");
@@ -168,6 +173,7 @@ struct ebpf_tracer {
 	pthread_t thread;
 	bool started;
 	int stopfd; /* eventfd: the thread drains and ends */
+	struct tr_event *ev; /* on_event's copy of the record */
 };
 
 /* comp[] holds the leaf first: join it root first. */
@@ -188,12 +194,37 @@ static void join_comps(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *out, s
 		snprintf(out, outlen, "/");
 }
 
+/* A path as the event gives it: resolved by the kernel (TR_RESOLVED), or
+ * the string the process passed, made absolute with the kernel's path of the
+ * directory it was relative to. */
+static void event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
+		       char *out, size_t outlen)
+{
+	user[userlen - 1] = '\0';
+	if (!(ncomp & TR_RESOLVED) && user[0] == '/') {
+		snprintf(out, outlen, "%s", user);
+		return;
+	}
+	join_comps(comp, ncomp & ~TR_RESOLVED, out, outlen);
+	if (ncomp & TR_RESOLVED)
+		return;
+	size_t k = strlen(out);
+	const char *rel = user;
+	while (rel[0] == '.' && rel[1] == '/')
+		rel += 2;
+	if (strcmp(rel, ".") == 0 || !rel[0])
+		return;
+	snprintf(out + k, outlen - k, "%s%s", k > 1 ? "/" : "", rel);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct ebpf_tracer *t = ctx;
-	struct tr_event *e = data;
-	if (size < sizeof *e)
+	if (size < sizeof *t->ev)
 		return 0;
+	/* the ring buffer is mapped read-only here: work on a copy */
+	struct tr_event *e = t->ev;
+	memcpy(e, data, sizeof *e);
 	struct trace_rec r = { .pid = (pid_t)e->pid, .err = e->ret < 0 ? -e->ret : 0, .by = "kernel" };
 	char a[PATH_MAX], b[PATH_MAX], addr[256];
 	const char *argv[64];
@@ -201,11 +232,20 @@ static int on_event(void *ctx, void *data, size_t size)
 	switch (e->op) {
 	case TR_OPEN:
 		r.op = TRACE_OPEN;
-		r.path = e->path;
-		r.access = trace_fmode_access(e->fmode);
+		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+		r.path = a;
+		if (e->pad) /* failed: the open flags */
+			r.access = (e->fmode & 3) == 2 ? "read-write" : (e->fmode & 3) ? "write" : "read";
+		else
+			r.access = trace_fmode_access(e->fmode);
 		break;
 	case TR_EXEC: {
 		r.op = TRACE_EXEC;
+		if (e->ret < 0) { /* a failed exec: the name as passed */
+			event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+			r.path = a;
+			break;
+		}
 		r.path = e->path;
 		size_t n = e->argv_len < TR_ARGV ? e->argv_len : TR_ARGV;
 		e->argv[TR_ARGV - 1] = '\0';
@@ -232,10 +272,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		       : e->op == TR_RMDIR ? TRACE_RMDIR
 		       : e->op == TR_MKDIR ? TRACE_MKDIR
 					   : TRACE_RENAME;
-		join_comps(e->comp[0], e->ncomp[0], a, sizeof a);
+		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
 		if (e->op == TR_RENAME) {
-			join_comps(e->comp[1], e->ncomp[1], b, sizeof b);
+			event_path(e->comp[1], e->ncomp[1], e->argv, sizeof e->argv, b, sizeof b);
 			r.to = b;
 		}
 		break;
@@ -258,7 +298,16 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	t->out = out;
 	t->stopfd = -1;
-	libbpf_print_fn_t old = libbpf_set_print(quiet);
+	t->ev = malloc(sizeof *t->ev);
+	if (!t->ev) {
+		free(t);
+		return bsbox_err_set(err, ENOMEM, "BPF tracer");
+	}
+	/* BSBOX_BPF_DEBUG=1: libbpf's own messages (verifier log) on stderr */
+	const char *dbg = getenv("BSBOX_BPF_DEBUG");
+	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? NULL : quiet);
+	if (dbg && *dbg == '1')
+		libbpf_set_print(old);
 	int rc;
 	t->skel = trace_bpf__open_and_load();
 	if (!t->skel) {
@@ -342,6 +391,7 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 		trace_bpf__destroy(t->skel);
 	if (t->stopfd >= 0)
 		close(t->stopfd);
+	free(t->ev);
 	free(t);
 }
 

@@ -471,6 +471,20 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->sync_wakeup = true; /* refined by notify_tune at run time */
 }
 
+/* --trace: the BPF backend when it loads here, else the supervisor's. */
+static void trace_pick_backend(struct trace *t, bool quiet)
+{
+	struct bsbox_err terr = { 0 };
+	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+		t->backend = "bpf";
+		return;
+	}
+	t->backend = "seccomp";
+	if (!quiet)
+		fprintf(stderr, "bsbox: note: --trace: not BPF (%s): the supervisor traces (slower)\n",
+			terr.msg);
+}
+
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
 {
 	/* best effort: what is missing pid 1 creates itself */
@@ -504,7 +518,7 @@ static int take_listener(int sock, pid_t sender, int num, int *nfd, struct bsbox
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct policy *policy,
-			 struct fusefs **fs, struct bsbox_err *err)
+			 struct fusefs **fs, struct trace *trace, struct bsbox_err *err)
 {
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
@@ -535,6 +549,9 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct po
 		if (m->type == MSG_LISTENER) {
 			if (fd >= 0)
 				close(fd);
+			/* trace: CMD is about to exec; from now on it and its children */
+			if (trace && trace->bpf && ebpf_tracer_follow(trace->bpf, sender, err) < 0)
+				return -1;
 			return take_listener(sock, sender, m->val, nfd, err);
 		}
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
@@ -610,6 +627,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	 * filter once it knows whether the FUSE mount worked. */
 	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
 	    all_rules_readable(o->policy) && !inherits_a_directory(o) &&
+	    !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
 	    fusefs_available()) {
 		so.reads_free = true;
 		if (scf_build(&so, &filter_fast, err) < 0) {
@@ -665,7 +683,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 	struct sync_msg m;
 	int nfd = -1;
 	cleanup_fusefs struct fusefs *fs = NULL;
-	int w = wait_listener(sock, &nfd, &m, o->policy, &fs, err);
+	int w = wait_listener(sock, &nfd, &m, o->policy, &fs, o->trace, err);
 	if (w == 2 && m.type == MSG_USERNS && level == SB_FULL) {
 		waitpid(pid, NULL, 0);
 		cgroup_remove(cgdir);
@@ -705,10 +723,21 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		.sigfd = sigfd,
 		.top_pid = pid,
 		.fuse = fs,
+		.trace = o->trace,
 	};
 	if (fs)
 		fusefs_seal(fs); /* CMD is about to exec: the tree is complete */
 	int sig = 0;
+	/* the BPF trace's reader: a thread only now, never across the raw clone */
+	if (w == 0 && o->trace && o->trace->bpf && ebpf_tracer_start(o->trace->bpf, err) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		if (level != SB_FULL)
+			kill_descendants();
+		cgroup_remove(cgdir);
+		err->exit_code = BSBOX_EXIT_SETUP;
+		return bsbox_err_ret(err);
+	}
 	if (w == 0) {
 		int s = notify_supervise(&nc, notify_fd, err);
 		if (s < 0) {
@@ -826,6 +855,9 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	cleanup_close int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	if (o->trace)
+		trace_pick_backend(o->trace, o->quiet);
+
 	int ret;
 	for (;;) {
 		if (level != SB_FULL && abi == 0) {
@@ -857,6 +889,10 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 		break;
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (o->trace) {
+		ebpf_tracer_close(o->trace->bpf); /* drains what is left */
+		o->trace->bpf = NULL;
+	}
 	return ret < 0 ? ret : 0;
 }
 

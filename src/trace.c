@@ -20,6 +20,7 @@ int trace_open(struct trace *t, const char *path, const char *crate, const char 
 	       struct bsbox_err *err)
 {
 	t->backend = NULL;
+	t->bpf = NULL;
 	int rc = evlog_open(&t->file, path, crate, version, err);
 	if (rc < 0)
 		return bsbox_err_prefix(err, "trace");
@@ -136,10 +137,14 @@ char *trace_format(const struct trace *t, const struct trace_rec *r)
 			cJSON_AddItemToArray(a, cJSON_CreateString(r->argv[i]));
 	}
 	add_str(o, "addr", r->addr);
-	add_str(o, "result", r->err ? "denied" : "allowed");
+	/* only EACCES/EPERM are refusals; ENOENT & co. are plain failures
+	 * (a PATH search, a probe for an optional file) */
+	bool denied = r->err == EACCES || r->err == EPERM;
+	add_str(o, "result", !r->err ? "allowed" : denied ? "denied" : "failed");
 	if (r->err) {
 		cJSON_AddNumberToObject(o, "errno", r->err);
-		add_str(o, "by", r->by);
+		if (denied)
+			add_str(o, "by", r->by);
 	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -190,6 +195,9 @@ void trace_lost(struct trace *t, unsigned long long n)
 void trace_event(struct trace *t, const struct bsbox_event *ev)
 {
 	if (!trace_on(t) || (ev->kind != EV_PATH && ev->kind != EV_NETWORK))
+		return;
+	/* let through in audit mode: the BPF programs see it happen */
+	if (t->bpf && ev->audit)
 		return;
 	struct trace_rec r = {
 		.pid = ev->pid,
