@@ -3,7 +3,8 @@
  * connected or sent to, unlinked, created or renamed, allowed or denied.
  * Schema (docs/trace.md):
  *   {"time","crate","version","pid","backend":"bpf|seccomp","op":
- *    "open|exec|connect|send|unlink|rmdir|mkdir|rename","path","to","access":
+ *    "open|exec|connect|send|unlink|rmdir|mkdir|rename|socket","path","target","to",
+ *    "detail","access":
  *    "read|write|read-write|exec","argv":[...],"addr","result":"allowed|denied|failed",
  *    "errno","by":"kernel|supervisor"}  (denied: EACCES/EPERM; failed: other errnos)
  * Two backends fill it: the BPF programs (ebpf.h; paths as the kernel
@@ -29,6 +30,7 @@ enum trace_op {
 	TRACE_RMDIR,
 	TRACE_MKDIR,
 	TRACE_RENAME,
+	TRACE_SOCKET, /* a socket() the supervisor refused (family outside the policy) */
 };
 
 struct trace_rec {
@@ -40,6 +42,8 @@ struct trace_rec {
 	const char *const *argv; /* exec: argc strings, may be NULL */
 	size_t argc;
 	const char *addr;        /* connect/send: as evlog.h's addr ("127.0.0.1:9", "unix:@x") */
+	const char *target;      /* a failed open of a symlink: where it points, else NULL */
+	const char *detail;      /* socket: "socket(AF_INET, SOCK_DGRAM)", else NULL */
 	int err;                 /* 0: allowed; an errno: denied */
 	const char *by;          /* who denied: "kernel" (a security hook), "supervisor" */
 };
@@ -67,6 +71,11 @@ void trace_lost(struct trace *t, unsigned long long n);
 /* A denial the supervisor logged (it never reached the kernel): its trace line. */
 void trace_event(struct trace *t, const struct bsbox_event *ev);
 void trace_close(struct trace *t);
+
+/* Where the symlink at path points, resolved inside the tree whose root is
+ * rootfd (a sandbox's /proc/PID/root), following up to 8 links: the file a
+ * failed open was after (a symlink escape).  false if path is no symlink. */
+bool trace_symlink_target(int rootfd, const char *path, char *out, size_t outlen);
 
 const char *trace_op_name(enum trace_op op);
 /* "read", "write", "read-write", "exec" from a struct file's f_mode. */

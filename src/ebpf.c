@@ -174,6 +174,8 @@ struct ebpf_tracer {
 	bool started;
 	int stopfd; /* eventfd: the thread drains and ends */
 	struct tr_event *ev; /* on_event's copy of the record */
+	int rootfd;          /* the sandbox's root (O_PATH), to follow symlinks in it
+	                        after the process that opened them is gone */
 };
 
 /* comp[] holds the leaf first: join it root first. */
@@ -234,9 +236,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		r.op = TRACE_OPEN;
 		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
-		if (e->pad) /* failed: the open flags */
+		if (e->pad) { /* failed: the open flags */
 			r.access = (e->fmode & 3) == 2 ? "read-write" : (e->fmode & 3) ? "write" : "read";
-		else
+			if (trace_symlink_target(t->rootfd, a, b, sizeof b))
+				r.target = b;
+		} else
 			r.access = trace_fmode_access(e->fmode);
 		break;
 	case TR_EXEC: {
@@ -298,6 +302,7 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	t->out = out;
 	t->stopfd = -1;
+	t->rootfd = -1;
 	t->ev = malloc(sizeof *t->ev);
 	if (!t->ev) {
 		free(t);
@@ -343,6 +348,11 @@ int ebpf_tracer_follow(struct ebpf_tracer *t, pid_t pid, struct bsbox_err *err)
 	__u8 one = 1;
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.tracked), &key, &one, BPF_ANY) < 0)
 		return bsbox_err_set(err, errno, "BPF tracer: following pid %d", (int)pid);
+	if (t->rootfd < 0) {
+		char root[64];
+		snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+		t->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	return 0;
 }
 
@@ -391,6 +401,8 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 		trace_bpf__destroy(t->skel);
 	if (t->stopfd >= 0)
 		close(t->stopfd);
+	if (t->rootfd >= 0)
+		close(t->rootfd);
 	free(t->ev);
 	free(t);
 }

@@ -440,12 +440,22 @@ static size_t trace_read_argv(pid_t pid, uint64_t addr, char *buf, size_t size,
 	return argc;
 }
 
+static void trace_open_target(pid_t pid, const char *path, char *buf, size_t size,
+			      struct trace_rec *r)
+{
+	char root[64];
+	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (trace_symlink_target(rfd, path, buf, size))
+		r->target = buf;
+}
+
 static void trace_allowed_paths(struct call *c, const struct sysent *se, char abs[][PATH_MAX],
 				const bool *denied, int n, uint64_t flags)
 {
 	const __u64 *a = c->req->data.args;
 	struct trace_rec r = { .pid = (pid_t)c->req->pid, .path = abs[0] };
-	char argbuf[2048];
+	char argbuf[2048], target[PATH_MAX];
 	const char *argv[64];
 	if (denied[0] || (n > 1 && denied[1]))
 		return; /* emit() traced it */
@@ -457,6 +467,9 @@ static void trace_allowed_paths(struct call *c, const struct sysent *se, char ab
 		r.access = (flags & O_ACCMODE) == O_RDWR ? "read-write"
 			   : (flags & O_ACCMODE) == O_WRONLY || (flags & (O_CREAT | O_TRUNC)) ? "write"
 											      : "read";
+
+		/* the supervisor judged the name; the kernel follows the link */
+		trace_open_target(r.pid, abs[0], target, sizeof target, &r);
 		break;
 	case K_CREAT:
 		r.op = TRACE_OPEN;

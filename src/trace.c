@@ -4,11 +4,15 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +50,8 @@ const char *trace_op_name(enum trace_op op)
 		return "mkdir";
 	case TRACE_RENAME:
 		return "rename";
+	case TRACE_SOCKET:
+		return "socket";
 	}
 	return "?";
 }
@@ -129,6 +135,7 @@ char *trace_format(const struct trace *t, const struct trace_rec *r)
 	add_str(o, "backend", t ? t->backend : NULL);
 	add_str(o, "op", trace_op_name(r->op));
 	add_str(o, "path", r->path);
+	add_str(o, "target", r->target);
 	add_str(o, "to", r->to);
 	add_str(o, "access", r->access);
 	if (r->argv) {
@@ -137,9 +144,11 @@ char *trace_format(const struct trace *t, const struct trace_rec *r)
 			cJSON_AddItemToArray(a, cJSON_CreateString(r->argv[i]));
 	}
 	add_str(o, "addr", r->addr);
+	add_str(o, "detail", r->detail);
 	/* only EACCES/EPERM are refusals; ENOENT & co. are plain failures
 	 * (a PATH search, a probe for an optional file) */
-	bool denied = r->err == EACCES || r->err == EPERM;
+	bool denied = r->err == EACCES || r->err == EPERM ||
+		      (r->err && r->by && strcmp(r->by, "supervisor") == 0);
 	add_str(o, "result", !r->err ? "allowed" : denied ? "denied" : "failed");
 	if (r->err) {
 		cJSON_AddNumberToObject(o, "errno", r->err);
@@ -206,12 +215,18 @@ void trace_event(struct trace *t, const struct bsbox_event *ev)
 	};
 	const char *sc = ev->syscall ? ev->syscall : "";
 	if (ev->kind == EV_NETWORK) {
-		if (!ev->addr)
-			return; /* socket() of a denied family: no address to trace */
-		r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
 		if (strcmp(sc, "bind") == 0)
 			return;
-		r.addr = ev->addr;
+		if (!ev->addr) { /* socket() of a denied family */
+			if (strncmp(sc, "socket", 6) != 0)
+				return;
+			r.op = TRACE_SOCKET;
+			r.detail = ev->detail;
+			r.err = EAFNOSUPPORT; /* what the supervisor answers (notify.c) */
+		} else {
+			r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
+			r.addr = ev->addr;
+		}
 	} else {
 		const char *acc = ev->access ? ev->access : "";
 		r.path = ev->path;
@@ -231,6 +246,39 @@ void trace_event(struct trace *t, const struct bsbox_event *ev)
 			r.access = strcmp(acc, "exec") == 0 ? "exec" : strcmp(acc, "write") == 0 ? "write" : "read";
 	}
 	trace_write(t, &r);
+}
+
+bool trace_symlink_target(int rfd, const char *path, char *out, size_t outlen)
+{
+	char cur[PATH_MAX], buf[PATH_MAX];
+	if (rfd < 0)
+		return false;
+	snprintf(cur, sizeof cur, "%s", path);
+	bool any = false;
+	for (int i = 0; i < 8; i++) {
+		struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT };
+		cleanup_close int fd = (int)syscall(SYS_openat2, rfd, cur, &how, sizeof how);
+		if (fd < 0)
+			break;
+		ssize_t n = readlinkat(fd, "", buf, sizeof buf - 1);
+		if (n < 0)
+			break; /* not a symlink */
+		buf[n] = '\0';
+		if (buf[0] == '/') {
+			snprintf(cur, sizeof cur, "%s", buf);
+		} else {
+			char *slash = strrchr(cur, '/');
+			size_t k = slash ? (size_t)(slash - cur) : 0;
+			char joined[PATH_MAX];
+			snprintf(joined, sizeof joined, "%.*s/%s", (int)k, cur, buf);
+			snprintf(cur, sizeof cur, "%s", joined);
+		}
+		any = true;
+	}
+	if (any)
+		snprintf(out, outlen, "%s", cur);
+	return any;
 }
 
 void trace_close(struct trace *t)

@@ -1,0 +1,151 @@
+# The access trace: `bsbox run --trace FILE`, BSBOX_TRACE (trace.h).
+# As root the BPF backend (src/bpf/trace.bpf.c) writes it, as the
+# unprivileged user the supervisor does; test_layer_trace_* run in every
+# mode, so both backends and full/degraded sandboxes are covered.
+
+# The backend this user gets here: bpf or seccomp (from `bsbox doctor`).
+trace_backend() {
+	if "$BSBOX" doctor 2>/dev/null | grep -q '^  trace backend (--trace) *BPF'; then
+		echo bpf
+	else
+		echo seccomp
+	fi
+}
+
+# need_bpf_trace: root, and the BPF backend loads here
+need_bpf_trace() {
+	if ! is_root; then
+		skip_ok "the BPF backend needs root (CAP_BPF + CAP_PERFMON)"
+		return 77
+	fi
+	if [ "$(trace_backend)" != bpf ]; then
+		skip "the BPF trace backend does not load here: $("$BSBOX" doctor | grep -A1 'trace backend' | tail -1)"
+		return 77
+	fi
+}
+
+# The acceptance test of the issue: the open of /etc/hostname, with the path
+# the kernel resolved, from the BPF backend; exec with its argv.
+test_trace_bpf_cat_hostname() {
+	need_bpf_trace || return
+	run_bsbox run --trace "$T/t.jsonl" -- cat /etc/hostname
+	assert_rc 0 || return 1
+	assert_contains "$T/t.jsonl" '"backend":"bpf","op":"open","path":"/etc/hostname","access":"read","result":"allowed"' || return 1
+	assert_contains "$T/t.jsonl" '"op":"exec","path":"/usr/bin/cat","argv":["cat","/etc/hostname"],"result":"allowed"' || return 1
+	# every line is one JSON object with the pid
+	python3 - "$T/t.jsonl" <<'EOF' || fail "a trace line is not a JSON object with a pid"
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert o["pid"] > 0 and o["backend"] == "bpf", line
+EOF
+}
+
+# Resolution by the kernel: a relative name through a symlinked directory is
+# traced as the file it reached.
+test_trace_bpf_resolved_path() {
+	need_bpf_trace || return
+	mkdir -p "$T/real" && echo data >"$T/real/f" && ln -s real "$T/link"
+	local P
+	P=$(mkpolicy resolved read "\"$T\"")
+	cd "$T" || return 1
+	POLICY=$P run_boxed --trace "$T/t.jsonl" -- cat link/f
+	assert_rc 0 || return 1
+	assert_contains "$T/t.jsonl" "\"op\":\"open\",\"path\":\"$T/real/f\",\"access\":\"read\",\"result\":\"allowed\""
+}
+
+# A symlink escape: the script plants a link in its writable directory to a
+# file outside the policy and opens it.  The trace names the link and where it
+# points (BPF: the kernel refused or did not find it; supervisor: it let the
+# name through, the kernel layers refuse the target).
+test_layer_trace_symlink_escape() {
+	mkdir -p "$T/w" && echo "SECRET-$$" >"$T/secret"
+	ln -s "$T/secret" "$T/w/esc"
+	local P backend
+	P=$(mkpolicy escape write "\"$T/w\"")
+	backend=$(trace_backend)
+	POLICY=$P run_boxed --trace "$T/t.jsonl" -- "$PROBE" read "$T/w/esc"
+	assert_not_contains "$T/out" "SECRET-$$" || return 1
+	assert_contains "$T/t.jsonl" "\"backend\":\"$backend\",\"op\":\"open\",\"path\":\"$T/w/esc\",\"target\":\"$T/secret\"" || return 1
+	if [ "$backend" = bpf ]; then
+		# full mode: not in the mount tree (ENOENT); degraded: Landlock (EACCES)
+		if degraded; then
+			assert_contains "$T/t.jsonl" '"result":"denied","errno":13,"by":"kernel"'
+		else
+			assert_contains "$T/t.jsonl" '"result":"failed","errno":2'
+		fi
+	fi
+}
+
+# A pathname unix socket on the host: the connect and its address.
+test_layer_trace_unix_connect() {
+	if [ "$(trace_backend)" = seccomp ] && degraded; then
+		skip_ok "the supervisor sees connect() only with a network namespace (seccomp_filter.c); as root the BPF backend traces it"
+		return
+	fi
+	mkdir -p "$T/s" && chmod 755 "$T/s"
+	python3 - "$T/s/sock" "$T/s/ready" <<'EOF' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o777)
+s.listen(4)
+open(sys.argv[2], "w").write("1")
+time.sleep(30)
+EOF
+	BG_PIDS+=($!)
+	wait_file "$T/s/ready" || { fail "listener did not start"; return 1; }
+	local P
+	P=$(mkpolicy unix read "\"$T/s\"")
+	POLICY=$P run_boxed --trace "$T/t.jsonl" -- python3 -c \
+		"import socket; s = socket.socket(socket.AF_UNIX); s.connect('$T/s/sock'); print('connected')"
+	assert_contains "$T/t.jsonl" "\"op\":\"connect\",\"addr\":\"unix:$T/s/sock\""
+}
+
+# A UDP datagram to the host's loopback.  Full mode: the supervisor refuses
+# the sendto (the network namespace has no route out anyway); degraded mode:
+# the socket itself is refused (only AF_UNIX without a network namespace).
+test_layer_trace_udp() {
+	if degraded; then
+		run_boxed --trace "$T/t.jsonl" -- "$PROBE" udp 127.0.0.1 9
+		assert_contains "$T/t.jsonl" '"op":"socket","detail":"socket(AF_INET, SOCK_DGRAM)","result":"denied","errno":97,"by":"supervisor"'
+	else
+		run_boxed --trace "$T/t.jsonl" -- "$PROBE" udp 127.0.0.1 9
+		assert_contains "$T/t.jsonl" '"op":"send","addr":"127.0.0.1:9","result":"denied","errno":13,"by":"supervisor"'
+	fi
+}
+
+# Unprivileged, the trace still comes, from the supervisor, and doctor says why.
+test_trace_unpriv_fallback() {
+	if ! is_root; then
+		skip_ok "run as root: it switches to the unprivileged user itself"
+		return
+	fi
+	chmod 777 "$T"
+	as_user "$BSBOX" doctor >"$T/doctor" 2>&1
+	assert_contains "$T/doctor" "seccomp supervisor" || return 1
+	assert_contains "$T/doctor" "not BPF: this user lacks CAP_BPF + CAP_PERFMON" || return 1
+	(cd "$T" && as_user "$BSBOX" run --trace "$T/u.jsonl" -- cat /etc/hostname) </dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	assert_rc 0 || return 1
+	assert_contains "$T/err" "--trace: not BPF" || return 1
+	assert_contains "$T/u.jsonl" '"backend":"seccomp","op":"open","path":"/etc/hostname","access":"read","result":"allowed"' || return 1
+	assert_contains "$T/u.jsonl" '"op":"exec","path":"/usr/bin/cat","argv":["cat","/etc/hostname"],"result":"allowed"'
+}
+
+# doctor: the BPF LSM line reads the kernel's LSM list (it said "not detected"
+# on a kernel whose list ends in bpf).
+test_trace_doctor_bpf_lsm() {
+	local list
+	list=$(unshare -m sh -c 'mount -t securityfs none /sys/kernel/security 2>/dev/null; cat /sys/kernel/security/lsm' 2>/dev/null)
+	[ -n "$list" ] || list=$(cat /sys/kernel/security/lsm 2>/dev/null)
+	if [ -z "$list" ]; then
+		skip "cannot read the LSM list here (securityfs)"
+		return
+	fi
+	run_bsbox doctor
+	case ",$list," in
+	*,bpf,*) assert_contains "$T/out" "BPF LSM                      active" ;;
+	*) assert_contains "$T/out" "BPF LSM                      not active" ;;
+	esac
+}
