@@ -63,6 +63,10 @@ static inline bool trace_on(const struct trace *t)
 {
 	return t && t->file.fd >= 0;
 }
+/* The first line of a run: {"op":"start","crate","version","manifest_dir",
+ * "out_dir"} (from cargo's CARGO_MANIFEST_DIR and OUT_DIR, either may be
+ * NULL), which `bsbox report --inputs` needs to tell inputs from outputs. */
+void trace_start(struct trace *t, const char *manifest_dir, const char *out_dir);
 /* One JSON line (with '\n'), malloc'ed; NULL on ENOMEM. Pure but for the time. */
 char *trace_format(const struct trace *t, const struct trace_rec *r);
 void trace_write(struct trace *t, const struct trace_rec *r);

@@ -207,6 +207,7 @@ int run_confined(struct run_req *req)
 		evlog_close(&log);
 		return BSBOX_EXIT_SETUP;
 	}
+	trace_start(&trace, getenv("CARGO_MANIFEST_DIR"), getenv("OUT_DIR"));
 
 	struct report rep = { .crate = req->crate, .policy_hint = req->policy_hint };
 	struct sandbox_opts so = {

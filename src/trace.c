@@ -189,6 +189,33 @@ void trace_write(struct trace *t, const struct trace_rec *r)
 		write_line(t, line);
 }
 
+void trace_start(struct trace *t, const char *manifest_dir, const char *out_dir)
+{
+	if (!trace_on(t))
+		return;
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return;
+	add_str(o, "crate", t->file.crate);
+	add_str(o, "version", t->file.version);
+	add_str(o, "op", "start");
+	add_str(o, "manifest_dir", manifest_dir);
+	add_str(o, "out_dir", out_dir);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return;
+	size_t l = strlen(s);
+	char *line = realloc(s, l + 2);
+	if (!line) {
+		free(s);
+		return;
+	}
+	memcpy(line + l, "\n", 2);
+	write_line(t, line);
+	free(line);
+}
+
 void trace_lost(struct trace *t, unsigned long long n)
 {
 	if (!trace_on(t) || n == 0)

@@ -149,3 +149,46 @@ test_trace_doctor_bpf_lsm() {
 	*) assert_contains "$T/out" "BPF LSM                      not active" ;;
 	esac
 }
+
+# The build inputs report over a real build: the corpus's openssl-sys project
+# (pkg-config + the C preprocessor on OpenSSL's headers), traced twice.
+_trace_t_inputs() {
+	_cargo_have || { skip "cargo not installed"; return; }
+	local p=${CORPUS:-/tmp/bsbox-corpus}/projects/openssl-sys i
+	[ -d "$p" ] || { skip "no corpus at $p (make test-deps)"; return; }
+	for i in 1 2; do
+		rm -rf "$T/target"
+		_cargo "$p" BSBOX_TRACE="$T/trace$i.jsonl" -- cargo build --offline ||
+			{ _cargo_show; fail "build $i failed"; return 1; }
+		"$BSBOX" report --inputs "$T/trace$i.jsonl" >"$T/inputs$i.txt" 2>"$T/err" ||
+			{ show "$T/err"; fail "report --inputs failed"; return 1; }
+		"$BSBOX" report --inputs --json "$T/trace$i.jsonl" >"$T/inputs$i.json" 2>"$T/err" ||
+			{ show "$T/err"; fail "report --inputs --json failed"; return 1; }
+	done
+	cmp -s "$T/inputs1.txt" "$T/inputs2.txt" ||
+		{ diff "$T/inputs1.txt" "$T/inputs2.txt" | head -20; fail "the inputs differ between two identical builds"; return 1; }
+	cmp -s "$T/inputs1.json" "$T/inputs2.json" || { fail "the JSON inputs differ between two identical builds"; return 1; }
+	local f="$T/inputs1.txt" ml
+	ml=$(dpkg -S /usr/lib/x86_64-linux-gnu/pkgconfig/openssl.pc 2>/dev/null | cut -d: -f1-2)
+	assert_contains "$f" "openssl-sys " || return 1
+	assert_contains "$f" "  ${ml:-libssl-dev}  /usr/lib/x86_64-linux-gnu/pkgconfig/openssl.pc" || return 1
+	assert_contains "$f" "/usr/include/openssl/opensslv.h" || return 1
+	assert_contains "$f" "/usr/lib/x86_64-linux-gnu/pkgconfig/libssl.pc" || return 1
+	grep -q '^  exec .*pkgconf-bin  /usr/bin/pkgconf$' "$f" || { show "$f"; fail "pkg-config (the tool) is not an exec input"; return 1; }
+	grep -q '^  exec .*/usr/lib/gcc/x86_64-linux-gnu/[0-9]*/cc1$' "$f" || { show "$f"; fail "cc1 is not an exec input"; return 1; }
+	# not inputs: the crate's own sources, OUT_DIR and the build dir, /proc
+	assert_not_contains "$f" "expando.c" || return 1
+	assert_not_contains "$f" "$T/target" || return 1
+	assert_not_contains "$f" " /proc/" || return 1
+	python3 - "$T/inputs1.json" <<'PY' || fail "JSON: a sha256 does not match the file"
+import hashlib, json, sys
+doc = json.load(open(sys.argv[1]))
+n = 0
+for c in doc["crates"]:
+    for i in c["inputs"]:
+        assert hashlib.sha256(open(i["path"], "rb").read()).hexdigest() == i["sha256"], i
+        n += 1
+assert n > 10
+PY
+}
+test_trace_inputs_corpus() { _cargo_wrap _trace_t_inputs; }
