@@ -156,6 +156,12 @@ _trace_t_inputs() {
 	_cargo_have || { skip "cargo not installed"; return; }
 	local p=${CORPUS:-/tmp/bsbox-corpus}/projects/openssl-sys i
 	[ -d "$p" ] || { skip "no corpus at $p (make test-deps)"; return; }
+	# a copy: cargo writes Cargo.lock into the project, and a lock file of
+	# rustup's cargo is one Debian's older cargo cannot read
+	# (the corpus's .cargo/config.toml points crates.io at Debian's sources)
+	mkdir -p "$T/ws" && cp -r "$p" "$T/ws/" && rm -f "$T/ws/openssl-sys/Cargo.lock"
+	cp -r "${p%/projects/*}/.cargo" "$T/ws/" || { fail "no .cargo in the corpus"; return 1; }
+	p=$T/ws/openssl-sys
 	for i in 1 2; do
 		rm -rf "$T/target"
 		_cargo "$p" BSBOX_TRACE="$T/trace$i.jsonl" -- cargo build --offline ||
@@ -192,3 +198,30 @@ assert n > 10
 PY
 }
 test_trace_inputs_corpus() { _cargo_wrap _trace_t_inputs; }
+
+# The same report unprivileged (the supervisor's trace), with Debian's cargo
+# as the test user has no rustup toolchain.
+test_trace_inputs_corpus_unpriv() {
+	if ! is_root; then
+		skip_ok "run as root: it switches to the unprivileged user itself"
+		return
+	fi
+	local p=${CORPUS:-/tmp/bsbox-corpus}/projects/openssl-sys
+	[ -d "$p" ] || { skip "no corpus at $p (make test-deps)"; return; }
+	[ -x /usr/bin/cargo ] || { skip "Debian's cargo is not installed (make test-deps)"; return; }
+	mkdir -p "$T/ws" && cp -r "$p" "$T/ws/" && rm -f "$T/ws/openssl-sys/Cargo.lock"
+	cp -r "${p%/projects/*}/.cargo" "$T/ws/" || { fail "no .cargo in the corpus"; return 1; }
+	chmod -R a+rwX "$T"
+	as_user env -i PATH=/usr/bin:/bin HOME="$T" CARGO_HOME="$T/cargo-home" \
+		CARGO_TARGET_DIR="$T/target" BSBOX_LOG="$T/log.jsonl" BSBOX_TRACE="$T/trace.jsonl" \
+		RUSTC_WRAPPER="$BSBOX" BSBOX_QUIET=1 \
+		sh -c "cd '$T/ws/openssl-sys' && cargo build --offline" >"$T/out" 2>&1 ||
+		{ show "$T/out"; fail "the unprivileged build failed"; return 1; }
+	assert_contains "$T/trace.jsonl" '"backend":"seccomp"' || return 1
+	"$BSBOX" report --inputs "$T/trace.jsonl" >"$T/inputs.txt" 2>"$T/err" ||
+		{ show "$T/err"; fail "report --inputs failed"; return 1; }
+	assert_contains "$T/inputs.txt" "/usr/lib/x86_64-linux-gnu/pkgconfig/openssl.pc" || return 1
+	assert_contains "$T/inputs.txt" "/usr/include/openssl/opensslv.h" || return 1
+	grep -q '^  exec .*/usr/bin/pkgconf$' "$T/inputs.txt" || { show "$T/inputs.txt"; fail "pkg-config is not an exec input"; return 1; }
+	assert_not_contains "$T/inputs.txt" "$T/target"
+}
