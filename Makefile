@@ -97,6 +97,16 @@ $(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)
 endif
+# what --trace costs, BPF and supervisor backends side by side
+bench-trace: bsbox
+	bash bench/trace.sh
+# clang and bpftool for the BPF programs (part of `make deps`; a machine
+# without them still builds bsbox, without the BPF backend)
+deps-bpf:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang llvm bpftool || \
+		echo "deps-bpf: clang/bpftool not installed: bsbox builds without the BPF trace backend" >&2
+deps: deps-bpf
+.PHONY: bench-trace deps-bpf
 
 # Everything the test suite needs besides deps: the offline crate corpus
 # (Debian's librust-*-dev packages, ../shared/corpus/setup.sh), yamllint,

@@ -225,3 +225,16 @@ test_trace_inputs_corpus_unpriv() {
 	grep -q '^  exec .*/usr/bin/pkgconf$' "$T/inputs.txt" || { show "$T/inputs.txt"; fail "pkg-config is not an exec input"; return 1; }
 	assert_not_contains "$T/inputs.txt" "$T/target"
 }
+
+# The supervisor's backend in degraded mode (root forces it): opens, execs
+# and a symlink escape, as the unprivileged fallback would see them there.
+test_trace_seccomp_backend_degraded() {
+	mkdir -p "$T/w" && echo "SECRET-$$" >"$T/secret" && ln -s "$T/secret" "$T/w/esc"
+	local P
+	P=$(mkpolicy escape write "\"$T/w\"")
+	BSBOX_FORCE_NO_USERNS=1 BSBOX_TRACE_BACKEND=seccomp POLICY=$P \
+		run_boxed --trace "$T/t.jsonl" -- "$PROBE" read "$T/w/esc"
+	assert_not_contains "$T/out" "SECRET-$$" || return 1
+	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"exec\",\"path\":\"$PROBE\",\"argv\":[\"$PROBE\",\"read\",\"$T/w/esc\"]" || return 1
+	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"open\",\"path\":\"$T/w/esc\",\"target\":\"$T/secret\""
+}
