@@ -6,7 +6,7 @@
  *    "open|exec|connect|send|unlink|rmdir|mkdir|rename|socket","path","target","to",
  *    "detail","access":
  *    "read|write|read-write|exec","argv":[...],"addr","result":"allowed|denied|failed",
- *    "errno","by":"kernel|supervisor"}  (denied: EACCES/EPERM; failed: other errnos)
+ *    "errno","by":"kernel|supervisor","outside_policy":true}  (denied: EACCES/EPERM; failed: other errnos)
  * Two backends fill it: the BPF programs (ebpf.h; paths as the kernel
  * resolved them) and, where those cannot load, the seccomp supervisor
  * (notify.c; paths as it resolved them).  The file is opened like the event
@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "evlog.h"
+#include "policy.h"
 
 enum trace_op {
 	TRACE_OPEN,
@@ -54,6 +55,10 @@ struct trace {
 	struct evlog file;   /* fd -1: tracing off */
 	const char *backend; /* "bpf" or "seccomp": set by sandbox_run once it knows */
 	struct ebpf_tracer *bpf; /* the BPF backend while a sandbox runs, else NULL */
+	const struct policy *policy; /* the run's expanded policy (borrowed), or NULL:
+	                                allowed accesses it does not cover are marked
+	                                "outside_policy" (what audit mode let through;
+	                                `bsbox learn` reads them) */
 };
 
 /* Opens path for appending (NULL: tracing off, t->file.fd = -1). */

@@ -472,9 +472,10 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 }
 
 /* --trace: the BPF backend when it loads here, else the supervisor's. */
-static void trace_pick_backend(struct trace *t, bool quiet)
+static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
 {
 	struct bsbox_err terr = { 0 };
+	t->policy = policy;
 	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
 	 * (tests, and `make bench` to compare the two) */
 	const char *want = getenv("BSBOX_TRACE_BACKEND");
@@ -863,7 +864,7 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 	cleanup_close int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (o->trace)
-		trace_pick_backend(o->trace, o->quiet);
+		trace_pick_backend(o->trace, o->policy, o->quiet);
 
 	int ret;
 	for (;;) {

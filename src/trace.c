@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -25,6 +26,7 @@ int trace_open(struct trace *t, const char *path, const char *crate, const char 
 {
 	t->backend = NULL;
 	t->bpf = NULL;
+	t->policy = NULL;
 	int rc = evlog_open(&t->file, path, crate, version, err);
 	if (rc < 0)
 		return bsbox_err_prefix(err, "trace");
@@ -108,6 +110,48 @@ void trace_sockaddr(const void *sa, size_t len, char *out, size_t outlen)
 	}
 }
 
+/* An allowed file access the run's policy does not grant (audit mode let it
+ * through): the policy entry `bsbox learn` should add.  Only regular files
+ * and executables on the host; /proc, /sys and /dev are the supervisor's
+ * business (notify.c's path_free). */
+static bool outside_policy(const struct trace *t, const struct trace_rec *r)
+{
+	/* only what the kernel confirms (BPF): the supervisor's "allowed" is a
+	 * name it let through, and its audit-mode findings are in the event log */
+	if (!t->policy || !t->bpf || r->err || !r->path || r->path[0] != '/')
+		return false;
+	unsigned want;
+	switch (r->op) {
+	case TRACE_OPEN:
+		want = !r->access || !strcmp(r->access, "read") ? POL_R
+		       : !strcmp(r->access, "exec")		? POL_X
+								: POL_W;
+		break;
+	case TRACE_EXEC:
+		want = POL_X;
+		break;
+	case TRACE_UNLINK:
+	case TRACE_RMDIR:
+	case TRACE_MKDIR:
+	case TRACE_RENAME:
+		want = POL_W;
+		break;
+	case TRACE_CONNECT:
+	case TRACE_SEND:
+	case TRACE_SOCKET:
+	default:
+		return false;
+	}
+	static const char *const exempt[] = { "/proc/", "/sys/", "/dev/" };
+	for (size_t i = 0; i < sizeof exempt / sizeof *exempt; i++)
+		if (!strncmp(r->path, exempt[i], strlen(exempt[i])))
+			return false;
+	if ((policy_access_for(t->policy, r->path) & want) == want)
+		return false;
+	struct stat st;
+	return want == POL_W || (stat(r->path, &st) == 0 && S_ISREG(st.st_mode));
+}
+
 static void add_str(cJSON *o, const char *k, const char *v)
 {
 	if (v)
@@ -155,6 +199,8 @@ char *trace_format(const struct trace *t, const struct trace_rec *r)
 		if (denied)
 			add_str(o, "by", r->by);
 	}
+	if (t && outside_policy(t, r))
+		cJSON_AddBoolToObject(o, "outside_policy", true);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)

@@ -238,3 +238,26 @@ test_trace_seccomp_backend_degraded() {
 	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"exec\",\"path\":\"$PROBE\",\"argv\":[\"$PROBE\",\"read\",\"$T/w/esc\"]" || return 1
 	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"open\",\"path\":\"$T/w/esc\",\"target\":\"$T/secret\""
 }
+
+# bsbox learn reads the trace: a file reached through a symlink in an allowed
+# directory is what the kernel opened, and enforce mode would refuse it
+# (Landlock follows the link); audit mode's supervisor only saw the link's
+# name, inside the policy.  The learned policy must grant the target.
+test_layer_trace_learn_symlink_target() {
+	if [ "$(trace_backend)" != bpf ]; then
+		skip_ok "only the BPF backend sees the kernel's resolution (backend here: $(trace_backend))"
+		return
+	fi
+	mkdir -p "$T/w" "$T/outside" && echo "data-$$" >"$T/outside/data" && ln -s "$T/outside/data" "$T/w/link"
+	local P
+	P=$(mkpolicy learn write "\"$T/w\"")
+	(cd / && "$BSBOX" learn --dir "$T/pol" -- "$BSBOX" run --crate demo --policy "$P" -- cat "$T/w/link") \
+		</dev/null >"$T/out" 2>"$T/err"
+	rc=$?
+	assert_rc 0 || return 1
+	assert_contains "$T/out" "data-$$" || return 1
+	assert_contains "$T/pol/demo.json" "\"path\":	\"$T/outside/data\"" || { show "$T/out"; return 1; }
+	# and the learned entry is what enforce mode needed
+	(cd / && "$BSBOX" run --crate demo --policy "$P" -- cat "$T/w/link") </dev/null >"$T/out2" 2>&1
+	assert_not_contains "$T/out2" "data-$$" || return 1
+}
