@@ -182,7 +182,7 @@ struct ebpf_tracer {
 static void join_comps(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *out, size_t outlen)
 {
 	size_t k = 0;
-	__u32 n = ncomp & ~TR_COMP_TRUNC;
+	__u32 n = ncomp & 0xff; /* the count; flags above */
 	if (n > TR_COMP)
 		n = TR_COMP;
 	out[0] = '\0';
@@ -203,11 +203,18 @@ static void event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, 
 		       char *out, size_t outlen)
 {
 	user[userlen - 1] = '\0';
+	if (ncomp & TR_DETACHED) {
+		/* no name in any tree (a pipe reopened through /proc/self/fd,
+		 * an internal mount): not a path, so never a policy entry */
+		comp[0][TR_COMPLEN - 1] = '\0';
+		snprintf(out, outlen, "anon:%s", (ncomp & 0xff) ? comp[0] : "");
+		return;
+	}
 	if (!(ncomp & TR_RESOLVED) && user[0] == '/') {
 		snprintf(out, outlen, "%s", user);
 		return;
 	}
-	join_comps(comp, ncomp & ~TR_RESOLVED, out, outlen);
+	join_comps(comp, ncomp & ~(TR_RESOLVED | TR_DETACHED), out, outlen);
 	if (ncomp & TR_RESOLVED)
 		return;
 	size_t k = strlen(out);

@@ -142,10 +142,12 @@ struct walk_ctx {
 	struct dentry *d;
 	struct dentry *root_d;
 	struct vfsmount *root_m;
+	struct mount *ns_root;
 	struct walk_buf *buf;
 	__u32 which; /* comp[0] or comp[1] */
 	__u32 n;
-	__u32 done;  /* reached the root */
+	__u32 done;  /* 1: reached the root; 2: a file of no mounted tree (a pipe
+	                reopened through /proc, an internal mount) */
 };
 
 static long walk_step(__u32 i, void *arg)
@@ -161,7 +163,7 @@ static long walk_step(__u32 i, void *arg)
 	if (d == mroot) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 		if (up == mnt) {
-			w->done = 1;
+			w->done = mnt == w->ns_root ? 1 : 2;
 			return 1;
 		}
 		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
@@ -169,8 +171,8 @@ static long walk_step(__u32 i, void *arg)
 		return 0;
 	}
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	if (d == parent) {
-		w->done = 1;
+	if (d == parent) { /* a root that is no mount's root: disconnected */
+		w->done = 2;
 		return 1;
 	}
 	__u32 n = w->n;
@@ -198,11 +200,12 @@ static __always_inline __u32 walk(struct vfsmount *vmnt, struct dentry *d, struc
 		.d = d,
 		.root_d = BPF_CORE_READ(task, fs, root.dentry),
 		.root_m = BPF_CORE_READ(task, fs, root.mnt),
+		.ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
 		.buf = buf,
 		.which = which,
 	};
 	bpf_loop(TR_COMP + 16, walk_step, &w, 0);
-	return w.n | (w.done ? 0 : TR_COMP_TRUNC);
+	return w.n | (w.done == 1 ? 0 : w.done == 2 ? TR_DETACHED : TR_COMP_TRUNC);
 }
 
 /* A traced syscall's arguments, from sys_enter to sys_exit (per thread). */

@@ -25,6 +25,7 @@ enum tr_op {
  * is the opened file itself (else: the directory path[] is relative to) */
 #define TR_COMP_TRUNC 0x100
 #define TR_RESOLVED 0x200
+#define TR_DETACHED 0x400 /* no path: a pipe, socket or internal mount's file */
 
 struct tr_event {
 	__u32 op;
