@@ -214,8 +214,9 @@ struct pending {
 	__u64 a[6];
 };
 
+/* LRU: a thread killed inside a traced syscall never reaches sys_exit */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending);
