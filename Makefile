@@ -92,7 +92,21 @@ $(O)/bpf/trace.bpf.o: src/bpf/trace.bpf.c src/bpf/trace_event.h $(O)/bpf/vmlinux
 $(O)/bpf/trace.skel.h: $(O)/bpf/trace.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
-$(O)/ebpf.o: $(O)/bpf/trace.skel.h
+# The BTF of just the types the programs use, for the kernel bsbox was built
+# on (with that kernel's build id): loading it instead of parsing the whole
+# /sys/kernel/btf/vmlinux saves ~0.1 s per sandbox.  Another kernel gets the
+# full parse (ebpf.c compares the build id).
+$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o
+	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $<
+$(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
+	@echo "  GEN     $@"
+	$(Q){ echo '/* generated: bpftool gen min_core_btf; /sys/kernel/notes at build time */'; \
+	  echo 'static const unsigned char trace_min_btf[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'static const unsigned char trace_btf_kernel_notes[] = {'; \
+	  od -An -v -tx1 /sys/kernel/notes | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	} > $@.tmp && mv $@.tmp $@
+$(O)/ebpf.o: $(O)/bpf/trace.skel.h $(O)/bpf/trace_btf.h
 $(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)

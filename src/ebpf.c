@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +41,7 @@
 #ifdef BSBOX_HAVE_BPF
 #include "bpf/trace_event.h"
 #include "trace.skel.h"
+#include "trace_btf.h"
 #endif
 
 #ifndef SYS_lsm_list_modules
@@ -53,6 +55,12 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	(void)fmt;
 	(void)ap;
 	return 0;
+}
+
+static int loud(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
 }
 
 bool ebpf_lsm_list_has_bpf(const char *list)
@@ -315,14 +323,25 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 		free(t);
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	}
-	/* BSBOX_BPF_DEBUG=1: libbpf's own messages (verifier log) on stderr */
+	/* BSBOX_BPF_DEBUG=1: all of libbpf's messages (verifier logs included) */
 	const char *dbg = getenv("BSBOX_BPF_DEBUG");
-	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? NULL : quiet);
-	if (dbg && *dbg == '1')
-		libbpf_set_print(old);
+	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? loud : quiet);
 	int rc;
-	t->skel = trace_bpf__open_and_load();
-	if (!t->skel) {
+	/* the build machine's kernel: its BTF subset instead of vmlinux's */
+	char notes[1024], btfpath[64];
+	cleanup_close int nfd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
+	ssize_t nn = nfd >= 0 ? read(nfd, notes, sizeof notes) : -1;
+	cleanup_close int bfd = -1;
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	if (nn == (ssize_t)sizeof trace_btf_kernel_notes &&
+	    memcmp(notes, trace_btf_kernel_notes, sizeof trace_btf_kernel_notes) == 0 &&
+	    (bfd = memfd_create("bsbox-trace-btf", MFD_CLOEXEC)) >= 0 &&
+	    write(bfd, trace_min_btf, sizeof trace_min_btf) == (ssize_t)sizeof trace_min_btf) {
+		snprintf(btfpath, sizeof btfpath, "/proc/self/fd/%d", bfd);
+		oo.btf_custom_path = btfpath;
+	}
+	t->skel = trace_bpf__open_opts(&oo);
+	if (!t->skel || trace_bpf__load(t->skel) < 0) {
 		rc = bsbox_err_set(err, errno, "loading the BPF trace programs");
 		goto fail;
 	}
