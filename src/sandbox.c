@@ -558,9 +558,11 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct po
 			if (fd >= 0)
 				close(fd);
 			/* trace: CMD is about to exec; from now on it and its children */
-			if (trace && trace->bpf && sender > 0 &&
-			    ebpf_tracer_follow(trace->bpf, sender, err) < 0)
-				return -1;
+			int fr = trace && trace->bpf && sender > 0
+					 ? ebpf_tracer_follow(trace->bpf, sender, err)
+					 : 0;
+			if (fr < 0)
+				return fr;
 			return take_listener(sock, sender, m->val, nfd, err);
 		}
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
