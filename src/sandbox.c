@@ -628,6 +628,7 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		.have_netns = level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
+		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
 	};
 	scmp_filter_ctx filter = NULL, filter_fast = NULL;
 	if (scf_build(&so, &filter, err) < 0) {

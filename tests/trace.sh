@@ -79,14 +79,9 @@ test_layer_trace_symlink_escape() {
 	fi
 }
 
-# A pathname unix socket on the host: the connect and its address.
-test_layer_trace_unix_connect() {
-	if [ "$(trace_backend)" = seccomp ] && degraded; then
-		skip_ok "the supervisor sees connect() only with a network namespace (seccomp_filter.c); as root the BPF backend traces it"
-		return
-	fi
-	mkdir -p "$T/s" && chmod 755 "$T/s"
-	python3 - "$T/s/sock" "$T/s/ready" <<'EOF' &
+# unix_listener PATH: a unix stream socket listening at PATH (background)
+unix_listener() {
+	python3 - "$1" "$1.ready" <<'EOF' &
 import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
@@ -96,7 +91,13 @@ open(sys.argv[2], "w").write("1")
 time.sleep(30)
 EOF
 	BG_PIDS+=($!)
-	wait_file "$T/s/ready" || { fail "listener did not start"; return 1; }
+	wait_file "$1.ready" || { fail "the unix listener at $1 did not start"; return 1; }
+}
+
+# A pathname unix socket on the host: the connect and its address.
+test_layer_trace_unix_connect() {
+	mkdir -p "$T/s" && chmod 755 "$T/s"
+	unix_listener "$T/s/sock" || return 1
 	local P
 	P=$(mkpolicy unix read "\"$T/s\"")
 	POLICY=$P run_boxed --trace "$T/t.jsonl" -- python3 -c \
@@ -238,7 +239,14 @@ test_trace_seccomp_backend_degraded() {
 		run_boxed --trace "$T/t.jsonl" -- "$PROBE" read "$T/w/esc"
 	assert_not_contains "$T/out" "SECRET-$$" || return 1
 	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"exec\",\"path\":\"$PROBE\",\"argv\":[\"$PROBE\",\"read\",\"$T/w/esc\"]" || return 1
-	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"open\",\"path\":\"$T/w/esc\",\"target\":\"$T/secret\""
+	assert_contains "$T/t.jsonl" "\"backend\":\"seccomp\",\"op\":\"open\",\"path\":\"$T/w/esc\",\"target\":\"$T/secret\"" || return 1
+	# no network namespace: the supervisor is told of connect() only for the trace
+	mkdir -p "$T/s" && unix_listener "$T/s/sock" || return 1
+	P=$(mkpolicy unix read "\"$T/s\"")
+	BSBOX_FORCE_NO_USERNS=1 BSBOX_TRACE_BACKEND=seccomp POLICY=$P run_boxed --trace "$T/u.jsonl" -- \
+		python3 -c "import socket; s = socket.socket(socket.AF_UNIX); s.connect('$T/s/sock'); print('connected')"
+	assert_contains "$T/out" connected || return 1
+	assert_contains "$T/u.jsonl" "\"backend\":\"seccomp\",\"op\":\"connect\",\"addr\":\"unix:$T/s/sock\",\"result\":\"allowed\""
 }
 
 # bsbox learn reads the trace: a file reached through a symlink in an allowed
