@@ -97,6 +97,61 @@ $(O)/probe: tests/probe.c | $(O)
 
 units: $(UNITS)
 
+# ---- The BPF trace backend (src/bpf/, src/ebpf.c) ----------------------------
+# Built when clang, bpftool and the running kernel's BTF are present (CO-RE:
+# vmlinux.h is dumped from /sys/kernel/btf/vmlinux, the loader includes a
+# `bpftool gen skeleton` header); otherwise bsbox is built without it, says
+# so here and in `bsbox doctor`, and traces through the supervisor.
+# BPF=0 / BPF=1 overrides the probe.
+BPFTOOL ?= $(firstword $(shell command -v bpftool 2>/dev/null) $(wildcard /usr/sbin/bpftool))
+BPF_CLANG ?= $(shell command -v clang 2>/dev/null)
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ifeq ($(BPF),)
+BPF := $(if $(and $(BPFTOOL),$(BPF_CLANG),$(wildcard $(VMLINUX_BTF))),1,0)
+endif
+ifeq ($(BPF),1)
+BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64.*/powerpc/;s/s390x/s390/;s/riscv64/riscv/')
+$(O)/bpf:
+	$(Q)mkdir -p $@
+$(O)/bpf/vmlinux.h: | $(O)/bpf
+	@echo "  BTF     $@"
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+$(O)/bpf/trace.bpf.o: src/bpf/trace.bpf.c src/bpf/trace_event.h $(O)/bpf/vmlinux.h
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/bpf -Isrc/bpf -c $< -o $@
+$(O)/bpf/trace.skel.h: $(O)/bpf/trace.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
+# The BTF of just the types the programs use, for the kernel bsbox was built
+# on (with that kernel's build id): loading it instead of parsing the whole
+# /sys/kernel/btf/vmlinux saves ~0.1 s per sandbox.  Another kernel gets the
+# full parse (ebpf.c compares the build id).
+$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o
+	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $<
+$(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
+	@echo "  GEN     $@"
+	$(Q){ echo '/* generated: bpftool gen min_core_btf; /sys/kernel/notes at build time */'; \
+	  echo 'static const unsigned char trace_min_btf[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'static const unsigned char trace_btf_kernel_notes[] = {'; \
+	  od -An -v -tx1 /sys/kernel/notes | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	} > $@.tmp && mv $@.tmp $@
+$(O)/ebpf.o: $(O)/bpf/trace.skel.h $(O)/bpf/trace_btf.h
+$(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
+else
+$(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)
+endif
+# what --trace costs, BPF and supervisor backends side by side
+bench-trace: bsbox
+	bash bench/trace.sh
+# clang and bpftool for the BPF programs (part of `make deps`; a machine
+# without them still builds bsbox, without the BPF backend)
+deps-bpf:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang llvm bpftool || \
+		echo "deps-bpf: clang/bpftool not installed: bsbox builds without the BPF trace backend" >&2
+deps: deps-bpf
+.PHONY: bench-trace deps-bpf
+
 # Everything the test suite needs besides deps: the offline crate corpus
 # (Debian's librust-*-dev packages, tests/corpus/setup.sh), yamllint,
 # man, clang (CI builds with both compilers) and Debian's cargo.

@@ -12,6 +12,7 @@
 #include "fusefs.h"
 #include "policy.h"
 #include "report.h"
+#include "trace.h"
 
 struct notify_ctx {
 	const struct policy *policy; /* expanded */
@@ -26,6 +27,8 @@ struct notify_ctx {
 	uid_t root_id;               /* the host id the sandbox runs as when root started it
 	                                (sandbox.h), 0 = the caller's own: granted files it
 	                                may not read are denied and logged */
+	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
+	                                there; allowed calls too when trace->bpf is NULL */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

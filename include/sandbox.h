@@ -12,6 +12,7 @@
 #include "evlog.h"
 #include "policy.h"
 #include "report.h"
+#include "trace.h"
 
 enum sandbox_level {
 	SB_FULL,         /* user+mount+net+pid+ipc+uts+cgroup namespaces, Landlock, seccomp */
@@ -49,6 +50,8 @@ struct sandbox_opts {
 	                                accesses through by design) */
 	struct evlog *log;           /* may have fd -1 */
 	struct report *report;       /* collects denials for the summary; not NULL */
+	struct trace *trace;         /* --trace (trace.h), or NULL: sandbox_run picks the
+	                                backend (BPF, else the supervisor) */
 };
 
 struct sandbox_result {

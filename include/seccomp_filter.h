@@ -17,6 +17,9 @@ struct scf_opts {
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
 	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
+	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
+	                      without a netns too; only AF_UNIX sockets exist then, and
+	                      those it lets through */
 };
 
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);

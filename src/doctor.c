@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "ebpf.h"
 #include "fusefs.h"
 #include "sandbox.h"
 
@@ -40,8 +41,24 @@ int doctor_main(int argc, char **argv)
 	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no (pids limits via RLIMIT_NPROC only)");
 	printf("  %-28s %s\n", "eBPF for this user",
 	       c.bpf ? "yes" : "no (needs CAP_BPF or kernel.unprivileged_bpf_disabled=0; optional)");
-	printf("  %-28s %s\n", "BPF LSM programs",
-	       c.bpf_lsm ? "yes" : "not detected (needs CAP_BPF + CAP_MAC_ADMIN and lsm=...,bpf; optional)");
+	struct ebpf_caps eb;
+	ebpf_probe(&eb);
+	printf("  %-28s %s\n", "BPF LSM", eb.lsm_active ? "active" : "not active");
+	if (eb.lsm_how)
+		printf("  %-28s   (from %s)\n", "", eb.lsm_how);
+	if (!eb.lsm_active)
+		printf("  %-28s   the kernel needs CONFIG_BPF_LSM=y and lsm=...,bpf\n", "");
+	else if (!eb.lsm)
+		printf("  %-28s   loading LSM programs needs CAP_BPF + CAP_PERFMON (root)\n", "");
+	printf("  %-28s %s\n", "kernel BTF", eb.btf ? "yes" : "no (/sys/kernel/btf/vmlinux)");
+	printf("  %-28s %s\n", "BPF programs in this build",
+	       eb.built ? "yes" : "no (built without clang/bpftool/BTF)");
+	if (eb.trace)
+		printf("  %-28s BPF (fexit on the security hooks, ring buffer)\n", "trace backend (--trace)");
+	else
+		printf("  %-28s seccomp supervisor (slower: every open is notified)\n"
+		       "  %-28s   not BPF: %s\n",
+		       "trace backend (--trace)", "", eb.why_not);
 
 	bool nofuse_env = env_flag("BSBOX_NO_FUSE");
 	bool fuse = c.userns && !nofuse_env && fusefs_available();

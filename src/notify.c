@@ -411,6 +411,108 @@ static void emit(struct call *c, struct bsbox_event *ev)
 	evlog_write(c->ctx->log, ev);
 	if (c->ctx->report)
 		report_add(c->ctx->report, ev, NULL);
+	trace_event(c->ctx->trace, ev); /* --trace: a denial never reaches the kernel */
+}
+
+/* ---- the trace's supervisor backend (trace.h) --------------------------
+ * Without the BPF backend, the supervisor traces what it let through as
+ * well; emit() already traces what it denied. */
+
+static bool tracing_all(const struct call *c)
+{
+	return c->ctx->trace && !c->ctx->trace->bpf;
+}
+
+/* execve's argv from the target's memory, into buf (NUL separated). */
+static size_t trace_read_argv(pid_t pid, uint64_t addr, char *buf, size_t size,
+			      const char **argv, size_t max)
+{
+	size_t argc = 0, used = 0;
+	for (size_t i = 0; i < max && used < size; i++) {
+		uint64_t p = 0;
+		if (mem_read(pid, addr + i * sizeof p, &p, sizeof p) != (ssize_t)sizeof p || !p)
+			break;
+		if (read_string(pid, p, buf + used, size - used) < 0)
+			break;
+		argv[argc++] = buf + used;
+		used += strlen(buf + used) + 1;
+	}
+	return argc;
+}
+
+static void trace_open_target(pid_t pid, const char *path, char *buf, size_t size,
+			      struct trace_rec *r)
+{
+	char root[64];
+	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (trace_symlink_target(rfd, path, buf, size))
+		r->target = buf;
+}
+
+static void trace_allowed_paths(struct call *c, const struct sysent *se, char abs[][PATH_MAX],
+				const bool *denied, int n, uint64_t flags)
+{
+	const __u64 *a = c->req->data.args;
+	struct trace_rec r = { .pid = (pid_t)c->req->pid, .path = abs[0] };
+	char argbuf[2048], target[PATH_MAX];
+	const char *argv[64];
+	if (denied[0] || (n > 1 && denied[1]))
+		return; /* emit() traced it */
+	switch (se->kind) {
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2:
+		r.op = TRACE_OPEN;
+		r.access = (flags & O_ACCMODE) == O_RDWR ? "read-write"
+			   : (flags & O_ACCMODE) == O_WRONLY || (flags & (O_CREAT | O_TRUNC)) ? "write"
+											      : "read";
+
+		/* the supervisor judged the name; the kernel follows the link */
+		trace_open_target(r.pid, abs[0], target, sizeof target, &r);
+		break;
+	case K_CREAT:
+		r.op = TRACE_OPEN;
+		r.access = "write";
+		break;
+	case K_EXECVE:
+	case K_EXECVEAT:
+		r.op = TRACE_EXEC;
+		r.argv = argv;
+		r.argc = trace_read_argv(r.pid, se->kind == K_EXECVE ? a[1] : a[2], argbuf,
+					 sizeof argbuf, argv, 64);
+		break;
+	case K_RENAME:
+	case K_RENAMEAT:
+		r.op = TRACE_RENAME;
+		r.to = abs[1];
+		break;
+	case K_PATH_W:
+	case K_AT_W:
+		if (strstr(se->name, "unlink"))
+			r.op = se->kind == K_AT_W && (a[2] & AT_REMOVEDIR) ? TRACE_RMDIR : TRACE_UNLINK;
+		else if (strcmp(se->name, "rmdir") == 0)
+			r.op = TRACE_RMDIR;
+		else if (strstr(se->name, "mkdir"))
+			r.op = TRACE_MKDIR;
+		else
+			return; /* chmod, truncate, mknod: not in the trace's vocabulary */
+		break;
+	case K_OTHER:
+	case K_LINK:
+	case K_LINKAT:
+	case K_SYMLINK:
+	case K_SYMLINKAT:
+	case K_CONNECT:
+	case K_BIND:
+	case K_SENDTO:
+	case K_SENDMSG:
+	case K_SENDMMSG:
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		return;
+	}
+	trace_write(c->ctx->trace, &r);
 }
 
 /* ---- path syscalls ------------------------------------------------------ */
@@ -598,6 +700,8 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 			continue;
 		denied[i] = any = true;
 	}
+	if (tracing_all(c))
+		trace_allowed_paths(c, se, abs, denied, n, flags);
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */
@@ -831,8 +935,17 @@ static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
 		return V_CONTINUE;
 	char desc[128], detail[160];
 	bool dns;
-	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns))
+	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns)) {
+		if (tracing_all(c)) { /* unix sockets: let through, but traced */
+			char ta[160];
+			trace_sockaddr(sa, (size_t)r, ta, sizeof ta);
+			struct trace_rec tr = { .op = se->kind == K_CONNECT ? TRACE_CONNECT : TRACE_SEND,
+						.pid = pid, .addr = ta };
+			if (se->kind != K_BIND)
+				trace_write(c->ctx->trace, &tr);
+		}
 		return V_CONTINUE;
+	}
 	/* netlink inside our own network namespace only sees the sandbox's
 	 * loopback (getaddrinfo's AI_ADDRCONFIG probe, getifaddrs): not news */
 	if (c->ctx->have_netns && ((const struct sockaddr *)sa)->sa_family == AF_NETLINK)

@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "inputs.h"
 #include "report.h"
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
@@ -504,17 +505,25 @@ static void report_usage(FILE *out)
 		"usage: bsbox report [--json] [--format text|json|github|sarif] [--crate NAME] [LOG]\n"
 		"Summarise the event log LOG (default: $BSBOX_LOG, else\n"
 		"$XDG_STATE_HOME/bsbox/events.jsonl, else ~/.local/state/bsbox/events.jsonl)\n"
-		"by crate and kind.\n");
+		"by crate and kind.\n"
+		"\n"
+		"       bsbox report --inputs [--json] [--crate NAME] [TRACE]\n"
+		"Per crate, the host files its build script read or executed (outside\n"
+		"its own crate and OUT_DIR), with SHA-256 and the Debian package that\n"
+		"owns each, from an access trace (default: $BSBOX_TRACE).\n");
 }
 
 int report_main(int argc, char **argv)
 {
 	enum fmt fmt = FMT_TEXT;
 	const char *crate = NULL, *log = NULL;
+	bool inputs = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
-		if (!strcmp(a, "--json")) {
+		if (!strcmp(a, "--inputs")) {
+			inputs = true;
+		} else if (!strcmp(a, "--json")) {
 			fmt = FMT_JSON;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			report_usage(stdout);
@@ -549,6 +558,18 @@ int report_main(int argc, char **argv)
 			fprintf(stderr, "bsbox report: only one LOG\n");
 			return BSBOX_EXIT_USAGE;
 		}
+	}
+	if (inputs) {
+		const char *trace = log ? log : getenv("BSBOX_TRACE");
+		if (!trace || !*trace) {
+			fprintf(stderr, "bsbox report --inputs: no TRACE given and BSBOX_TRACE is not set\n");
+			return BSBOX_EXIT_USAGE;
+		}
+		if (fmt != FMT_TEXT && fmt != FMT_JSON) {
+			fprintf(stderr, "bsbox report --inputs: text or json only\n");
+			return BSBOX_EXIT_USAGE;
+		}
+		return inputs_report(trace, crate, fmt == FMT_JSON);
 	}
 	cleanup_free char *deflog = NULL;
 	if (!log) {

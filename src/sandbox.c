@@ -629,6 +629,28 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->sync_wakeup = true; /* refined by notify_tune at run time */
 }
 
+/* --trace: the BPF backend when it loads here, else the supervisor's. */
+static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
+{
+	struct bsbox_err terr = { 0 };
+	t->policy = policy;
+	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
+	 * (tests, and `make bench` to compare the two) */
+	const char *want = getenv("BSBOX_TRACE_BACKEND");
+	if (want && strcmp(want, "seccomp") == 0) {
+		t->backend = "seccomp";
+		return;
+	}
+	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+		t->backend = "bpf";
+		return;
+	}
+	t->backend = "seccomp";
+	if (!quiet)
+		fprintf(stderr, "bsbox: note: --trace: not BPF (%s): the supervisor traces (slower)\n",
+			terr.msg);
+}
+
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
 {
 	/* best effort: what is missing pid 1 creates itself */
@@ -717,6 +739,12 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 		if (m->type == MSG_LISTENER) {
 			if (fd >= 0)
 				close(fd);
+			/* trace: CMD is about to exec; from now on it and its children */
+			int fr = o->trace && o->trace->bpf && sender > 0
+					 ? ebpf_tracer_follow(o->trace->bpf, sender, err)
+					 : 0;
+			if (fr < 0)
+				return fr;
 			int r2 = take_listener(sock, sender, m->val, nfd, err);
 			return r2 < 0 ? r2 : AW_LISTENER;
 		}
@@ -886,6 +914,7 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		.have_netns = a->level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
+		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
 	};
 	if (scf_build(&so, &a->filter, err) < 0)
 		return bsbox_err_prefix(err, "building the seccomp filter");
@@ -895,6 +924,7 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	 * every open to log attempts at root-only files (notify.c). */
 	a->try_fuse = a->level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
 		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
+		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
 		      fusefs_available();
 	if (a->try_fuse && !o->root_id) {
 		so.reads_free = true;
@@ -1016,7 +1046,11 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 		.top_pid = a->pid,
 		.fuse = a->fs,
 		.root_id = a->o->root_id,
+		.trace = a->o->trace,
 	};
+	/* the BPF trace's reader: a thread only now, never across the raw clone */
+	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
+		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)
 		return bsbox_err_prefix(err, "supervisor");
@@ -1192,6 +1226,9 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	cleanup_close int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	if (o->trace)
+		trace_pick_backend(o->trace, o->policy, o->quiet);
+
 	enum run_outcome out;
 	for (;;) {
 		if (level != SB_FULL && abi == 0) {
@@ -1224,6 +1261,10 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 		break;
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (o->trace) {
+		ebpf_tracer_close(o->trace->bpf); /* drains what is left */
+		o->trace->bpf = NULL;
+	}
 	return out == RUN_FAILED ? bsbox_err_ret(err) : 0;
 }
 

@@ -252,8 +252,9 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 
 	/* Without a network namespace nothing but AF_UNIX sockets can be made,
 	 * and the supervisor must never CONTINUE a connect it cannot enforce;
-	 * so connect & co. are only notified when a netns isolates them. */
-	if (!o->have_netns || !o->notify)
+	 * so connect & co. are only notified when a netns isolates them, or
+	 * for the supervisor's trace (unix sockets only, let through). */
+	if ((!o->have_netns && !o->trace_net) || !o->notify)
 		return 0;
 
 	static const char *const always[] = { "connect", "bind", "sendmmsg" };
