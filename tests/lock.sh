@@ -255,5 +255,22 @@ _lock_t_new_and_stale() {
 	return 0
 }
 
+# bsbox learn writes the lock along with the policies
+_lock_t_learn() {
+	_cargo_have || return 77
+	local d
+	d=$(_lock_ws)
+	_lock_add_newdep "$d"
+	_lock_run "$d" -- "$BSBOX" learn -- cargo build --offline
+	[ "$rc" = 0 ] || { _cargo_show; fail "bsbox learn failed"; return 1; }
+	assert_contains "$T/out.txt" "+ newdep 0.1.0: a new build script, not in the lock" || return 1
+	assert_contains "$d/.bsbox/lock.json" '"name":	"newdep"' || return 1
+	assert_contains "$d/.bsbox/lock.json" '"name":	"pm"' || return 1
+	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
+	[ "$rc" = 0 ] || { _cargo_show; fail "the locked build after learn failed"; return 1; }
+	return 0
+}
+
+test_lock_learn() { _cargo_wrap _lock_t_learn; }
 test_lock_bump() { _cargo_wrap _lock_t_bump; }
 test_lock_new_and_stale() { _cargo_wrap _lock_t_new_and_stale; }
