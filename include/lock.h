@@ -139,10 +139,12 @@ int lock_entry_policy(const char *workspace, struct lock_entry *e, struct bsbox_
 /* <workspace>/.bsbox/lock.json -> *out; -ENOENT when there is none. */
 int lock_load(const char *workspace, struct lock *out, struct bsbox_err *err);
 
-/* Every build script and proc macro of the project around cwd, computed
- * (`cargo metadata --filter-platform HOST`): code, policy, source and
- * checksum.  *workspace gets the workspace root (malloc'ed). */
-int lock_project_units(struct lock *out, char **workspace, struct bsbox_err *err);
+/* Every build script and proc macro of the project in manifest_dir (NULL:
+ * around cwd; else --offline, as from inside a build), computed (`cargo metadata --filter-platform HOST`): code,
+ * policy, source and checksum.  *workspace gets the workspace root
+ * (malloc'ed). */
+int lock_project_units(const char *manifest_dir, struct lock *out, char **workspace,
+		       struct bsbox_err *err);
 
 /* Where sources of name@version may be: cargo's registry src dirs, Debian's
  * directory registry and the directory registries of the project's cargo
@@ -168,6 +170,7 @@ struct lock_rustc {
 	char **args;                /* rustc's arguments (after @file expansion) */
 	int nargs;
 	const char *workspace;      /* where .bsbox/ is */
+	const char *target_dir;     /* cargo's target dir (the once-per-build check's marker), may be NULL */
 };
 int lock_rustc_hook(const struct lock_rustc *r);
 

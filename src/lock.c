@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -454,12 +455,19 @@ static int check_extern(const char *workspace, const char *spec)
 	return rc;
 }
 
+static int project_check_once(const char *workspace, const char *target_dir);
+
 int lock_rustc_hook(const struct lock_rustc *r)
 {
 	bool locked = lock_locked();
 	if (!r->build_script && !r->proc_macro && !locked)
 		return 0;
 	const char *ws = r->workspace ? r->workspace : ".";
+	if (locked && r->input && r->target_dir) {
+		int rc = project_check_once(ws, r->target_dir);
+		if (rc)
+			return rc;
+	}
 	if (locked) {
 		for (int i = 0; i + 1 < r->nargs; i++) {
 			if (strcmp(r->args[i], "--extern") == 0) {
@@ -533,8 +541,8 @@ int lock_shim_check(const char *real, const char *workspace, const char *crate, 
 
 /* ---- the project's units (cargo metadata) ---------------------------------- */
 
-/* Run argv, capture stdout (stderr passes through). */
-static int capture(char *const *argv, char **out, struct bsbox_err *err)
+/* Run argv in dir (NULL: here), capture stdout (stderr passes through). */
+static int capture(char *const *argv, const char *dir, char **out, struct bsbox_err *err)
 {
 	int p[2];
 	*out = NULL;
@@ -548,6 +556,9 @@ static int capture(char *const *argv, char **out, struct bsbox_err *err)
 	}
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
+		/* cargo finds its config (source replacement...) from the cwd */
+		if (dir && chdir(dir) < 0)
+			_exit(126);
 		execvp(argv[0], argv);
 		fprintf(stderr, "bsbox: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -587,26 +598,39 @@ static void host_triple(char *out, size_t len)
 	cleanup_free char *text = NULL;
 	struct bsbox_err err;
 	out[0] = '\0';
-	if (capture(argv, &text, &err) < 0)
+	if (capture(argv, NULL, &text, &err) < 0)
 		return;
 	const char *h = strstr(text, "\nhost: ");
 	if (h)
 		snprintf(out, len, "%.*s", (int)strcspn(h + 7, "\n"), h + 7);
 }
 
-int lock_project_units(struct lock *out, char **workspace, struct bsbox_err *err)
+int lock_project_units(const char *manifest_dir, struct lock *out, char **workspace,
+		       struct bsbox_err *err)
 {
 	memset(out, 0, sizeof *out);
 	*workspace = NULL;
 	char host[128];
+	cleanup_free char *mpath = NULL;
 	host_triple(host, sizeof host);
 	const char *cargo = getenv("CARGO");
-	char *argv[] = { (char *)(cargo && *cargo ? cargo : "cargo"), (char *)"metadata",
-			 (char *)"--format-version", (char *)"1", (char *)"--filter-platform", host, NULL };
-	if (!host[0])
-		argv[4] = NULL;
+	char *argv[10] = { (char *)(cargo && *cargo ? cargo : "cargo"), (char *)"metadata",
+			  (char *)"--format-version", (char *)"1", NULL };
+	size_t n = 4;
+	if (host[0]) {
+		argv[n++] = (char *)"--filter-platform";
+		argv[n++] = host;
+	}
+	if (manifest_dir) {
+		if (asprintf(&mpath, "%s/Cargo.toml", manifest_dir) < 0)
+			return bsbox_err_set(err, ENOMEM, "units");
+		argv[n++] = (char *)"--manifest-path";
+		argv[n++] = mpath;
+		/* from inside a build: never the network */
+		argv[n++] = (char *)"--offline";
+	}
 	cleanup_free char *text = NULL;
-	if (capture(argv, &text, err) < 0)
+	if (capture(argv, manifest_dir, &text, err) < 0)
 		return bsbox_err_ret(err);
 	cJSON *meta = cJSON_Parse(text);
 	const char *ws = meta ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(meta, "workspace_root")) : NULL;
@@ -888,6 +912,95 @@ static int compare(const struct lock *l, const struct lock *units, bool *used, F
 	return problems;
 }
 
+/* cargo's process (our parent) as "<pid>-<start time>": one build */
+static bool build_id(char *out, size_t len)
+{
+	pid_t pp = getppid();
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%ld/stat", (long)pp);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	const char *f = strrchr(buf, ')');
+	/* fields after the command: state is field 3, starttime field 22 */
+	for (int i = 3; f && i <= 22; i++)
+		f = strchr(f + 1, ' ');
+	if (!f)
+		return false;
+	snprintf(out, len, "%ld-%llu", (long)pp, strtoull(f, NULL, 10));
+	return true;
+}
+
+/* Locked mode, the first compile of a build: the whole project against the
+ * lock (cargo metadata), so a new or changed build script or proc macro
+ * anywhere in it, or a stale entry, fails the build before any of them runs.
+ * The result is kept in <target>/bsbox-lock/<cargo pid>-<start> for the
+ * other rustc calls of the same cargo run (serialised by a flock).  When
+ * cargo metadata cannot run, the per-unit checks still hold. */
+static int project_check_once(const char *workspace, const char *target_dir)
+{
+	char id[64], dir[PATH_MAX], marker[PATH_MAX + 64], lockf[PATH_MAX + 16];
+	struct bsbox_err err = { 0 };
+	if (!build_id(id, sizeof id) || (size_t)snprintf(dir, sizeof dir, "%s/bsbox-lock", target_dir) >= sizeof dir ||
+	    fileio_mkdir_p(dir, &err) < 0)
+		return 0;
+	snprintf(marker, sizeof marker, "%s/%s", dir, id);
+	snprintf(lockf, sizeof lockf, "%s/.lock", dir);
+	cleanup_close int lfd = open(lockf, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0 || flock(lfd, LOCK_EX) < 0)
+		return 0;
+	cleanup_free char *prev = NULL;
+	if (fileio_read(marker, 64, &prev, NULL, &err) == 0)
+		return strncmp(prev, "ok", 2) == 0 ? 0 : BSBOX_EXIT_VIOLATION;
+
+	/* a new build: forget the markers of earlier ones */
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d)
+		closedir(d);
+
+	struct lock units, l;
+	cleanup_free char *ws = NULL;
+	int rc = 0;
+	if (lock_project_units(workspace, &units, &ws, &err) < 0) {
+		fprintf(stderr, "bsbox: lock: warning: cannot list the project's build scripts and proc macros "
+			"(%s); checking each as it is compiled\n", err.msg);
+		fileio_write_atomic(marker, "ok\n", &err);
+		return 0;
+	}
+	if (lock_load(ws, &l, &err) < 0) {
+		fprintf(stderr, "bsbox: lock: %s%s; not running any build script or proc macro "
+			"(locked mode, BSBOX_LOCKED=1)\n", err.msg,
+			err.errnum == ENOENT ? " (create it with `bsbox lock`)" : "");
+		rc = BSBOX_EXIT_VIOLATION;
+	} else {
+		cleanup_free bool *used = calloc(l.n + 1, sizeof *used);
+		char *buf = NULL;
+		size_t blen = 0;
+		FILE *m = open_memstream(&buf, &blen);
+		int problems = used && m ? compare(&l, &units, used, m, true) : 0;
+		if (m)
+			fclose(m);
+		if (problems) {
+			fprintf(stderr, "bsbox: lock: %d build-time unit%s of this project differ%s from %s/%s; "
+				"not running any build script or proc macro (locked mode, BSBOX_LOCKED=1):\n%s",
+				problems, problems == 1 ? "" : "s", problems == 1 ? "s" : "", ws, LOCK_FILE,
+				buf ? buf : "");
+			rc = BSBOX_EXIT_VIOLATION;
+		}
+		free(buf);
+		lock_free(&l);
+	}
+	lock_free(&units);
+	fileio_write_atomic(marker, rc ? "refused\n" : "ok\n", &err);
+	return rc;
+}
+
 /* Write units into the lock, for the crates in accept (all when naccept 0);
  * prints what changed. */
 static int write_lock(const char *ws, struct lock *old, struct lock *units, char **accept,
@@ -962,7 +1075,7 @@ int lock_write_project(bool quiet, struct bsbox_err *err)
 {
 	struct lock units, old = { 0 };
 	cleanup_free char *ws = NULL;
-	if (lock_project_units(&units, &ws, err) < 0)
+	if (lock_project_units(NULL, &units, &ws, err) < 0)
 		return bsbox_err_ret(err);
 	struct bsbox_err e2 = { 0 };
 	if (lock_load(ws, &old, &e2) < 0 && e2.errnum != ENOENT) {
@@ -1003,7 +1116,7 @@ int lock_main(int argc, char **argv)
 	struct bsbox_err err = { 0 };
 	struct lock units, old = { 0 };
 	cleanup_free char *ws = NULL;
-	if (lock_project_units(&units, &ws, &err) < 0) {
+	if (lock_project_units(NULL, &units, &ws, &err) < 0) {
 		fprintf(stderr, "bsbox lock: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}

@@ -273,7 +273,7 @@ int review_main(int argc, char **argv)
 	struct bsbox_err err = { 0 };
 	struct lock units, l = { 0 };
 	cleanup_free char *ws = NULL;
-	if (lock_project_units(&units, &ws, &err) < 0) {
+	if (lock_project_units(NULL, &units, &ws, &err) < 0) {
 		fprintf(stderr, "bsbox review: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}

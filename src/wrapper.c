@@ -604,6 +604,7 @@ static int lock_hook(const struct rustc_call *c, char **args, int nargs)
 		.args = args,
 		.nargs = nargs,
 		.workspace = workspace,
+		.target_dir = target_dir,
 	};
 	return lock_rustc_hook(&r);
 }
