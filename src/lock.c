@@ -424,6 +424,19 @@ static int read_sidecar(const char *path, struct lock_entry *e, struct bsbox_err
 	return lock_entry_parse(text, path, e, err);
 }
 
+/* A proc-macro library exports its macros' table, __rustc_proc_macro_decls_<hash>__;
+ * a dylib crate does not. */
+static bool is_proc_macro(const char *so)
+{
+	static const char sym[] = "__rustc_proc_macro_decls_";
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	struct bsbox_err err;
+	if (fileio_read(so, 1u << 30, &data, &len, &err) < 0)
+		return true; /* unreadable: assume the worst */
+	return memmem(data, len, sym, sizeof sym - 1) != NULL;
+}
+
 /* --extern NAME=DIR/libNAME-HASH.so: the proc macro's sidecar is
  * DIR/NAME-HASH.bsbox-lock (written when it was compiled). */
 static int check_extern(const char *workspace, const char *spec)
@@ -441,9 +454,11 @@ static int check_extern(const char *workspace, const char *spec)
 	if (asprintf(&side, "%.*s%.*s" LOCK_SIDECAR_SUFFIX, (int)(base - path), path,
 		     (int)(strlen(base) - 6), base + 3) < 0)
 		return BSBOX_EXIT_SETUP;
-	struct lock_entry u;
+	struct lock_entry u = { 0 };
 	struct bsbox_err err = { 0 };
-	if (read_sidecar(side, &u, &err) < 0) {
+	if (read_sidecar(side, &u, &err) < 0 && !is_proc_macro(path))
+		return 0; /* a dylib crate: its code runs in the program, not at build time */
+	if (!u.name) {
 		struct lock_entry anon = { .name = (char *)"proc-macro", .version = (char *)"" };
 		char msg[BSBOX_ERR_MSG + 300];
 		snprintf(msg, sizeof msg, "proc macro %s was compiled without bsbox's lock data (%s); "
@@ -952,8 +967,13 @@ static int project_check_once(const char *workspace, const char *target_dir)
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0)
 		return 0;
 	cleanup_free char *prev = NULL;
-	if (fileio_read(marker, 64, &prev, NULL, &err) == 0)
-		return strncmp(prev, "ok", 2) == 0 ? 0 : BSBOX_EXIT_VIOLATION;
+	if (fileio_read(marker, 64, &prev, NULL, &err) == 0) {
+		if (strncmp(prev, "ok", 2) == 0)
+			return 0;
+		fprintf(stderr, "bsbox: lock: refused: this build's build-time code differs from %s/%s "
+			"(the first error of the build lists what)\n", workspace, LOCK_FILE);
+		return BSBOX_EXIT_VIOLATION;
+	}
 
 	/* a new build: forget the markers of earlier ones */
 	DIR *d = opendir(dir);

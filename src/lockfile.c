@@ -409,11 +409,11 @@ void lock_policy_digest(const struct policy *p, char out[SHA256_TAG_LEN])
 			k++;
 	if (lines)
 		qsort(lines, k, sizeof *lines, str_cmp);
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		if (i == 0 || strcmp(lines[i], lines[i - 1]) != 0)
 			sha256_update(&s, lines[i], strlen(lines[i]));
+	for (size_t i = 0; i < k; i++)
 		free(lines[i]);
-	}
 	free(lines);
 	char tail[512];
 	int w = snprintf(tail, sizeof tail, "network %d\nversions %s\nlimits %ld %ld %ld %ld %ld\n",

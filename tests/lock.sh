@@ -257,6 +257,13 @@ _lock_t_new_and_stale() {
 	_lock_run "$d" -- cargo clean -p pm
 	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
 	[ "$rc" = 0 ] || { _cargo_show; fail "locked build after rebuilding pm failed"; return 1; }
+	# a proc macro without the data its compile recorded is not trusted
+	rm -f "$T"/target/debug/deps/pm-*.bsbox-lock
+	touch "$d/src/main.rs"
+	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
+	[ "$rc" != 0 ] || { _cargo_show; fail "a proc macro without lock data passed"; return 1; }
+	assert_contains "$T/out.txt" "was compiled without bsbox's lock data" || return 1
+	_lock_run "$d" -- cargo clean -p pm
 
 	# a lock entry whose policy file is gone, and a stale entry
 	echo '{"extends": ["default"]}' >"$d/.bsbox/policies/newdep.json"
