@@ -85,9 +85,9 @@ _lock_t_bump() {
 	[ "$(_lock_runs)" = 1 ] || { fail "the bumped build script ran"; return 1; }
 	assert_contains "$T/log.jsonl" "\"detail\":\"lock: bzip2-sys $_lock_old -> $_lock_new: the build script changed" || return 1
 	"$BSBOX" report --format github "$T/log.jsonl" >"$T/gh.txt" 2>&1
-	assert_contains "$T/gh.txt" "::error title=bsbox (bzip2-sys)::denied lock: bzip2-sys $_lock_old -> $_lock_new" || return 1
+	assert_contains "$T/gh.txt" "::error title=bsbox (bzip2-sys)::refused: lock: bzip2-sys $_lock_old -> $_lock_new" || return 1
 	"$BSBOX" report --format sarif "$T/log.jsonl" >"$T/sarif.json" 2>&1
-	assert_contains "$T/sarif.json" "crate bzip2-sys: denied lock: bzip2-sys $_lock_old -> $_lock_new" || return 1
+	assert_contains "$T/sarif.json" "crate bzip2-sys: refused: lock: bzip2-sys $_lock_old -> $_lock_new" || return 1
 
 	_lock_run "$d" -- "$BSBOX" lock --check
 	[ "$rc" = 124 ] || { _cargo_show; fail "lock --check passed a changed build script (rc $rc)"; return 1; }
@@ -117,6 +117,8 @@ _lock_t_bump() {
 	_lock_run "$d" -- "$BSBOX" lock --accept bzip2-sys
 	[ "$rc" = 0 ] || { _cargo_show; fail "lock --accept failed"; return 1; }
 	assert_contains "$d/.bsbox/lock.json" "\"version\":	\"$_lock_new\"" || return 1
+	"$BSBOX" report --format github "$T/log.jsonl" >"$T/gh.txt" 2>&1
+	assert_contains "$T/gh.txt" "::warning title=bsbox (bzip2-sys)::note: lock: accepted: bzip2-sys $_lock_old -> $_lock_new: the build script changed (build.rs)" || return 1
 	assert_not_contains "$d/.bsbox/lock.json" "\"version\":	\"$_lock_old\"" || return 1
 	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
 	[ "$rc" = 0 ] || { _cargo_show; fail "the locked build after --accept failed"; return 1; }
@@ -265,7 +267,13 @@ _lock_t_new_and_stale() {
 	assert_contains "$T/out.txt" "was compiled without bsbox's lock data" || return 1
 	_lock_run "$d" -- cargo clean -p pm
 
-	# a lock entry whose policy file is gone, and a stale entry
+	# a policy whose versions contradict the lock, a lock entry whose policy
+	# file is gone, and a stale entry
+	echo '{"extends": ["default"], "versions": "^9"}' >"$d/.bsbox/policies/newdep.json"
+	_lock_run "$d" -- "$BSBOX" lock --accept newdep
+	_lock_run "$d" -- "$BSBOX" policy check
+	[ "$rc" != 0 ] || { _cargo_show; fail "policy check passed a contradicting versions range"; return 1; }
+	assert_contains "$T/out.txt" "newdep 0.1.0 is locked, but its policy .bsbox/policies/newdep.json says \"versions\": \"^9\"" || return 1
 	echo '{"extends": ["default"]}' >"$d/.bsbox/policies/newdep.json"
 	_lock_run "$d" -- "$BSBOX" lock --accept newdep
 	rm "$d/.bsbox/policies/newdep.json"
