@@ -38,6 +38,7 @@
 
 #define LOCK_FILE ".bsbox/lock.json"
 #define LOCK_SIDECAR_SUFFIX ".bsbox-lock"
+#define LOCK_SOURCE_MAX (32u << 20) /* one source file, a lock file, a sidecar */
 
 enum lock_kind { LOCK_BUILD_SCRIPT, LOCK_PROC_MACRO };
 
@@ -136,6 +137,9 @@ int lock_code_digest(const char *dir, enum lock_kind kind, const char *root, str
  * e->policy_file and e->policy. */
 int lock_entry_policy(const char *workspace, struct lock_entry *e, struct bsbox_err *err);
 
+/* <workspace>/.bsbox/lock.json (malloc'ed) */
+char *lock_file_path(const char *workspace);
+
 /* <workspace>/.bsbox/lock.json -> *out; -ENOENT when there is none. */
 int lock_load(const char *workspace, struct lock *out, struct bsbox_err *err);
 
@@ -179,6 +183,11 @@ int lock_rustc_hook(const struct lock_rustc *r);
  * shim's rules).  Returns 0 or an exit code after printing why. */
 int lock_shim_check(const char *real, const char *workspace, const char *crate, const char *version,
 		    const struct policy *policy);
+
+/* Compare the project's units with the lock: print each difference to out
+ * (and log it when log), return their number.  used[i] (l->n of them) is set
+ * for each lock entry some unit matched; the others are stale. */
+int lock_compare(const struct lock *l, const struct lock *units, bool *used, FILE *out, bool log);
 
 /* `bsbox policy check`: report lock entries of the project in cwd whose
  * policy file is missing, or whose policy's "versions" does not cover the
