@@ -9,12 +9,18 @@
  *              a sidecar (<out-dir>/<crate-name><extra>.bsbox-lock) and, when
  *              locked, check it against the lock before rustc runs;
  *              any rustc call loading a proc macro (--extern NAME=PATH.so):
- *              check the macro's sidecar against the lock
+ *              check the macro's sidecar against the lock; and the first
+ *              compile of a locked build checks the whole project (cargo
+ *              metadata), so nothing runs when anything differs
  *   shim.c     before a build script runs: its sidecar and the policy it is
  *              about to run under, against the lock
- *   lock.c     `bsbox lock [--accept CRATE|--check]`: the units of the whole
- *              project (cargo metadata), written or compared
- *   review.c   `bsbox review CRATE`: what changed, what the new code reaches for
+ *
+ *   lockfile.c   pure: lock.json, verdicts, policy digest, source scan
+ *   lockdigest.c the files of a crate's build-time code and their digest
+ *   lock.c       the checks above (hooks), loading the lock, logging
+ *   lockcmd.c    `bsbox lock [--accept CRATE|--check]`: the project's units
+ *                (cargo metadata), written or compared
+ *   review.c     `bsbox review CRATE`: what changed, what the new code reaches for
  *
  * Build-time code digested: a build script's root file plus the files it
  * pulls in with `mod`, `#[path]`, include!, include_str! and include_bytes!
