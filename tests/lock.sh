@@ -311,3 +311,30 @@ _lock_t_learn() {
 test_lock_learn() { _cargo_wrap _lock_t_learn; }
 test_lock_bump() { _cargo_wrap _lock_t_bump; }
 test_lock_new_and_stale() { _cargo_wrap _lock_t_new_and_stale; }
+
+# cargo's new build-dir layout (nightly): the shim and the sidecars still meet
+_lock_t_new_layout() {
+	_cargo_have || return 77
+	local nightly_help
+	nightly_help=$(cd "$T" && RUSTUP_HOME="$_cargo_rustup_home" CARGO_HOME="$_cargo_cargo_home" \
+		PATH="$_cargo_cargo_home/bin:$PATH" cargo +nightly -Z help 2>/dev/null) || return 77
+	echo "$nightly_help" | grep -q 'build-dir-new-layout' || return 77
+	local d
+	d=$(_lock_ws)
+	_lock_add_newdep "$d"
+	_lock_run "$d" -- "$BSBOX" lock
+	_lock_run "$d" BSBOX_LOCKED=1 -- cargo +nightly build --offline -Zbuild-dir-new-layout
+	[ "$rc" = 0 ] || { _cargo_show; fail "locked build (new layout) failed"; return 1; }
+	[ -n "$(find "$T/target" -path '*/out/build_script_main' -type f)" ] || { fail "not the new layout"; return 1; }
+	# the script reruns (not recompiled) under a changed policy: the shim refuses
+	mkdir -p "$d/.bsbox/policies"
+	echo '{"extends": ["default"], "network": true}' >"$d/.bsbox/policies/newdep.json"
+	echo two >"$d/newdep/marker.txt"
+	_lock_run "$d" BSBOX_LOCKED=1 -- cargo +nightly build --offline -Zbuild-dir-new-layout
+	[ "$rc" != 0 ] || { _cargo_show; fail "a changed policy passed (new layout)"; return 1; }
+	assert_contains "$T/out.txt" "bsbox: lock: newdep 0.1.0: the policy of its build script changed" || return 1
+	assert_not_contains "$T/out.txt" "compiled without bsbox's lock data" || return 1
+	return 0
+}
+
+test_lock_new_layout() { _cargo_wrap _lock_t_new_layout; }
