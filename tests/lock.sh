@@ -338,3 +338,16 @@ _lock_t_new_layout() {
 }
 
 test_lock_new_layout() { _cargo_wrap _lock_t_new_layout; }
+
+# bsbox setup --ci: locked mode and the wrapper for the rest of a CI job
+test_lock_setup_ci() {
+	: >"$T/github_env"
+	GITHUB_ENV=$T/github_env "$BSBOX" setup --ci >"$T/out" 2>"$T/err" || { show "$T/err"; fail "setup --ci failed"; return 1; }
+	assert_contains "$T/github_env" "BSBOX_LOCKED=1" || return 1
+	assert_contains "$T/github_env" "RUSTC_WRAPPER=/" || return 1
+	env -u GITHUB_ENV "$BSBOX" setup --ci >"$T/out" 2>"$T/err" || { fail "setup --ci (no GITHUB_ENV) failed"; return 1; }
+	assert_contains "$T/out" "export BSBOX_LOCKED=1" || return 1
+	# the shell can use it as is
+	(eval "$(cat "$T/out")" && [ "$BSBOX_LOCKED" = 1 ] && [ -x "$RUSTC_WRAPPER" ]) || { fail "not shell exports"; return 1; }
+	return 0
+}
