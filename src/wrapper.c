@@ -592,7 +592,9 @@ static int lock_hook(const struct rustc_call *c, char **args, int nargs)
 	bool bs = is_build_script(c);
 	if (!bs && !c->proc_macro && !lock_locked())
 		return 0;
-	cleanup_free char *target_dir = c->out_dir ? find_target_dir(c->out_dir) : NULL;
+	/* cargo passes an absolute --out-dir; find_target_dir wants one */
+	cleanup_free char *target_dir =
+		c->out_dir && c->out_dir[0] == '/' ? find_target_dir(c->out_dir) : NULL;
 	cleanup_free char *workspace = find_workspace(target_dir);
 	struct lock_rustc r = {
 		.crate_name = c->crate_name ? c->crate_name : "",
