@@ -219,7 +219,7 @@ static void review_unit(const char *ws, const struct lock *l, const struct lock_
 	}
 
 	/* what the new code names, marked (new) against the locked code */
-	printf("   what the %s code reaches for (from its text):\n", old ? "new" : "");
+	printf("   what the %scode reaches for (from its text):\n", old ? "new " : "");
 	int lines = 0;
 	for (size_t i = 0; i < u->nfiles; i++) {
 		char np[PATH_MAX], op[PATH_MAX];
