@@ -773,8 +773,10 @@ static int write_policy(const struct write_opts *o, const struct learn_crate *c,
 			return bsbox_err_set(err, ENOMEM, "policy");
 		}
 	}
-	cleanup_fclose FILE *added = NULL;
+	/* addbuf before added: cleanups run in reverse, the stream must be
+	 * closed (it writes into addbuf) before addbuf is freed */
 	cleanup_free char *addbuf = NULL;
+	cleanup_fclose FILE *added = NULL;
 	size_t addlen = 0;
 	added = open_memstream(&addbuf, &addlen);
 	/* versions: set when absent; when the learned versions fall outside the
