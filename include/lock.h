@@ -6,7 +6,7 @@
  * policy changed, is refused before it runs:
  *
  *   wrapper.c  compiling a build script / proc macro: digest its code, write
- *              a sidecar (<out-dir>/<crate-name><extra>.bsbox-lock) and, when
+ *              a sidecar (<out-dir>/bsbox-lock-<crate-name><extra>.json) and, when
  *              locked, check it against the lock before rustc runs;
  *              any rustc call loading a proc macro (--extern NAME=PATH.so):
  *              check the macro's sidecar against the lock; and the first
@@ -43,7 +43,7 @@
 #include "sha256.h"
 
 #define LOCK_FILE ".bsbox/lock.json"
-#define LOCK_SIDECAR_SUFFIX ".bsbox-lock"
+#define LOCK_SIDECAR_PREFIX "bsbox-lock-" /* <out-dir>/bsbox-lock-<crate-name><extra>.json */
 #define LOCK_SOURCE_MAX (32u << 20) /* one source file, a lock file, a sidecar */
 
 enum lock_kind { LOCK_BUILD_SCRIPT, LOCK_PROC_MACRO };

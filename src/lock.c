@@ -126,11 +126,13 @@ static int check_unit(const char *workspace, struct lock_entry *u, const struct 
 	return rc;
 }
 
-static char *sidecar_path(const char *out_dir, const char *crate_name, const char *extra)
+/* DIR/bsbox-lock-STEM.json: the sidecar of the artifact DIR/STEM (build
+ * script) or DIR/libSTEM.so (proc macro).  Not named like the artifact:
+ * nothing that globs build_script_* or lib*.so takes it for one. */
+static char *sidecar_path(const char *dir, size_t dirlen, const char *stem, size_t stemlen)
 {
 	char *p = NULL;
-	if (asprintf(&p, "%s/%s%s" LOCK_SIDECAR_SUFFIX, out_dir ? out_dir : ".", crate_name,
-		     extra ? extra : "") < 0)
+	if (asprintf(&p, "%.*s/" LOCK_SIDECAR_PREFIX "%.*s.json", (int)dirlen, dir, (int)stemlen, stem) < 0)
 		return NULL;
 	return p;
 }
@@ -157,7 +159,7 @@ static bool is_proc_macro(const char *so)
 }
 
 /* --extern NAME=DIR/libNAME-HASH.so: the proc macro's sidecar is
- * DIR/NAME-HASH.bsbox-lock (written when it was compiled). */
+ * DIR/bsbox-lock-NAME-HASH.json (written when it was compiled). */
 static int check_extern(const char *workspace, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
@@ -169,9 +171,9 @@ static int check_extern(const char *workspace, const char *spec)
 	base = base ? base + 1 : path;
 	if (strncmp(base, "lib", 3) != 0)
 		return 0;
-	cleanup_free char *side = NULL;
-	if (asprintf(&side, "%.*s%.*s" LOCK_SIDECAR_SUFFIX, (int)(base - path), path,
-		     (int)(strlen(base) - 6), base + 3) < 0)
+	cleanup_free char *side = base > path ? sidecar_path(path, (size_t)(base - path - 1), base + 3, strlen(base) - 6)
+						: sidecar_path(".", 1, base + 3, strlen(base) - 6);
+	if (!side)
 		return BSBOX_EXIT_SETUP;
 	struct lock_entry u = { 0 };
 	struct bsbox_err err = { 0 };
@@ -241,7 +243,11 @@ int lock_rustc_hook(const struct lock_rustc *r)
 		lock_entry_free(&u);
 		return locked ? BSBOX_EXIT_VIOLATION : 0;
 	}
-	cleanup_free char *side = sidecar_path(r->out_dir, r->crate_name, r->extra_filename);
+	cleanup_free char *stem = NULL;
+	if (asprintf(&stem, "%s%s", r->crate_name, r->extra_filename ? r->extra_filename : "") < 0)
+		stem = NULL;
+	const char *od = r->out_dir ? r->out_dir : ".";
+	cleanup_free char *side = stem ? sidecar_path(od, strlen(od), stem, strlen(stem)) : NULL;
 	cleanup_free char *text = lock_entry_format(&u);
 	if (side && text && fileio_write_atomic(side, text, &err) < 0 && locked)
 		fprintf(stderr, "bsbox: lock: warning: %s\n", err.msg);
@@ -254,11 +260,12 @@ int lock_rustc_hook(const struct lock_rustc *r)
 int lock_shim_check(const char *real, const char *workspace, const char *crate, const char *version,
 		    const struct policy *policy)
 {
+	/* DIR/STEM.bsbox-real -> DIR/bsbox-lock-STEM.json */
 	size_t l = strlen(real), sl = strlen(SHIM_REAL_SUFFIX);
+	const char *base = strrchr(real, '/');
 	cleanup_free char *side = NULL;
-	if (l > sl && !strcmp(real + l - sl, SHIM_REAL_SUFFIX) &&
-	    asprintf(&side, "%.*s" LOCK_SIDECAR_SUFFIX, (int)(l - sl), real) < 0)
-		side = NULL;
+	if (base && l > sl && !strcmp(real + l - sl, SHIM_REAL_SUFFIX))
+		side = sidecar_path(real, (size_t)(base - real), base + 1, (size_t)(real + l - sl - base - 1));
 	struct lock_entry u = { 0 };
 	struct bsbox_err err = { 0 };
 	if (!side || read_sidecar(side, &u, &err) < 0) {

@@ -260,7 +260,7 @@ _lock_t_new_and_stale() {
 	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
 	[ "$rc" = 0 ] || { _cargo_show; fail "locked build after rebuilding pm failed"; return 1; }
 	# a proc macro without the data its compile recorded is not trusted
-	rm -f "$T"/target/debug/deps/pm-*.bsbox-lock
+	rm -f "$T"/target/debug/deps/bsbox-lock-pm-*.json
 	touch "$d/src/main.rs"
 	_lock_run "$d" BSBOX_LOCKED=1 -- cargo build --offline
 	[ "$rc" != 0 ] || { _cargo_show; fail "a proc macro without lock data passed"; return 1; }
