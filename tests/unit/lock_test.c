@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lock.h"
 #include "policy.h"
@@ -249,6 +251,91 @@ static void test_reach(void)
 	free(buf);
 }
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/%s", dir, rel);
+	for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static char *files_of(const struct lock_entry *e)
+{
+	static char buf[1024];
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->nfiles; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", e->files[i].path);
+	return buf;
+}
+
+/* What is digested, on a crate laid out on disk */
+static void test_digest(void)
+{
+	char dir[] = "/tmp/bsbox-lock-test.XXXXXX";
+	if (!mkdtemp(dir)) {
+		check(0, "mkdtemp");
+		return;
+	}
+	put(dir, "Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\nbuild = \"build/main.rs\"\n");
+	put(dir, "build/main.rs", "mod cfgs;\n#[path = \"../shared/gen.rs\"] mod gen;\n"
+				  "include!(\"consts.rs\");\nconst T: &str = include_str!(\"../data/t.txt\");\n"
+				  "#[cfg(windows)] mod absent;\nfn main() {}\n");
+	put(dir, "build/cfgs.rs", "mod inner;\n");
+	put(dir, "build/cfgs/inner.rs", "// inner\n");
+	put(dir, "build/consts.rs", "const C: u8 = 1;\n");
+	put(dir, "shared/gen.rs", "// gen\n");
+	put(dir, "data/t.txt", "t\n");
+	put(dir, "src/lib.rs", "// the library is not build-time code\n");
+	struct lock_entry e = { 0 };
+	struct bsbox_err err = { 0 };
+	int r = lock_code_digest(dir, LOCK_BUILD_SCRIPT, "build/main.rs", &e, &err);
+	check(r == 0 && !strcmp(files_of(&e), "build/cfgs.rs build/cfgs/inner.rs build/consts.rs build/main.rs "
+						  "data/t.txt shared/gen.rs"),
+	      "a build script and what it pulls in: %s %s", files_of(&e), err.msg);
+	char code1[SHA256_TAG_LEN];
+	strcpy(code1, e.code);
+	lock_entry_free(&e);
+	put(dir, "data/t.txt", "changed\n");
+	lock_code_digest(dir, LOCK_BUILD_SCRIPT, "build/main.rs", &e, &err);
+	check(strcmp(code1, e.code) != 0, "an included data file changes the digest");
+	lock_entry_free(&e);
+	put(dir, "src/lib.rs", "// edited\n");
+	lock_code_digest(dir, LOCK_BUILD_SCRIPT, "build/main.rs", &e, &err);
+	strcpy(code1, e.code);
+	lock_entry_free(&e);
+
+	/* a proc macro: its src/ tree and Cargo.toml, whose version line does not count */
+	put(dir, "src/util/mod.rs", "// util\n");
+	r = lock_code_digest(dir, LOCK_PROC_MACRO, "src/lib.rs", &e, &err);
+	check(r == 0 && !strcmp(files_of(&e), "Cargo.toml src/lib.rs src/util/mod.rs"), "a proc macro: %s",
+	      files_of(&e));
+	strcpy(code1, e.code);
+	lock_entry_free(&e);
+	put(dir, "Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.1\"\nbuild = \"build/main.rs\"\n");
+	lock_code_digest(dir, LOCK_PROC_MACRO, "src/lib.rs", &e, &err);
+	check(!strcmp(code1, e.code), "a version bump alone keeps a proc macro's digest");
+	lock_entry_free(&e);
+	put(dir, "Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.1\"\n[dependencies]\nsyn = \"2\"\n");
+	lock_code_digest(dir, LOCK_PROC_MACRO, "src/lib.rs", &e, &err);
+	check(strcmp(code1, e.code) != 0, "a changed manifest does not");
+	lock_entry_free(&e);
+	r = lock_code_digest(dir, LOCK_BUILD_SCRIPT, "/etc/hostname", &e, &err);
+	check(r < 0 && strstr(err.msg, "outside the crate's directory"), "a root outside the crate: %s", err.msg);
+	lock_entry_free(&e);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		check(0, "cleanup");
+}
+
 int main(void)
 {
 	test_roundtrip();
@@ -257,6 +344,7 @@ int main(void)
 	test_refs();
 	test_cargo_lock();
 	test_reach();
+	test_digest();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
