@@ -24,6 +24,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "learn.h"
+#include "lock.h"
 #include "strv.h"
 #include "policy.h"
 #include "run.h"
@@ -793,8 +794,10 @@ static int write_policy(const struct write_opts *o, const struct learn_crate *c,
 			return bsbox_err_set(err, ENOMEM, "policy");
 		}
 	}
-	cleanup_fclose FILE *added = NULL;
+	/* addbuf before added: cleanups run in reverse, the stream must be
+	 * closed (it writes into addbuf) before addbuf is freed */
 	cleanup_free char *addbuf = NULL;
+	cleanup_fclose FILE *added = NULL;
 	size_t addlen = 0;
 	added = open_memstream(&addbuf, &addlen);
 	/* versions: set when absent; when the learned versions fall outside the
@@ -866,7 +869,8 @@ static const char usage[] =
 	"  then writes the policy entries each build script needed into\n"
 	"  DIR/<crate>.json (default ./.bsbox/policies), merged with the file there.\n"
 	"  Sets RUSTC_WRAPPER to bsbox unless it is set.  Build scripts cargo does\n"
-	"  not rerun are not observed: run `cargo clean` first for a full picture.\n";
+	"  not rerun are not observed: run `cargo clean` first for a full picture.\n"
+	"  For a cargo command, .bsbox/lock.json is written too (see bsbox lock).\n";
 
 static int run_cmd(char **argv, const char *log, const char *trace, const char *dir,
 		   bool dir_given)
@@ -1017,6 +1021,14 @@ int learn_main(int argc, char **argv)
 	if (!written && !failed)
 		printf("bsbox learn: no build script needed more than its policy; nothing written\n");
 	learn_set_free(&set);
+	/* the lock records the build-time code that just ran and its policies */
+	const char *prog = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+	if (strncmp(prog, "cargo", 5) == 0) {
+		if (dir_given)
+			setenv("BSBOX_POLICY_DIR", dir, 1);
+		if (lock_write_project(false, &err) < 0)
+			fprintf(stderr, "bsbox learn: not writing %s: %s\n", LOCK_FILE, err.msg);
+	}
 	if (failed)
 		return BSBOX_EXIT_SETUP;
 	return code;

@@ -324,6 +324,15 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 	return 0;
 }
 
+/* How an annotation opens: a setup event (a lock refusal or change, a
+ * version warning) was not a denied access */
+static const char *verb(const struct agg *g)
+{
+	if (g->kind == EV_SETUP)
+		return g->audit ? "note:" : "refused:";
+	return g->audit ? "would deny" : "denied";
+}
+
 static const char *action_name(const struct agg *g)
 {
 	return g->audit ? "allowed-audit" : "denied";
@@ -428,7 +437,7 @@ static void print_github(const struct aggs *a, FILE *out)
 		gh_escape(out, title, true);
 		fputs("::", out);
 		char msg[PATH_MAX_WHAT + 600];
-		snprintf(msg, sizeof msg, "%s %s%s%s", g->audit ? "would deny" : "denied", g->what,
+		snprintf(msg, sizeof msg, "%s %s%s%s", verb(g), g->what,
 			 g->by ? " by " : "", g->by ? g->by : "");
 		gh_escape(out, msg, false);
 		if (g->count > 1)
@@ -480,8 +489,7 @@ static int print_sarif(const struct aggs *a, FILE *out)
 		cJSON_AddItemToArray(results, res);
 		cJSON *msg = res ? cJSON_AddObjectToObject(res, "message") : NULL;
 		cleanup_free char *text = NULL;
-		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate,
-			     g->audit ? "would deny" : "denied", g->what, g->by ? " by " : "",
+		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate, verb(g), g->what, g->by ? " by " : "",
 			     g->by ? g->by : "", g->count, g->count == 1 ? "" : "s",
 			     g->suggest ? "; to allow: " : "", g->suggest ? g->suggest : "") < 0)
 			text = NULL;
