@@ -21,4 +21,10 @@
 /* argv[1] is the rustc path. Returns an exit code when it does not exec. */
 int wrapper_main(int argc, char **argv);
 
+/* rustdoc mode: bsbox run as `bsbox-rustdoc ARGS` (a link cargo runs through
+ * RUSTDOC or build.rustdoc; RUSTC_WRAPPER never applies to rustdoc).  Runs
+ * the real rustdoc ($BSBOX_RUSTDOC, else the first other `rustdoc` on PATH)
+ * confined when it loads proc macros (rustcbox.h), else execs it. */
+int wrapper_rustdoc_main(int argc, char **argv);
+
 #endif

@@ -93,6 +93,9 @@ static bool is_wrapper_call(const char *a)
 
 int main(int argc, char **argv)
 {
+	const char *self = strrchr(argv[0], '/');
+	if (strcmp(self ? self + 1 : argv[0], "bsbox-rustdoc") == 0)
+		return wrapper_rustdoc_main(argc, argv);
 	if (argc < 2) {
 		fputs("usage: bsbox run [OPTIONS] -- CMD [ARGS...]   (bsbox --help for more)\n", stderr);
 		return BSBOX_EXIT_USAGE;
