@@ -1,0 +1,158 @@
+# Proc macros confined under cargo: build, check, clippy, doc (rustcbox.h).
+# Sourced by tests/run.sh after tests/cargo.sh, whose helpers (_cargo_wrap,
+# _cargo_copy, _cargo, _cargo_have, _cargo_show) these tests use.
+# The crates: tests/crates/evil-proc-macro (see its Cargo.toml).
+
+PM_WS=evil-proc-macro
+
+# _pm_rustdoc_link: $T/bin/bsbox-rustdoc -> $BSBOX (what `bsbox setup` sets
+# as build.rustdoc); prints its path
+_pm_rustdoc_link() {
+	mkdir -p "$T/bin"
+	ln -sf "$BSBOX" "$T/bin/bsbox-rustdoc"
+	echo "$T/bin/bsbox-rustdoc"
+}
+
+# _pm_evil CMD...: run `cargo CMD -p bsbox-test-evil-user` (or $PM_PKG) on the
+# evil workspace with a secret in the fake HOME and a loopback listener as
+# EVIL_PORT; asserts the build failed because of the macro's denials (at load
+# and at expansion, in the event log, with the crate and the proc macros) and
+# that nothing leaked.  $PM_EXE: the program the events must name (rustc).
+_pm_evil() {
+	_cargo_have || return 77
+	local d pkg=${PM_PKG:-bsbox-test-evil-user} exe=${PM_EXE:-rustc}
+	d=$(_cargo_copy "$PM_WS")
+	mkdir -p "$H/.ssh"
+	echo "SECRET-KEY-MATERIAL" >"$H/.ssh/id_rsa"
+	listener tcp - "$T/got" || return 1
+	if _cargo "$d" EVIL_PORT="$LISTEN_PORT" ${PM_VARS[@]+"${PM_VARS[@]}"} -- cargo "$@" --offline -p "$pkg"; then
+		_cargo_show
+		fail "cargo $* passed although the proc macro attacked"
+		return 1
+	fi
+	# nothing leaked
+	local f
+	for f in "$H"/pwned-*; do
+		[ -e "$f" ] && fail "the proc macro wrote $f"
+	done
+	[ -s "$T/got" ] && fail "the proc macro connected to 127.0.0.1:$LISTEN_PORT"
+	grep -q 'STOLEN\|CONNECTED\|WROTE' "$T/out.txt" && { _cargo_show; fail "an attack succeeded"; }
+	# why it failed: the summary and the events
+	grep -q "denials\? in crate $pkg (compiling it loads the proc macros bsbox-test-evil-pm@0.1.0)" "$T/out.txt" ||
+		{ _cargo_show; fail "no summary naming $pkg and the proc macro"; }
+	grep -q '\.bsbox/policies/bsbox-test-evil-pm\.json' "$T/out.txt" ||
+		{ _cargo_show; fail "the summary does not name the proc macro's policy file"; }
+	local log=$T/log.jsonl ev
+	[ -s "$log" ] || { fail "no event log"; return 1; }
+	for ev in '"kind":"path".*"path":"[^"]*/\.ssh/id_rsa","access":"read"' \
+		'"path":"[^"]*/pwned-at-load","access":"write"' \
+		'"path":"[^"]*/pwned-at-expand","access":"write"' \
+		"\"kind\":\"network\".*\"addr\":\"127.0.0.1:$LISTEN_PORT\""; do
+		grep "\"crate\":\"$pkg\"" "$log" | grep '"proc_macros":"bsbox-test-evil-pm@0.1.0"' |
+			grep "\"exe\":\"[^\"]*/$exe\"" | grep -q "$ev" ||
+			{ fail "no event for $pkg ($exe) matching $ev"; cat "$log" | head -n 5; }
+	done
+	[ ! -s "$TSTATE/fails" ]
+}
+
+# (1) cargo build: the macro attacks when rustc loads it and when it expands
+test_procmacro_evil_build() { _cargo_wrap _pm_t_evil_build; }
+_pm_t_evil_build() { _pm_evil build; }
+
+# (2) cargo check runs proc macros just the same (rust-analyzer's flycheck)
+test_procmacro_evil_check() { _cargo_wrap _pm_t_evil_check; }
+_pm_t_evil_check() { _pm_evil check; }
+
+# (3) a crate that names no proc macro but loads one through a dependency's
+# metadata (a re-export, as serde does serde_derive)
+test_procmacro_evil_indirect() { _cargo_wrap _pm_t_evil_indirect; }
+_pm_t_evil_indirect() {
+	PM_PKG=bsbox-test-evil-indirect _pm_evil build || return 1
+	# the call had no proc-macro --extern: only the record caught it
+	grep -q -- '--extern bsbox_test_evil_lib=[^ ]*\.rlib`' "$T/out.txt" ||
+		{ _cargo_show; fail "evil-indirect's rustc call is not the one expected"; return 1; }
+	grep -q -- '--extern [^ ]*\.so' <(grep 'crate-name bsbox_test_evil_indirect' "$T/out.txt") &&
+		{ fail "evil-indirect's rustc call names a .so (test is broken)"; return 1; }
+	return 0
+}
+
+# (4) cargo clippy: bsbox clippy-driver rustc ARGS (RUSTC_WORKSPACE_WRAPPER)
+test_procmacro_evil_clippy() { _cargo_wrap _pm_t_evil_clippy; }
+_pm_t_evil_clippy() {
+	_cargo_have || return 77
+	if ! (cd "$T" && HOME=$_cargo_real_home PATH="$_cargo_cargo_home/bin:$PATH" cargo clippy --version) >/dev/null 2>&1; then
+		skip_ok "clippy is not installed for this toolchain"
+		return
+	fi
+	PM_EXE=clippy-driver _pm_evil clippy || return 1
+	grep -q 'bsbox [^ ]*clippy-driver [^ ]*rustc --crate-name bsbox_test_evil_user' "$T/out.txt" ||
+		{ _cargo_show; fail "cargo did not run bsbox clippy-driver rustc ..."; return 1; }
+}
+
+# (5) cargo doc: rustdoc loads proc macros too; RUSTDOC=bsbox-rustdoc
+test_procmacro_evil_doc() { _cargo_wrap _pm_t_evil_doc; }
+_pm_t_evil_doc() {
+	local link
+	link=$(_pm_rustdoc_link)
+	local -a PM_VARS=("RUSTDOC=$link")
+	PM_EXE=rustdoc _pm_evil doc
+}
+
+# (6) the decision itself: a call with no proc macro is an exec (no seccomp
+# filter, no fork); one with an --extern .so runs confined; libraries get a
+# record of the macros they pull in, outside --out-dir
+test_procmacro_decision() {
+	local deps=$T/target/debug/deps
+	mkdir -p "$deps"
+	: >"$deps/libm-1.so"
+	local s
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name x --crate-type lib \
+		--out-dir "$deps" -C extra-filename=-2 --extern std)
+	assert_eq "$s" "Seccomp:	0" "a call with no proc macro"
+	assert_eq "$(cat "$T/target/debug/.bsbox-pm/libx-2")" "" "the record of x"
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name y --crate-type lib \
+		--out-dir "$deps" -C extra-filename=-3 --extern m="$deps/libm-1.so" 2>"$T/err")
+	assert_eq "$s" "Seccomp:	2" "a call with an --extern .so"
+	assert_eq "$(cat "$T/target/debug/.bsbox-pm/liby-3")" "m" "the record of y (a macro without a record)"
+	# z depends on y's rlib only: confined through y's record
+	: >"$deps/liby-3.rlib"
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name z --crate-type bin \
+		--out-dir "$deps" --extern y="$deps/liby-3.rlib" 2>>"$T/err")
+	assert_eq "$s" "Seccomp:	2" "a call whose rlib dependency pulls in a macro"
+	# a dependency without a record: confined (unknown)
+	: >"$deps/libw-9.rlib"
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name v --crate-type bin \
+		--out-dir "$deps" --extern w="$deps/libw-9.rlib" 2>>"$T/err")
+	assert_eq "$s" "Seccomp:	2" "a call with a dependency bsbox did not compile"
+	[ ! -s "$TSTATE/fails" ]
+}
+
+# (7) per-macro policies: reader-a's policy grants the data file to reader-a
+# only; user-b, which loads only reader-b (the same code), is denied it
+test_procmacro_per_macro_policy() { _cargo_wrap _pm_t_per_macro_policy; }
+_pm_t_per_macro_policy() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy "$PM_WS")
+	mkdir -p "$T/data" "$d/.bsbox/policies"
+	echo "twelve bytes" >"$T/data/blob"
+	printf '{"extends": ["default"], "read": ["%s"]}\n' "$T/data" \
+		>"$d/.bsbox/policies/bsbox-test-reader-a.json"
+	_cargo "$d" BSBOX_TEST_DATA="$T/data/blob" -- cargo build --offline -p bsbox-test-user-a ||
+		{ _cargo_show; fail "user-a did not build although reader-a's policy grants the file"; return 1; }
+	assert_eq "$("$T/target/debug/bsbox-test-user-a")" "data: 13 bytes" "user-a's output"
+	[ -s "$T/log.jsonl" ] && { cat "$T/log.jsonl"; fail "events for user-a"; return 1; }
+	if _cargo "$d" BSBOX_TEST_DATA="$T/data/blob" -- cargo build --offline -p bsbox-test-user-b; then
+		_cargo_show
+		fail "user-b built: reader-a's policy granted the file to reader-b"
+		return 1
+	fi
+	grep '"crate":"bsbox-test-user-b"' "$T/log.jsonl" | grep '"proc_macros":"bsbox-test-reader-b@0.1.0"' |
+		grep -q "\"path\":\"$T/data/blob\",\"access\":\"read\"" ||
+		{ cat "$T/log.jsonl"; fail "no read denial of the data file for user-b"; return 1; }
+	grep -q 'in crate bsbox-test-user-b (compiling it loads the proc macros bsbox-test-reader-b@0.1.0)' "$T/out.txt" ||
+		{ _cargo_show; fail "the summary does not name user-b and reader-b"; return 1; }
+	grep -q 'policies/bsbox-test-reader-b\.json' "$T/out.txt" ||
+		{ _cargo_show; fail "the summary does not point at reader-b's policy"; return 1; }
+	return 0
+}
