@@ -17,11 +17,13 @@ _pm_rustdoc_link() {
 # evil workspace with a secret in the fake HOME and a loopback listener as
 # EVIL_PORT; asserts the build failed because of the macro's denials (at load
 # and at expansion, in the event log, with the crate and the proc macros) and
-# that nothing leaked.  $PM_EXE: the program the events must name (rustc).
+# that nothing leaked.  $PM_EXE: the program the events must name (rustc);
+# $PM_VARS: more VAR=VALUE for cargo; $PM_HOOK: run with the workspace dir.
 _pm_evil() {
 	_cargo_have || return 77
 	local d pkg=${PM_PKG:-bsbox-test-evil-user} exe=${PM_EXE:-rustc}
 	d=$(_cargo_copy "$PM_WS")
+	[ -z "${PM_HOOK:-}" ] || "$PM_HOOK" "$d"
 	mkdir -p "$H/.ssh"
 	echo "SECRET-KEY-MATERIAL" >"$H/.ssh/id_rsa"
 	listener tcp - "$T/got" || return 1
@@ -155,4 +157,22 @@ _pm_t_per_macro_policy() {
 	grep -q 'policies/bsbox-test-reader-b\.json' "$T/out.txt" ||
 		{ _cargo_show; fail "the summary does not point at reader-b's policy"; return 1; }
 	return 0
+}
+
+# (8) `bsbox setup` covers cargo doc: the config it writes (build.rustdoc =
+# the bsbox-rustdoc link) confines rustdoc with no RUSTDOC in the environment
+test_procmacro_evil_doc_setup() { _cargo_wrap _pm_t_evil_doc_setup; }
+_pm_t_evil_doc_setup() {
+	_cargo_have || return 77
+	mkdir -p "$H"
+	(env -u XDG_DATA_HOME HOME="$H" CARGO_HOME="$T/ch" "$BSBOX" setup --no-editor >"$T/setup.txt" 2>&1) ||
+		{ show "$T/setup.txt"; fail "bsbox setup failed"; return 1; }
+	grep -q '^rustdoc = ' "$T/ch/config.toml" || { show "$T/ch/config.toml"; fail "no build.rustdoc"; return 1; }
+	# cargo reads a project's .cargo/config.toml like the user's
+	_pm_setup_config() {
+		mkdir -p "$1/.cargo"
+		cp "$T/ch/config.toml" "$1/.cargo/config.toml"
+	}
+	local -a PM_VARS=(RUSTC_WRAPPER=)
+	PM_HOOK=_pm_setup_config PM_EXE=rustdoc _pm_evil doc
 }
