@@ -176,3 +176,41 @@ _pm_t_evil_doc_setup() {
 	local -a PM_VARS=(RUSTC_WRAPPER=)
 	PM_HOOK=_pm_setup_config PM_EXE=rustdoc _pm_evil doc
 }
+
+# (9) derive-heavy code (serde, thiserror, clap derive from the Debian
+# registry the corpus uses) builds confined into the same bytes as without
+# confinement.  The baseline wrapper prints bsbox's -vV line too, so cargo's
+# hashes (-C metadata) are the same and only the confinement differs.
+test_procmacro_identical_binaries() { _cargo_wrap _pm_t_identical_binaries; }
+_pm_t_identical_binaries() {
+	_cargo_have || return 77
+	local corpus=${CORPUS:-/tmp/bsbox-corpus}
+	if [ ! -f "$corpus/.cargo/config.toml" ] || ! ls -d /usr/share/cargo/registry/clap_derive-* >/dev/null 2>&1; then
+		skip_ok "no crate corpus (make test-deps)"
+		return
+	fi
+	local d bin=$T/target/debug/bsbox-derive-heavy v
+	d=$(_cargo_copy derive-heavy)
+	mkdir -p "$d/.cargo"
+	cp "$corpus/.cargo/config.toml" "$d/.cargo/config.toml"
+	v=$("$BSBOX" --version | awk '{print $2}')
+	cat >"$T/plainwrap" <<EOF
+#!/bin/sh
+# bsbox without confinement: the same -vV line, everything else exec'ed
+if [ "\$2" = -vV ] && [ \$# = 2 ]; then "\$1" -vV && echo "bsbox: $v"; exit; fi
+exec "\$@"
+EOF
+	chmod +x "$T/plainwrap"
+	_cargo "$d" RUSTC_WRAPPER="$T/plainwrap" -- nice cargo build --offline ||
+		{ _cargo_show; fail "unconfined build failed"; return 1; }
+	cp "$bin" "$T/plain.bin"
+	[ -s "$T/log.jsonl" ] && { fail "events from the unconfined build (test is broken)"; return 1; }
+	rm -rf "$T/target"
+	_cargo "$d" -- nice cargo build --offline -v || { _cargo_show; fail "confined build failed"; return 1; }
+	[ -s "$T/log.jsonl" ] && { cat "$T/log.jsonl"; fail "denials in a confined derive-heavy build"; return 1; }
+	# the derives really went through the sandbox: their records exist
+	grep -qx 'serde_derive@.*' "$T"/target/debug/.bsbox-pm/libserde-* ||
+		{ fail "no record: serde does not pull in serde_derive"; return 1; }
+	cmp "$T/plain.bin" "$bin" || { fail "the confined build's binary differs"; return 1; }
+	assert_eq "$("$bin" --name bsbox)" '{"to":"bsbox","times":2}' "the binary's output"
+}
