@@ -214,3 +214,31 @@ EOF
 	cmp "$T/plain.bin" "$bin" || { fail "the confined build's binary differs"; return 1; }
 	assert_eq "$("$bin" --name bsbox)" '{"to":"bsbox","times":2}' "the binary's output"
 }
+
+# (10) the evil macro under `cargo build` in every mode, unprivileged
+# included (Debian's cargo there, as in test_layer_cargo_demo): the compile
+# that loads it fails with the denials logged, nothing it tried happened
+test_layer_procmacro_evil() {
+	command -v cargo >/dev/null 2>&1 || { skip "no cargo on PATH for mode $MODE"; return; }
+	cp -r "$ROOT/tests/crates/$PM_WS" "$T/ws" && rm -rf "$T/ws/target" "$T/ws/Cargo.lock" || return 1
+	mkdir -p "$T/home/.ssh"
+	echo "SECRET-KEY-MATERIAL" >"$T/home/.ssh/id_rsa"
+	[ -n "${RUSTUP_HOME:-}" ] || [ ! -d "$HOME/.rustup" ] || export RUSTUP_HOME=$HOME/.rustup
+	[ -n "${CARGO_HOME:-}" ] || [ ! -d "$HOME/.cargo" ] || export CARGO_HOME=$HOME/.cargo
+	listener tcp - "$T/got" || return 1
+	(cd "$T/ws" && HOME=$T/home CARGO_TARGET_DIR=$T/target BSBOX_LOG=$T/log.jsonl EVIL_PORT=$LISTEN_PORT \
+		RUSTC_WRAPPER=$BSBOX cargo build --offline -p bsbox-test-evil-user) >"$T/out" 2>&1 &&
+		{ cat "$T/out"; fail "the evil proc macro's user built"; return 1; }
+	assert_contains "$T/out" "in crate bsbox-test-evil-user (compiling it loads the proc macros bsbox-test-evil-pm@0.1.0)"
+	local ev
+	for ev in '"path":"[^"]*/\.ssh/id_rsa","access":"read"' '"path":"[^"]*/pwned-at-load","access":"write"' \
+		'"path":"[^"]*/pwned-at-expand","access":"write"' '"kind":"network"'; do
+		grep '"crate":"bsbox-test-evil-user","version":"0.1.0","proc_macros":"bsbox-test-evil-pm@0.1.0"' \
+			"$T/log.jsonl" | grep -q "$ev" || fail "no event matching $ev"
+	done
+	assert_no_file "$T/home/pwned-at-load"
+	assert_no_file "$T/home/pwned-at-expand"
+	[ -s "$T/got" ] && fail "the proc macro connected to the listener"
+	grep -q 'STOLEN' "$T/out" && fail "the proc macro read the key"
+	[ ! -s "$TSTATE/fails" ]
+}
