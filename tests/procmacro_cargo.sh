@@ -242,3 +242,23 @@ test_layer_procmacro_evil() {
 	grep -q 'STOLEN' "$T/out" && fail "the proc macro read the key"
 	[ ! -s "$TSTATE/fails" ]
 }
+
+# (11) a chained wrapper (BSBOX_RUSTC_WRAPPER, sccache-like) still sees every
+# call that loads no proc macro; a call that loads one runs confined without
+# it (sccache needs its server and cache outside the sandbox)
+test_procmacro_chained_wrapper() { _cargo_wrap _pm_t_chained_wrapper; }
+_pm_t_chained_wrapper() {
+	cat >"$T/fakewrap" <<EOF
+#!/bin/sh
+echo "\$*" >>"$T/fakewrap.log"
+exec "\$@"
+EOF
+	chmod +x "$T/fakewrap"
+	local -a PM_VARS=("BSBOX_RUSTC_WRAPPER=$T/fakewrap")
+	_pm_evil build || return 1
+	grep -q -- '--crate-name bsbox_test_evil_pm ' "$T/fakewrap.log" ||
+		{ fail "the chained wrapper did not see the proc macro's own compile"; return 1; }
+	grep -q -- '--crate-name bsbox_test_evil_user ' "$T/fakewrap.log" &&
+		{ fail "the chained wrapper ran the compile that loads the proc macro"; return 1; }
+	return 0
+}
