@@ -518,6 +518,14 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		return BSBOX_EXIT_POLICY;
 	}
 
+	/* $CARGO_WORKSPACE_DIR in policies (docs/policy.md), as for build
+	 * scripts; never a directory holding the home directory */
+	const char *home = getenv("HOME");
+	size_t wl = workspace ? strlen(workspace) : 0;
+	if (wl > 1 && workspace[0] == '/' &&
+	    !(home && strncmp(home, workspace, wl) == 0 && (home[wl] == '\0' || home[wl] == '/')))
+		setenv("CARGO_WORKSPACE_DIR", workspace, 0);
+
 	int keep[SHIM_JOBSERVER_FDS];
 	size_t nkeep = 0;
 	cleanup_free char *fifo = NULL;
