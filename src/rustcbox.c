@@ -410,8 +410,12 @@ static char *dirname_of(const char *path)
 static void sysroot_of(char *const *cmd, char *out, size_t len)
 {
 	out[0] = '\0';
-	for (size_t i = 0; cmd[i] && i < 3; i++) {
-		cleanup_free char *rp = strchr(cmd[i], '/') ? realpath(cmd[i], NULL) : NULL;
+	/* the program, and the rustc after a workspace wrapper (clippy-driver) */
+	for (size_t i = 0; cmd[i] && i < 2; i++) {
+		const char *base = strrchr(cmd[i], '/');
+		if (i == 1 && (!base || strncmp(base + 1, "rustc", 5) != 0 || ends_with(base, ".rs")))
+			break;
+		cleanup_free char *rp = base ? realpath(cmd[i], NULL) : NULL;
 		if (!rp)
 			continue;
 		char *s = strrchr(rp, '/');
