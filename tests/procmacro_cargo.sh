@@ -65,6 +65,10 @@ _pm_t_evil_build() { _pm_evil build; }
 test_procmacro_evil_check() { _cargo_wrap _pm_t_evil_check; }
 _pm_t_evil_check() { _pm_evil check; }
 
+# (2b) cargo test compiles the test harness with the macro too
+test_procmacro_evil_test() { _cargo_wrap _pm_t_evil_test; }
+_pm_t_evil_test() { _pm_evil test --no-run; }
+
 # (3) a crate that names no proc macro but loads one through a dependency's
 # metadata (a re-export, as serde does serde_derive)
 test_procmacro_evil_indirect() { _cargo_wrap _pm_t_evil_indirect; }
