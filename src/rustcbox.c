@@ -3,6 +3,7 @@
  * policy such a call runs under. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #define RECORD_DIR ".bsbox-pm"
 #define RECORD_MAX (64 * 1024)
+#define TAINT_SUFFIX ".tainted"
 
 /* ---- the command line (pure) ------------------------------------------- */
 
@@ -249,8 +251,19 @@ int rustcbox_loaded(const struct rustc_args *a, char ***macros, size_t *n, bool 
 	*unknown = false;
 	for (size_t i = 0; i < a->nexterns; i++) {
 		const char *p = a->externs[i];
-		char rec[PATH_MAX], name[256];
-		int r = rustcbox_record_path(p, rec, sizeof rec) ? read_record(rec, macros, n, err) : 1;
+		char rec[PATH_MAX], taint[PATH_MAX + 16], name[256];
+		bool has_rec = rustcbox_record_path(p, rec, sizeof rec);
+		if (has_rec && snprintf(taint, sizeof taint, "%s" TAINT_SUFFIX, rec) < (int)sizeof taint &&
+		    access(taint, F_OK) == 0) {
+			/* changed by a confined compile: its record no longer says
+			 * what loading it pulls in */
+			*unknown = true;
+			if (ends_with(p, ".so") && rustcbox_lib_name(p, name, sizeof name) &&
+			    strv_add_unique(macros, n, name) < 0)
+				return bsbox_err_set(err, ENOMEM, "proc-macro list");
+			continue;
+		}
+		int r = has_rec ? read_record(rec, macros, n, err) : 1;
 		if (r < 0)
 			return bsbox_err_ret(err);
 		if (r == 0)
@@ -322,7 +335,115 @@ int rustcbox_record(const struct rustc_args *a, char *const *macros, size_t n,
 		unlink(tmp);
 		return bsbox_err_set(err, e, "writing %s", rec);
 	}
+	/* rustc is about to write this library afresh */
+	snprintf(tmp, sizeof tmp, "%s" TAINT_SUFFIX, rec);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return bsbox_err_set(err, errno, "removing %s", tmp);
 	return 0;
+}
+
+/* ---- the tripwire ------------------------------------------------------- */
+
+/* A confined compile may write its --out-dir, which holds every other
+ * crate's artifacts too: a proc macro could alter a library whose record
+ * says it pulls in no macro, so that a later, unconfined compile loads a
+ * crafted one.  The libraries there are snapshotted (inode and ctime, which
+ * no one can set back) before the run; one that changed or went away by the
+ * end is tainted (<record>.tainted), and a call that loads it is confined.
+ * A concurrent rebuild of another crate taints it too: that only confines
+ * its dependents once more. */
+struct snap_entry {
+	char *name;
+	ino_t ino;
+	struct timespec ctime;
+};
+
+struct snap {
+	struct snap_entry *v;
+	size_t n;
+};
+
+static int snap_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct snap_entry *)a)->name, ((const struct snap_entry *)b)->name);
+}
+
+static bool is_artifact(const char *name)
+{
+	return ends_with(name, ".rlib") || ends_with(name, ".rmeta") || ends_with(name, ".so");
+}
+
+static void snap_free(struct snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* The libraries in dir except own (the stem of this call's outputs). */
+static int snap_take(const char *dir, const char *own, struct snap *s)
+{
+	memset(s, 0, sizeof *s);
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	size_t cap = 0, ol = own ? strlen(own) : 0;
+	struct dirent *e;
+	int r = 0;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!is_artifact(e->d_name) || (ol && strncmp(e->d_name, own, ol) == 0 && e->d_name[ol] == '.') ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (s->n == cap) {
+			struct snap_entry *nv = realloc(s->v, (cap = cap ? cap * 2 : 64) * sizeof *nv);
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			s->v = nv;
+		}
+		s->v[s->n] = (struct snap_entry){ .name = strdup(e->d_name), .ino = st.st_ino,
+						  .ctime = st.st_ctim };
+		if (!s->v[s->n].name) {
+			r = -ENOMEM;
+			break;
+		}
+		s->n++;
+	}
+	closedir(d);
+	if (r == 0 && s->n)
+		qsort(s->v, s->n, sizeof *s->v, snap_cmp);
+	return r;
+}
+
+/* Taint what changed between before and now; returns how many. */
+static unsigned snap_taint(const char *dir, const char *own, const struct snap *before)
+{
+	struct snap now;
+	unsigned tainted = 0;
+	if (snap_take(dir, own, &now) < 0)
+		now = (struct snap){ 0 }; /* unreadable now: everything is suspect */
+	for (size_t i = 0; i < before->n; i++) {
+		const struct snap_entry *b = &before->v[i];
+		const struct snap_entry *a = now.n ? bsearch(b, now.v, now.n, sizeof *now.v, snap_cmp) : NULL;
+		if (a && a->ino == b->ino && a->ctime.tv_sec == b->ctime.tv_sec &&
+		    a->ctime.tv_nsec == b->ctime.tv_nsec)
+			continue;
+		char art[PATH_MAX], rec[PATH_MAX], taint[PATH_MAX + 16];
+		if (snprintf(art, sizeof art, "%s/%s", dir, b->name) >= (int)sizeof art ||
+		    !rustcbox_record_path(art, rec, sizeof rec))
+			continue;
+		snprintf(taint, sizeof taint, "%s" TAINT_SUFFIX, rec);
+		int fd = open(taint, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd >= 0)
+			close(fd);
+		tainted++;
+	}
+	snap_free(&now);
+	return tainted;
 }
 
 /* ---- the policy --------------------------------------------------------- */
@@ -604,6 +725,17 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		hint = NULL;
 	}
 
+	/* the tripwire: libraries of other crates in the writable --out-dir */
+	char own[PATH_MAX] = "";
+	if (a->crate_name)
+		snprintf(own, sizeof own, "lib%s%s", a->crate_name, a->extra_filename ? a->extra_filename : "");
+	struct snap before = { 0 };
+	const char *wdir = a->rustdoc ? NULL : a->out_dir;
+	if (wdir && snap_take(wdir, own, &before) < 0) {
+		fprintf(stderr, "bsbox: reading %s: %s\n", wdir, strerror(errno));
+		return BSBOX_EXIT_SETUP;
+	}
+
 	struct run_req req = {
 		.argv = cmd,
 		.policy = p,
@@ -616,5 +748,12 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		.proc_macros = list,
 		.policy_hint = hint,
 	};
-	return run_confined(&req);
+	int code = run_confined(&req);
+	if (wdir) {
+		/* silently: a concurrent rebuild looks the same, and cargo's
+		 * output stays as it is */
+		snap_taint(wdir, own, &before);
+		snap_free(&before);
+	}
+	return code;
 }

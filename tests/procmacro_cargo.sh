@@ -130,6 +130,21 @@ test_procmacro_decision() {
 	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name v --crate-type bin \
 		--out-dir "$deps" --extern w="$deps/libw-9.rlib" 2>>"$T/err")
 	assert_eq "$s" "Seccomp:	2" "a call with a dependency bsbox did not compile"
+	# the tripwire: a confined call alters x's rlib (whose record is empty);
+	# a call that loads x is confined from then on, until x is compiled again
+	: >"$deps/libx-2.rlib"
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name u --crate-type bin \
+		--out-dir "$deps" --extern x="$deps/libx-2.rlib")
+	assert_eq "$s" "Seccomp:	0" "a call loading x, before"
+	"$BSBOX" /bin/sh -c 'echo tampered >>"$0"' "$deps/libx-2.rlib" --crate-name t --crate-type bin \
+		--out-dir "$deps" --extern m="$deps/libm-1.so" 2>>"$T/err"
+	assert_eq "$(cat "$deps/libx-2.rlib")" "tampered" "the confined call's write (test is broken)"
+	[ -e "$T/target/debug/.bsbox-pm/libx-2.tainted" ] || fail "x was not tainted"
+	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name u --crate-type bin \
+		--out-dir "$deps" --extern x="$deps/libx-2.rlib" 2>>"$T/err")
+	assert_eq "$s" "Seccomp:	2" "a call loading x, after a confined call altered it"
+	"$BSBOX" /bin/true --crate-name x --crate-type lib --out-dir "$deps" -C extra-filename=-2
+	[ -e "$T/target/debug/.bsbox-pm/libx-2.tainted" ] && fail "compiling x again did not clear the taint"
 	[ ! -s "$TSTATE/fails" ]
 }
 
