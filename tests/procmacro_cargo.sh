@@ -281,3 +281,26 @@ EOF
 		{ fail "the chained wrapper ran the compile that loads the proc macro"; return 1; }
 	return 0
 }
+
+# (12) bsbox learn puts what a confined compile needed into the policy of the
+# proc macro it loads (not of the crate being compiled), and the learned
+# policy lets the build pass
+test_procmacro_learn() { _cargo_wrap _pm_t_learn; }
+_pm_t_learn() {
+	_cargo_have || return 77
+	local d
+	d=$(_cargo_copy "$PM_WS")
+	mkdir -p "$T/data"
+	echo "some data" >"$T/data/blob"
+	_cargo "$d" BSBOX_TEST_DATA="$T/data/blob" -- "$BSBOX" learn -- cargo build --offline -p bsbox-test-user-b ||
+		{ _cargo_show; fail "bsbox learn failed"; return 1; }
+	local pol=$d/.bsbox/policies/bsbox-test-reader-b.json
+	[ -f "$pol" ] || { _cargo_show; ls "$d/.bsbox/policies"; fail "no policy learned for the proc macro"; return 1; }
+	assert_no_file "$d/.bsbox/policies/bsbox-test-user-b.json"
+	grep -q "\"path\":[[:space:]]*\"$T/data/blob\"" "$pol" || { cat "$pol"; fail "the data file is not in the learned policy"; return 1; }
+	rm -rf "$T/target" "$T/log.jsonl"
+	_cargo "$d" BSBOX_TEST_DATA="$T/data/blob" -- cargo build --offline -p bsbox-test-user-b ||
+		{ _cargo_show; fail "the learned policy does not let user-b build"; return 1; }
+	[ -s "$T/log.jsonl" ] && { cat "$T/log.jsonl"; fail "denials with the learned policy"; return 1; }
+	return 0
+}
