@@ -209,6 +209,7 @@ int evlog_open(struct evlog *log, const char *path, const char *crate, const cha
 	log->fd = -1;
 	log->crate = crate;
 	log->version = version;
+	log->proc_macros = NULL;
 	if (!path)
 		return 0;
 	int rc = mkdir_parents(path, err);
