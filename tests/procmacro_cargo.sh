@@ -52,7 +52,7 @@ _pm_evil() {
 		"\"kind\":\"network\".*\"addr\":\"127.0.0.1:$LISTEN_PORT\""; do
 		grep "\"crate\":\"$pkg\"" "$log" | grep '"proc_macros":"bsbox-test-evil-pm@0.1.0"' |
 			grep "\"exe\":\"[^\"]*/$exe\"" | grep -q "$ev" ||
-			{ fail "no event for $pkg ($exe) matching $ev"; cat "$log" | head -n 5; }
+			{ fail "no event for $pkg ($exe) matching $ev"; head -n 5 "$log"; }
 	done
 	[ ! -s "$TSTATE/fails" ]
 }
@@ -86,6 +86,7 @@ _pm_t_evil_indirect() {
 test_procmacro_evil_clippy() { _cargo_wrap _pm_t_evil_clippy; }
 _pm_t_evil_clippy() {
 	_cargo_have || return 77
+	# shellcheck disable=SC2154 # _cargo_real_home, _cargo_cargo_home: tests/cargo.sh
 	if ! (cd "$T" && HOME=$_cargo_real_home PATH="$_cargo_cargo_home/bin:$PATH" cargo clippy --version) >/dev/null 2>&1; then
 		skip_ok "clippy is not installed for this toolchain"
 		return
@@ -136,6 +137,7 @@ test_procmacro_decision() {
 	s=$("$BSBOX" /bin/sh -c 'grep ^Seccomp: /proc/$$/status' --crate-name u --crate-type bin \
 		--out-dir "$deps" --extern x="$deps/libx-2.rlib")
 	assert_eq "$s" "Seccomp:	0" "a call loading x, before"
+	# shellcheck disable=SC2016 # the inner shell's $0
 	"$BSBOX" /bin/sh -c 'echo tampered >>"$0"' "$deps/libx-2.rlib" --crate-name t --crate-type bin \
 		--out-dir "$deps" --extern m="$deps/libm-1.so" 2>>"$T/err"
 	assert_eq "$(cat "$deps/libx-2.rlib")" "tampered" "the confined call's write (test is broken)"
@@ -188,6 +190,7 @@ _pm_t_evil_doc_setup() {
 		{ show "$T/setup.txt"; fail "bsbox setup failed"; return 1; }
 	grep -q '^rustdoc = ' "$T/ch/config.toml" || { show "$T/ch/config.toml"; fail "no build.rustdoc"; return 1; }
 	# cargo reads a project's .cargo/config.toml like the user's
+	# shellcheck disable=SC2317 # called through $PM_HOOK
 	_pm_setup_config() {
 		mkdir -p "$1/.cargo"
 		cp "$T/ch/config.toml" "$1/.cargo/config.toml"
