@@ -1,8 +1,9 @@
 /* rustc-wrapper mode (see wrapper.h).
  *
- * The common case -- not a build script -- must cost nothing measurable:
- * argv is scanned once and rustc is exec'ed in place.  Only build scripts and
- * the `-vV` probe fork. */
+ * The common case -- not a build script, no proc macro -- must cost nothing
+ * measurable: argv is scanned once, the library's proc-macro record written
+ * (rustcbox.h) and rustc is exec'ed in place.  Only build scripts, the `-vV`
+ * probe and the calls that load proc macros (run confined) fork. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
