@@ -739,9 +739,11 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 	if (a->crate_name)
 		snprintf(own, sizeof own, "lib%s%s", a->crate_name, a->extra_filename ? a->extra_filename : "");
 	struct snap before = { 0 };
-	const char *wdir = a->rustdoc ? NULL : a->out_dir;
-	if (wdir && snap_take(wdir, own, &before) < 0) {
-		fprintf(stderr, "bsbox: reading %s: %s\n", wdir, strerror(errno));
+	cleanup_free char *odir = !a->rustdoc && !a->out_dir && a->out_file ? dirname_of(a->out_file) : NULL;
+	const char *wdir = a->rustdoc ? NULL : a->out_dir ? a->out_dir : odir;
+	int sr = wdir ? snap_take(wdir, own, &before) : 0;
+	if (sr < 0) {
+		fprintf(stderr, "bsbox: reading %s: %s\n", wdir, strerror(-sr));
 		return BSBOX_EXIT_SETUP;
 	}
 
