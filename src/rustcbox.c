@@ -702,6 +702,29 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 			hint_file = steal_ptr(path);
 	}
 
+	/* the crate's own env!/option_env! of a secret-looking variable: its
+	 * own policy's "env" (only that: its paths are its build script's) */
+	const char *ver = version && *version ? version : NULL;
+	cleanup_free char *spec = NULL;
+	cleanup_free char *own_path = NULL;
+	if (asprintf(&spec, "%s%s%s", crate, ver ? "@" : "", ver ? ver : "") < 0 ||
+	    find_macro_policy(dirs, spec, &own_path) < 0) {
+		fprintf(stderr, "bsbox: out of memory\n");
+		return BSBOX_EXIT_SETUP;
+	}
+	if (own_path) {
+		cleanup_policy struct policy *cp = NULL;
+		if (policy_load_file(own_path, (const char *const *)dirs, &cp, &err) < 0) {
+			fprintf(stderr, "bsbox: policy of %s: %s\n", crate, err.msg);
+			return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
+		}
+		for (size_t i = 0; i < cp->nenv; i++)
+			if (strv_add_unique(&p->env, &p->nenv, cp->env[i]) < 0) {
+				fprintf(stderr, "bsbox: out of memory\n");
+				return BSBOX_EXIT_SETUP;
+			}
+	}
+
 	/* "a@1, b@2" for the log and the summary */
 	cleanup_free char *list = NULL;
 	size_t llen = 0;
