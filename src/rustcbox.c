@@ -145,6 +145,9 @@ int rustc_args_parse(struct rustc_args *a, char **args, int n)
 		else if ((v = opt_value(args, n, &i, "--extern"))) {
 			if ((v = extern_path(v)) && push(&a->externs, &a->nexterns, v) < 0)
 				return -ENOMEM;
+		} else if ((v = opt_value(args, n, &i, "--library-path"))) { /* rustdoc's -L */
+			if (push(&a->ldirs, &a->nldirs, ldir_path(v)) < 0)
+				return -ENOMEM;
 		} else if (strcmp(s, "-L") == 0 && i + 1 < n) {
 			if (push(&a->ldirs, &a->nldirs, ldir_path(args[++i])) < 0)
 				return -ENOMEM;

@@ -50,9 +50,10 @@ static void test_parse(void)
 	check(parse(&a, vv) == 0 && a.version_probe && a.nexterns == 0, "-vV");
 	rustc_args_free(&a);
 	struct rustc_args d = { .rustdoc = true };
-	char *doc[] = { "--crate-name", "x", "-o", "/t/doc", "--extern", "m=/t/deps/libm-1.so", NULL };
+	char *doc[] = { "--crate-name", "x", "-o", "/t/doc", "--extern", "m=/t/deps/libm-1.so",
+			"--library-path", "dependency=/t/deps", NULL };
 	check(parse(&d, doc) == 0 && d.rustdoc && d.out_file && !strcmp(d.out_file, "/t/doc") &&
-		      d.nexterns == 1,
+		      d.nexterns == 1 && d.nldirs == 1 && !strcmp(d.ldirs[0], "/t/deps"),
 	      "a rustdoc line keeps the rustdoc flag");
 	rustc_args_free(&d);
 }
