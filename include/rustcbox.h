@@ -25,8 +25,13 @@
  * policy is the union of the policies of the proc macros it loads, found as
  * build-script policies are (<package>@<version>.json, <package>.json), minus
  * what they inherit from the built-in default (whose write access to OUT_DIR
- * belongs to build scripts).  stdin/stdout/stderr and cargo's jobserver pass
- * through, so cargo's JSON diagnostics are untouched. */
+ * belongs to build scripts), plus the "env" of the compiled crate's own
+ * policy (its env!/option_env!).  stdin/stdout/stderr and cargo's jobserver
+ * pass through, so cargo's JSON diagnostics are untouched.
+ *
+ * The --out-dir a confined compile writes holds the other crates' libraries
+ * too: those that change during the run get "<record>.tainted", and a call
+ * that loads a tainted library is confined (until it is compiled again). */
 #ifndef BSBOX_RUSTCBOX_H
 #define BSBOX_RUSTCBOX_H
 
