@@ -193,6 +193,7 @@ bench: bsbox
 
 install: bsbox
 	install -Dm755 bsbox $(DESTDIR)$(BINDIR)/bsbox
+	ln -sf bsbox $(DESTDIR)$(BINDIR)/bsbox-rustdoc  # build.rustdoc (bsbox setup)
 	install -d $(DESTDIR)$(DATADIR)/bsbox/policies
 	cp -r policies/. $(DESTDIR)$(DATADIR)/bsbox/policies/
 	install -Dm644 docs/bsbox.1 $(DESTDIR)$(MANDIR)/man1/bsbox.1
