@@ -17,6 +17,7 @@ struct ll_opts {
 	bool restrict_net;           /* deny TCP bind/connect (ABI >= 4) */
 	bool private_tmp;            /* /tmp, /dev/shm are the sandbox's own: allow everything there */
 	bool scope;                  /* scope abstract unix sockets and signals (ABI >= 6) */
+	bool mount_bounded;          /* our mount tree bounds reads: handle only what it does not */
 };
 
 /* Build the ruleset from paths as seen now (call after the mount tree is in

@@ -77,6 +77,25 @@ static uint64_t fs_all(int abi)
 	return a;
 }
 
+/* What a ruleset handles.  Over our own mount tree (o->mount_bounded) the
+ * mount tree already bounds reads: only the policy's paths are bound, read-only
+ * unless the rule grants w, noexec unless it grants x, and a read of anything
+ * else ends at the FUSE root (or the tmpfs root and the supervisor), which
+ * denies and logs it.  Handling the read rights there too would make the
+ * kernel walk the path to the root on every open for a decision already made,
+ * and so would TRUNCATE: it is computed on every open whatever the flags.  So
+ * there the ruleset keeps what the mount tree does not bound in full (writes
+ * into the writable binds, /tmp and /dev, exec, refer, device ioctls), each
+ * checked only by the calls that need it, and a read-only open skips Landlock.
+ * Without our mount tree (degraded mode) Landlock is the read bound. */
+static uint64_t fs_handled(int abi, bool mount_bounded)
+{
+	uint64_t a = fs_all(abi);
+	if (mount_bounded)
+		a &= ~(FS_READ | LANDLOCK_ACCESS_FS_TRUNCATE);
+	return a;
+}
+
 static uint64_t rights_for(unsigned access, int abi)
 {
 	uint64_t r = 0;
@@ -98,6 +117,8 @@ static uint64_t rights_for(unsigned access, int abi)
  * things such as ~/.gitconfig). */
 static int add_path(int rfd, const char *path, uint64_t rights, struct bsbox_err *err)
 {
+	if (!rights) /* nothing the ruleset handles */
+		return 0;
 	cleanup_close int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP)
@@ -124,7 +145,7 @@ int ll_restrict(const struct ll_opts *o, struct bsbox_err *err)
 	size_t size = sizeof(uint64_t);
 
 	if (o->restrict_fs)
-		attr.handled_access_fs = fs_all(abi);
+		attr.handled_access_fs = fs_handled(abi, o->mount_bounded);
 	if (abi >= 4) {
 		size = 2 * sizeof(uint64_t);
 		if (o->restrict_net)
@@ -154,8 +175,9 @@ int ll_restrict(const struct ll_opts *o, struct bsbox_err *err)
 			return bsbox_err_ret(err);
 	} else {
 		const struct policy *p = o->policy;
+		uint64_t h = attr.handled_access_fs; /* a rule may grant only handled rights */
 		for (size_t i = 0; i < p->nrules; i++) {
-			if (add_path(rfd, p->rules[i].path, rights_for(p->rules[i].access, abi), err) < 0)
+			if (add_path(rfd, p->rules[i].path, rights_for(p->rules[i].access, abi) & h, err) < 0)
 				return bsbox_err_ret(err);
 		}
 		uint64_t all = fs_all(abi);
@@ -164,17 +186,17 @@ int ll_restrict(const struct ll_opts *o, struct bsbox_err *err)
 		static const char *const devs[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
 						    "/dev/urandom", "/dev/tty", "/dev/pts", "/dev/ptmx" };
 		for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++)
-			if (add_path(rfd, devs[i], dev_rw, err) < 0)
+			if (add_path(rfd, devs[i], dev_rw & h, err) < 0)
 				return bsbox_err_ret(err);
-		if (add_path(rfd, "/dev", FS_READ, err) < 0 || add_path(rfd, "/proc", FS_READ, err) < 0)
+		if (add_path(rfd, "/dev", FS_READ & h, err) < 0 || add_path(rfd, "/proc", FS_READ & h, err) < 0)
 			return bsbox_err_ret(err);
 		/* With our own mount tree, listing directories shows only what the
 		 * policy made visible; on the host tree it would list $HOME. */
-		if (o->private_tmp && add_path(rfd, "/", LANDLOCK_ACCESS_FS_READ_DIR, err) < 0)
+		if (o->private_tmp && add_path(rfd, "/", LANDLOCK_ACCESS_FS_READ_DIR & h, err) < 0)
 			return bsbox_err_ret(err);
 		/* needed to read /proc/self/... and the process's own fds */
 		if (o->private_tmp) {
-			if (add_path(rfd, "/tmp", all, err) < 0 || add_path(rfd, "/dev/shm", all, err) < 0)
+			if (add_path(rfd, "/tmp", all & h, err) < 0 || add_path(rfd, "/dev/shm", all & h, err) < 0)
 				return bsbox_err_ret(err);
 		}
 	}

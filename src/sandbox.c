@@ -262,6 +262,7 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 			.restrict_net = !o->policy->network,
 			.private_tmp = st->level == SB_FULL,
 			.scope = !o->policy->network,
+			.mount_bounded = st->level == SB_FULL,
 		};
 		if (ll_restrict(&lo, &err) < 0)
 			child_fail(st->sock, MSG_ERROR, &err);
