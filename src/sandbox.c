@@ -22,6 +22,7 @@
 #include <ftw.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -211,6 +212,7 @@ struct stage {
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
 	int cg_procs; /* cgroup.procs of the pids cgroup to join, or -1 */
+	int cg_done;  /* full mode: readable once pid 1 is in that cgroup (cgroup_move_init), or -1 */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
@@ -392,6 +394,12 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		bsbox_err_set(&err, errno, "pipe");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
+	/* Moved into the pids cgroup while we built the tree?  Then CMD is
+	 * born in it and need not migrate; otherwise (not yet: the fork and
+	 * the move exclude each other) CMD joins itself in exec_stage. */
+	char done;
+	if (st->cg_done >= 0 && read(st->cg_done, &done, 1) == 1)
+		st->cg_procs = -1;
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		bsbox_err_set(&err, errno, "fork");
@@ -855,6 +863,9 @@ struct attempt {
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
 	char cgdir[512];             /* the pids cgroup, "" if none */
 	int cg_procs;
+	int cg_done[2];              /* cgroup_move_init's pipe, or -1 */
+	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
+	bool cg_moving;
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
 	int pidfd;
 	struct fusefs *fs;           /* the FUSE root being served, or NULL */
@@ -892,9 +903,14 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	if (a->filter_init)
 		seccomp_release(a->filter_init);
 	a->filter = a->filter_fast = a->filter_init = NULL;
+	if (a->cg_moving)
+		pthread_join(a->cg_mover, NULL);
+	a->cg_moving = false;
 	if (a->cg_procs >= 0)
 		close(a->cg_procs);
 	a->cg_procs = -1;
+	close_fd(&a->cg_done[0]);
+	close_fd(&a->cg_done[1]);
 	cgroup_remove(a->cgdir);
 	a->cgdir[0] = '\0';
 	close_fd(&a->csock);
@@ -945,6 +961,23 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	return 0;
 }
 
+/* Moving a task into a cgroup (writing cgroup.procs) takes the cgroup
+ * threadgroup lock for writing, which waits for an RCU grace period: 7-20 ms
+ * on this busy 2-core VM, most of a launch when it sits between fork and exec
+ * of CMD.  So the supervisor moves pid 1 while pid 1 builds the mount tree
+ * (a thread: the main loop meanwhile serves the FUSE root), and says so on
+ * cg_done; pid 1 looks before forking CMD.  A CMD forked earlier migrates
+ * itself as before, by then mostly with the grace period behind it. */
+static void *cgroup_move_init(void *arg)
+{
+	struct attempt *a = arg;
+	char pid[24];
+	int n = snprintf(pid, sizeof pid, "%d", (int)a->pid);
+	if (write(a->cg_procs, pid, (size_t)n) == n)
+		(void)!write(a->cg_done[1], "1", 1);
+	return NULL;
+}
+
 /* Step 2: pid 1 (full mode: clone with the namespaces) or the reaper;
  * root's full mode also maps the ids and hands the idmapped mounts over. */
 static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct bsbox_err *err)
@@ -959,6 +992,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .landlock_abi = a->abi,
 			    .sock = a->csock,
 			    .cg_procs = a->cg_procs,
+			    .cg_done = -1,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
 			    .oldmask = *oldmask };
@@ -966,6 +1000,8 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	if (a->level == SB_FULL) {
 		uid_t uid = getuid();
 		gid_t gid = getgid();
+		if (a->cg_procs >= 0 && pipe2(a->cg_done, O_CLOEXEC | O_NONBLOCK) == 0)
+			st.cg_done = a->cg_done[0];
 		pid = (pid_t)syscall(SYS_clone,
 				     CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
 					     CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
@@ -991,6 +1027,8 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	}
 	a->pid = pid;
 	a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (st.cg_done >= 0)
+		a->cg_moving = pthread_create(&a->cg_mover, NULL, cgroup_move_init, a) == 0;
 	close(a->csock);
 	a->csock = -1;
 	if (a->level == SB_FULL && o->root_id && map_root(pid, o, o->root_id, a->sock, err) < 0)
@@ -1084,7 +1122,7 @@ static enum run_outcome run_at_level(const struct sandbox_opts *o, enum sandbox_
 				     struct sandbox_result *r, struct bsbox_err *err)
 {
 	struct attempt a = { .o = o, .level = level, .abi = abi, .sock = -1, .csock = -1,
-			     .cg_procs = -1, .pidfd = -1, .notify_fd = -1 };
+			     .cg_procs = -1, .cg_done = { -1, -1 }, .pidfd = -1, .notify_fd = -1 };
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		bsbox_err_set(err, errno, "socketpair");
