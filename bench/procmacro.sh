@@ -34,9 +34,20 @@ if ! command -v bwrap >/dev/null 2>&1; then
 elif pair pm-bwrap "$pm_launch_reps" pm_true_base pm_true_bwrap; then
 	d=$(awk -v a="$BOX_MED" -v b="$BASE_MED" 'BEGIN { printf "%+.1fms", (a - b) * 1000 }')
 	extra="($d a launch"
-	[ -n "$pm_box_cost" ] && extra="$extra; bsbox/bwrap launch cost $(ratio "$pm_box_cost" \
-		"$(awk -v a="$BOX_MED" -v b="$BASE_MED" 'BEGIN { printf "%.6f", a - b }')")"
-	row launch "bwrap --unshare-all /bin/true vs bare" "$BASE_MED" "$BOX_MED" "$extra)"
+	if [ -n "$pm_box_cost" ]; then
+		# issues 13 and 16: a launch costs at most bubblewrap's
+		pm_r=$(ratio "$pm_box_cost" "$(awk -v a="$BOX_MED" -v b="$BASE_MED" 'BEGIN { printf "%.6f", a - b }')")
+		extra="$extra; bsbox/bwrap launch cost $pm_r)"
+		if le "$pm_r" 1; then
+			extra="$extra PASS (bsbox's <= bwrap's)"
+		else
+			extra="$extra FAIL (bsbox's > bwrap's)"
+			nfail=$((nfail + 1))
+		fi
+	else
+		extra="$extra)"
+	fi
+	row launch "bwrap --unshare-all /bin/true vs bare" "$BASE_MED" "$BOX_MED" "$extra"
 else
 	pair_failed launch "bwrap --unshare-all /bin/true vs bare"
 fi

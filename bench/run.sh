@@ -19,6 +19,9 @@
 #                      shown for information)
 #   BENCH_LIMIT        the ratio the supervision rows must stay under (1.05)
 #   BENCH_CLEAN_LIMIT  the ratio the clean workspace build must stay under (1.02)
+#   BENCH_NOUSERNS_LIMIT  the whole-sandbox ratio without user namespaces (1.15)
+#   BENCH_FULL=1       also the configure-heavy build (jemalloc-sys, minutes); see
+#                      bench/buildscripts.sh for its knobs
 #   BENCH_DIR          scratch space (default /var/tmp/bsbox-bench; not /tmp,
 #                      which the sandbox replaces with a private one)
 #   BSBOX_CORPUS       the corpus (default /tmp/bsbox-corpus); the workspace is
@@ -37,6 +40,7 @@ CLEAN_REPS=${BENCH_CLEAN_REPS:-1}
 MODES=${BENCH_MODES:-full no-fuse no-userns}
 LIMIT=${BENCH_LIMIT:-1.05}
 CLEAN_LIMIT=${BENCH_CLEAN_LIMIT:-1.02}
+NOUSERNS_LIMIT=${BENCH_NOUSERNS_LIMIT:-1.15}
 BDIR=${BENCH_DIR:-/var/tmp/bsbox-bench}
 CORPUS=${BSBOX_CORPUS:-/tmp/bsbox-corpus}
 WS=$CORPUS/projects/big-workspace
@@ -208,7 +212,22 @@ for mode in $MODES; do
 			pair_failed "$sect" "$label$tag"
 			continue
 		fi
-		row "$sect" "$label$tag" "$BASE_MED" "$BOX_MED"
+		# issue 16: the whole sandbox, launch included, against unconfined
+		r=$(ratio "$BOX_MED" "$BASE_MED")
+		case $mode in
+		full) wlim=$LIMIT ;;
+		no-userns) wlim=$NOUSERNS_LIMIT ;;
+		*) wlim= ;;
+		esac
+		if [ -z "$wlim" ]; then
+			verdict="(whole sandbox: shown)"
+		elif le "$r" "$wlim"; then
+			verdict="PASS (whole sandbox <= $wlim)"
+		else
+			verdict="FAIL (whole sandbox > $wlim)"
+			nfail=$((nfail + 1))
+		fi
+		row "$sect" "$label$tag" "$BASE_MED" "$BOX_MED" "$verdict"
 		# the work alone: minus what /bin/true costs each way
 		wb=$(awk -v a="$BASE_MED" -v b="$TB" 'BEGIN { printf "%.6f", a - b }')
 		wx=$(awk -v a="$BOX_MED" -v b="$TX" 'BEGIN { printf "%.6f", a - b }')
@@ -345,6 +364,10 @@ else
 fi
 
 echo
+
+# ---- d. issue 16: build scripts' own work ------------------------------------------
+# shellcheck source=bench/buildscripts.sh
+. "$ROOT/bench/buildscripts.sh"
 
 # ---- c. issue 13: proc macros ------------------------------------------------------
 # shellcheck source=bench/procmacro.sh

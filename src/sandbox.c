@@ -534,8 +534,11 @@ static __attribute__((noreturn)) void reaper_stage(const struct stage *st, pid_t
 	_exit(0);
 }
 
-/* A pids cgroup for the sandbox when running as root: RLIMIT_NPROC does not
- * apply to uid 0, so a fork bomb would otherwise go unbounded. */
+/* A pids cgroup for the sandbox when CMD would run as the host's root:
+ * RLIMIT_NPROC does not apply to uid 0, so a fork bomb would otherwise go
+ * unbounded.  (Root's full mode runs CMD as root_id in its own user
+ * namespace, where RLIMIT_NPROC counts this sandbox's processes alone: no
+ * cgroup needed, see need_pids_cgroup.) */
 static int cgroup_pids(long max, char *dir, size_t dirlen)
 {
 	if (geteuid() != 0 || max <= 0)
@@ -922,6 +925,20 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->idmapped = NULL;
 }
 
+/* Whether RLIMIT_NPROC alone would leave CMD unbounded.  In full mode with
+ * root_id, CMD runs as that host uid inside the sandbox's own user namespace:
+ * the kernel counts its processes per (user namespace, uid), so the limit is
+ * this sandbox's alone, and it binds (the uid is not the host's root and CMD
+ * has no capabilities).  A pids cgroup there only cost a migration, 7-20 ms
+ * of each launch waiting for an RCU grace period (cgroup_move_init).
+ * Otherwise CMD is the host's uid 0 (audit mode as root: exempt from
+ * RLIMIT_NPROC) or root_id without a user namespace (degraded mode: one
+ * count for every sandbox on the machine): the cgroup bounds this one. */
+static bool need_pids_cgroup(const struct attempt *a)
+{
+	return geteuid() == 0 && !(a->level == SB_FULL && a->o->root_id);
+}
+
 /* Step 1: everything the children apply, compiled here (and the cgroup). */
 static int build_filters(struct attempt *a, struct bsbox_err *err)
 {
@@ -957,7 +974,8 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		for (size_t i = 0; i <= o->policy->nrules; i++)
 			a->idmapped[i] = -1;
 	}
-	a->cg_procs = cgroup_pids(o->policy->limits.nproc, a->cgdir, sizeof a->cgdir);
+	if (need_pids_cgroup(a))
+		a->cg_procs = cgroup_pids(o->policy->limits.nproc, a->cgdir, sizeof a->cgdir);
 	return 0;
 }
 
