@@ -15,16 +15,23 @@
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
 
+/* A `suggest` that says no policy entry can allow the event (kernel
+ * surface, root-only files) rather than giving one to paste */
+static bool no_entry(const char *suggest)
+{
+	return suggest && !strncmp(suggest, "no policy entry", 15);
+}
+
 void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 {
 	const char *sc = ev->syscall ? ev->syscall : "?";
 	switch (ev->kind) {
 	case EV_PATH:
 		/* no policy entry to suggest: the detail says why */
+		bool why = (!ev->suggest || no_entry(ev->suggest)) && ev->detail;
 		snprintf(buf, len, "%s %s%s%s%s", ev->access ? ev->access : "access",
-			 ev->path ? ev->path : "?", !ev->suggest && ev->detail ? " (" : "",
-			 !ev->suggest && ev->detail ? ev->detail : "",
-			 !ev->suggest && ev->detail ? ")" : "");
+			 ev->path ? ev->path : "?", why ? " (" : "", why ? ev->detail : "",
+			 why ? ")" : "");
 		return;
 	case EV_NETWORK:
 		if (ev->addr)
@@ -142,7 +149,9 @@ void report_print(const struct report *r, FILE *out, bool audit, const char *pre
 		if (audit && !it->audit)
 			fprintf(out, "  [denied: audit mode does not relax this]");
 		fputc('\n', out);
-		if (it->suggest) {
+		if (no_entry(it->suggest)) {
+			fprintf(out, "%s      (%s)\n", pre, it->suggest);
+		} else if (it->suggest) {
 			cleanup_free char *s = home_subst(it->suggest);
 			fprintf(out, "%s      to allow: %s\n", pre, s ? s : it->suggest);
 			any_suggest = true;
@@ -361,7 +370,9 @@ static void print_text(const struct aggs *a, FILE *out)
 				if (g->by)
 					fprintf(out, "  first by %s", g->by);
 				fputc('\n', out);
-				if (g->suggest) {
+				if (no_entry(g->suggest)) {
+					fprintf(out, "           (%s)\n", g->suggest);
+				} else if (g->suggest) {
 					cleanup_free char *s = home_subst(g->suggest);
 					fprintf(out, "           to allow: %s\n", s ? s : g->suggest);
 				}
