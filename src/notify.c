@@ -778,6 +778,20 @@ static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len
 	}
 }
 
+/* An AF_INET/AF_INET6 address with port 0 (the kernel picks one) */
+static bool ephemeral_ip(const unsigned char *sa, size_t len)
+{
+	sa_family_t fam;
+	if (len < sizeof fam)
+		return false;
+	memcpy(&fam, sa, sizeof fam);
+	if (fam == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ((const struct sockaddr_in *)(const void *)sa)->sin_port == 0;
+	if (fam == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port == 0;
+	return false;
+}
+
 static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
@@ -810,6 +824,11 @@ static enum verdict net_call(struct call *c, const struct sc_entry *se, int *err
 	if (r <= 0)
 		return V_CONTINUE;
 	if (!id_valid(c))
+		return V_CONTINUE;
+	/* bind(127.0.0.1:0) is how a UDP client picks its source port before
+	 * sendto: inside the sandbox's own network namespace nothing outside
+	 * can reach it, and the destination is judged and logged at the send */
+	if (se->kind == SC_BIND && c->ctx->have_netns && ephemeral_ip(sa, (size_t)r))
 		return V_CONTINUE;
 	char desc[128], detail[160];
 	bool dns;
