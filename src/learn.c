@@ -993,7 +993,12 @@ int learn_main(int argc, char **argv)
 	if (trace)
 		unlink(trace);
 
-	fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	/* the log's path is only shown where it stays: with --keep-log, or
+	 * below when something failed (a temporary log is removed otherwise) */
+	if (keep)
+		fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	else
+		fprintf(stderr, "bsbox learn: running %s in audit mode\n", argv[i]);
 	int code = run_cmd(argv + i, log, trace, dir, dir_given);
 
 	struct learn_set set = { 0 };
@@ -1002,7 +1007,9 @@ int learn_main(int argc, char **argv)
 	int rc = learn_collect_here(log, &set, &bad, &err);
 	if (rc == 0 && trace && access(trace, F_OK) == 0)
 		rc = learn_collect_here(trace, &set, &bad, &err);
-	if (!keep)
+	if (!keep && (code != 0 || rc < 0))
+		fprintf(stderr, "bsbox learn: events kept in %s (bsbox report %s)\n", log, log);
+	else if (!keep)
 		unlink(log);
 	if (trace)
 		unlink(trace);

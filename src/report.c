@@ -15,6 +15,15 @@
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
 
+/* The group of events from `bsbox run` without --crate: "bsbox run -- CMD" */
+#define RUN_LABEL "bsbox run -- "
+
+/* "crate NAME", or the run's label as it is */
+static const char *group_word(const char *crate)
+{
+	return strncmp(crate, RUN_LABEL, strlen(RUN_LABEL)) ? "crate " : "";
+}
+
 /* A `suggest` that says no policy entry can allow the event (kernel
  * surface, root-only files) rather than giving one to paste */
 static bool no_entry(const char *suggest)
@@ -299,7 +308,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 			cJSON_Delete(o);
 			continue;
 		}
-		const char *crate = jstr(o, "crate");
+		const char *crate = jstr(o, "crate"), *command = jstr(o, "command");
+		cleanup_free char *label = NULL;
+		/* `bsbox run` without --crate: the command is what ran */
+		if (!crate && command && asprintf(&label, "%s%s", RUN_LABEL, command) >= 0)
+			crate = label;
 		if (!crate)
 			crate = "(unknown crate)";
 		if (only_crate && strcmp(crate, only_crate)) {
@@ -355,7 +368,8 @@ static void print_text(const struct aggs *a, FILE *out)
 		unsigned total = 0;
 		while (end < a->n && !strcmp(a->v[end].crate, crate))
 			total += a->v[end++].count;
-		fprintf(out, "crate %s: %u event%s\n", crate, total, total == 1 ? "" : "s");
+		fprintf(out, "%s%s: %u event%s\n", group_word(crate), crate, total,
+			total == 1 ? "" : "s");
 		while (i < end) {
 			enum ev_kind k = a->v[i].kind;
 			size_t kend = i;
@@ -455,7 +469,7 @@ static void print_github(const struct aggs *a, FILE *out)
 			fprintf(out, " (%u times)", g->count);
 		if (g->suggest) {
 			cleanup_free char *sug = home_subst(g->suggest);
-			fputs(" - to allow: ", out);
+			fputs(no_entry(g->suggest) ? " - " : " - to allow: ", out);
 			gh_escape(out, sug ? sug : g->suggest, false);
 		}
 		fputc('\n', out);
@@ -500,9 +514,10 @@ static int print_sarif(const struct aggs *a, FILE *out)
 		cJSON_AddItemToArray(results, res);
 		cJSON *msg = res ? cJSON_AddObjectToObject(res, "message") : NULL;
 		cleanup_free char *text = NULL;
-		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate, verb(g), g->what, g->by ? " by " : "",
+		if (asprintf(&text, "%s%s: %s %s%s%s (%u time%s)%s%s", group_word(g->crate), g->crate, verb(g), g->what, g->by ? " by " : "",
 			     g->by ? g->by : "", g->count, g->count == 1 ? "" : "s",
-			     g->suggest ? "; to allow: " : "", g->suggest ? g->suggest : "") < 0)
+			     !g->suggest ? "" : no_entry(g->suggest) ? "; " : "; to allow: ",
+			     g->suggest ? g->suggest : "") < 0)
 			text = NULL;
 		if (!msg || !text || !cJSON_AddStringToObject(res, "ruleId", evlog_kind_name(g->kind)) ||
 		    !cJSON_AddStringToObject(res, "level", g->audit ? "warning" : "error") ||
@@ -598,6 +613,9 @@ int report_main(int argc, char **argv)
 			return BSBOX_EXIT_USAGE;
 		}
 		log = deflog;
+		/* which of $BSBOX_LOG, $XDG_STATE_HOME and ~/.local/state it was:
+		 * on stderr, so --json and --format output stay parseable */
+		fprintf(stderr, "bsbox report: reading %s\n", log);
 	}
 
 	struct aggs a = { 0 };
