@@ -969,8 +969,14 @@ int learn_main(int argc, char **argv)
 	cleanup_free char *log = NULL;
 	if (keep) {
 		log = strdup(keep);
-		if (log)
-			unlink(log);
+		/* emptied, and there even when nothing is logged: its path is shown */
+		int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+		if (log && fd < 0) {
+			fprintf(stderr, "bsbox learn: --keep-log %s: %s\n", log, strerror(errno));
+			return BSBOX_EXIT_SETUP;
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (asprintf(&log, "%s/bsbox-learn.XXXXXX", td && *td == '/' ? td : "/tmp") >= 0) {
 		int fd = mkstemp(log);
 		if (fd < 0) {

@@ -158,7 +158,12 @@ void report_print(const struct report *r, FILE *out, bool audit, const char *pre
 		if (audit && !it->audit)
 			fprintf(out, "  [denied: audit mode does not relax this]");
 		fputc('\n', out);
-		if (no_entry(it->suggest)) {
+		if (no_entry(it->suggest) && it->kind == EV_SYSCALL) {
+			/* the call is named on the line above: only the reason */
+			const char *why = strstr(it->suggest, ": ");
+			fprintf(out, "%s      (no policy entry allows this system call%s)\n", pre,
+				why ? why : "");
+		} else if (no_entry(it->suggest)) {
 			fprintf(out, "%s      (%s)\n", pre, it->suggest);
 		} else if (it->suggest) {
 			cleanup_free char *s = home_subst(it->suggest);
