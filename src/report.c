@@ -35,13 +35,14 @@ void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 {
 	const char *sc = ev->syscall ? ev->syscall : "?";
 	switch (ev->kind) {
-	case EV_PATH:
+	case EV_PATH: {
 		/* no policy entry to suggest: the detail says why */
 		bool why = (!ev->suggest || no_entry(ev->suggest)) && ev->detail;
 		snprintf(buf, len, "%s %s%s%s%s", ev->access ? ev->access : "access",
 			 ev->path ? ev->path : "?", why ? " (" : "", why ? ev->detail : "",
 			 why ? ")" : "");
 		return;
+	}
 	case EV_NETWORK:
 		if (ev->addr)
 			snprintf(buf, len, "%s %s%s", sc, ev->addr,
