@@ -192,7 +192,7 @@ static void test_wrong_type(void)
 static void test_bad_limits(void)
 {
 	expect_error("{\"limits\": {\n  \"nproc\": 1,\n  \"nprocs\": 2}}", NULL,
-		     "t.json:3:3: key \"limits.nprocs\": unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile)");
+		     "t.json:3:3: key \"limits.nprocs\": unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile, mem_mb, tmp_mb, wall_s)");
 	expect_error("{\"limits\": {\"cpu_s\": -1}}", NULL,
 		     "t.json:1:22: key \"limits.cpu_s\": must be >= 0 (0 means unlimited)");
 	expect_error("{\"limits\": {\"cpu_s\": 1.5}}", NULL,
