@@ -677,7 +677,8 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		struct policy extra = {
 			.rules = r.v,
 			.nrules = r.n,
-			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1 },
+			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1,
+				    .mem_mb = -1, .tmp_mb = -1, .wall_s = -1 },
 		};
 		rc = policy_merge(p, &extra, &err);
 	}
