@@ -3,7 +3,7 @@
 # naming the limit, its value and the entry that raises it, plus the summary
 # line.  Sourced by tests/run.sh.
 
-tag_modes "full no-userns user" test_limits_memory test_limits_nproc test_limits_fsize \
+tag_modes "full no-userns user" test_limits_cargo_wall test_limits_memory test_limits_nproc test_limits_fsize \
 	test_limits_cpu test_limits_wall test_limits_tmpfs
 
 # _lim_cgroup CONTROLLER: bsbox can make a cgroup with it here (src/reslimit.c):
@@ -113,3 +113,28 @@ test_limits_policy_errors() {
 
 # The defaults' benign check is tests/cargo.sh's test_cargo_corpus_cc and
 # test_cargo_corpus_cmake: those corpus projects build under the default limits.
+
+# Under cargo: a build script that never ends is stopped by the crate
+# policy's wall_s, the build fails, cargo's output names the limit and the
+# entry that raises it, and the event names the crate.
+_lim_t_cargo_wall() {
+	_cargo_have || return
+	local d
+	d=$(_cargo_copy benign)
+	printf 'fn main() { std::thread::sleep(std::time::Duration::from_secs(120)); }\n' >"$d/build.rs"
+	mkdir -p "$d/.bsbox/policies"
+	echo '{"extends": ["default"], "limits": {"wall_s": 2}}' >"$d/.bsbox/policies/bsbox-test-benign.json"
+	local t0=$SECONDS
+	if _cargo "$d" -- cargo build --offline; then
+		_cargo_show
+		fail "the build passed though its build script ran past wall_s"
+		return 1
+	fi
+	[ $((SECONDS - t0)) -lt 100 ] || fail "the build took $((SECONDS - t0)) s with wall_s 2"
+	grep -q 'wall-clock limit reached: the run may take 2 s' "$T/out.txt" ||
+		{ _cargo_show; fail "cargo's output does not name the limit"; return 1; }
+	grep -q '"limits": {"wall_s": 4}' "$T/out.txt" || { _cargo_show; fail "no entry that raises it"; return 1; }
+	BSBOX_LOG=$T/log.jsonl expect_event kind=resource limit=wall_s value=2 crate=bsbox-test-benign \
+		action=denied || return 1
+}
+test_limits_cargo_wall() { _cargo_wrap _lim_t_cargo_wall; }
