@@ -43,6 +43,10 @@ void reslimit_cg_read(const struct reslimit_cg *cg, struct reslimit_hits *h);
 void reslimit_cg_remove(struct reslimit_cg *cg);
 /* Whether an O_PATH fd of a private tmpfs is full (no free block or inode). */
 bool reslimit_tmpfs_full(int fd);
+/* A compiler run (rustc loading proc macros) or the long-lived proc-macro
+ * server: the build-script defaults of mem_mb, cpu_s and wall_s (sized for a
+ * script) become unlimited; a value a policy file chose stays. */
+void reslimit_for_compiler(struct policy_limits *l);
 /* One `resource` event (log + report) per hit, with the entry that raises it. */
 void reslimit_report(const struct policy_limits *l, const struct reslimit_hits *h,
 		     struct evlog *log, struct report *rep);

@@ -262,6 +262,22 @@ bool reslimit_tmpfs_full(int fd)
 	return (s.f_blocks > 0 && s.f_bfree == 0) || (s.f_files > 0 && s.f_ffree == 0);
 }
 
+void reslimit_for_compiler(struct policy_limits *l)
+{
+	struct policy *d = policy_new_default();
+	if (!d)
+		return;
+	/* equal to the default: inherited from it (a file setting exactly that
+	 * value is lifted too, which only ever loosens a compiler's limit) */
+	if (l->mem_mb == d->limits.mem_mb)
+		l->mem_mb = 0;
+	if (l->cpu_s == d->limits.cpu_s)
+		l->cpu_s = 0;
+	if (l->wall_s == d->limits.wall_s)
+		l->wall_s = 0;
+	policy_free(d);
+}
+
 static void hit(struct evlog *log, struct report *rep, const char *key, long value,
 		const char *detail)
 {

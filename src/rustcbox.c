@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "reslimit.h"
 #include "err.h"
 #include "policy.h"
 #include "procmacro.h"
@@ -777,6 +778,8 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		return BSBOX_EXIT_SETUP;
 	}
 
+	/* a compile's time and memory scale with the code, not with a script */
+	reslimit_for_compiler(&p->limits);
 	struct run_req req = {
 		.argv = cmd,
 		.policy = p,
