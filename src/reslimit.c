@@ -12,6 +12,7 @@
  *   wall clock the supervisor's timer (sandbox.c)
  *   tmpfs      the private /tmp or /dev/shm full when the run ends */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -92,9 +93,33 @@ static bool own_v2_cgroup(char *out, size_t len)
 	return ok;
 }
 
+/* The cgroups of bsbox runs that were killed (SIGKILL leaves no time to
+ * remove them): empty ones whose bsbox is gone.  rmdir refuses a cgroup
+ * that still holds a process, so a live run's is never touched. */
+static void sweep(const char *base)
+{
+	DIR *d = opendir(base);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char *end;
+		if (strncmp(de->d_name, "bsbox-", 6) != 0)
+			continue;
+		long pid = strtol(de->d_name + 6, &end, 10);
+		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		char dir[600];
+		snprintf(dir, sizeof dir, "%s/%s", base, de->d_name);
+		(void)rmdir(dir);
+	}
+	closedir(d);
+}
+
 /* mkdir base/bsbox-PID; "" and -1 if that fails. */
 static int make_cg(const char *base, char *dir, size_t len)
 {
+	sweep(base);
 	snprintf(dir, len, "%s/bsbox-%d", base, (int)getpid());
 	if (mkdir(dir, 0755) < 0) {
 		dir[0] = '\0';

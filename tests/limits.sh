@@ -138,3 +138,30 @@ _lim_t_cargo_wall() {
 		action=denied || return 1
 }
 test_limits_cargo_wall() { _cargo_wrap _lim_t_cargo_wall; }
+
+# a run killed with SIGKILL leaves its cgroup behind: the next run removes
+# such empty cgroups of bsbox processes that are gone
+test_limits_cgroup_sweep() {
+	is_root || { skip_ok "only root's runs make cgroups here"; return; }
+	local base
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then base=/sys/fs/cgroup; else base=/sys/fs/cgroup/pids; fi
+	[ -d "$base" ] || { skip "no pids cgroup hierarchy at $base"; return; }
+	local dead
+	dead=$(sh -c 'echo $$')
+	mkdir "$base/bsbox-$dead" || { fail "mkdir $base/bsbox-$dead"; return 1; }
+	defer rmdir "$base/bsbox-$dead"
+	run_boxed -- /bin/true
+	assert_rc 0
+	[ ! -d "$base/bsbox-$dead" ] || fail "the stale cgroup $base/bsbox-$dead is still there"
+	# and a run that is SIGKILLed leaves one that the next run removes
+	"$BSBOX" run --policy "$(mkpolicy base)" -- /bin/sleep 60 </dev/null >/dev/null 2>&1 &
+	local pid=$!
+	local i=0
+	while [ ! -d "$base/bsbox-$pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -d "$base/bsbox-$pid" ] || { kill -9 "$pid"; fail "no cgroup $base/bsbox-$pid while the run was going"; return 1; }
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	sleep 0.5
+	run_boxed -- /bin/true
+	[ ! -d "$base/bsbox-$pid" ] || fail "$base/bsbox-$pid is left after the next run"
+}
