@@ -6,6 +6,7 @@
 #define BSBOX_RESLIMIT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "evlog.h"
 #include "policy.h"
@@ -18,6 +19,7 @@ struct reslimit_cg {
 	                     kernel checks its rights, not CMD's), or -1 */
 	bool mem;         /* memory.max (v1: memory.limit_in_bytes) is in force */
 	bool pids;        /* pids.max is in force */
+	long nproc_shared; /* tasks of CMD's uid outside the sandbox (reslimit_count_shared) */
 };
 
 /* What was hit; filled by reslimit_cg_read() and the caller (signals, timer). */
@@ -32,6 +34,11 @@ struct reslimit_hits {
 
 /* Best effort: no cgroup is not an error (the rlimit fallbacks apply). */
 void reslimit_cg_setup(struct reslimit_cg *cg, const struct policy_limits *l);
+/* Without a user namespace of its own, RLIMIT_NPROC counts every task
+ * (threads too) of CMD's uid on the host: the user's browser and IDE, or
+ * root's other sandboxes running in parallel.  Count them now, so the limit
+ * means nproc tasks more than that. */
+void reslimit_count_shared(struct reslimit_cg *cg, uid_t uid);
 /* In CMD, before exec: move itself into the cgroup(s). */
 void reslimit_cg_join(const struct reslimit_cg *cg);
 /* In CMD, before exec: the rlimits (RLIMIT_DATA stands in for memory.max

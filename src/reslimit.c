@@ -233,11 +233,50 @@ static void set_limit(int res, long cur, long max)
 	(void)setrlimit(res, &rl);
 }
 
+/* The tasks (threads included, as RLIMIT_NPROC counts them) whose real
+ * uid is uid, from /proc/PID/status. */
+static long uid_tasks(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	long n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		char f[300], line[256];
+		snprintf(f, sizeof f, "/proc/%s/status", de->d_name);
+		FILE *fp = fopen(f, "re");
+		if (!fp)
+			continue;
+		long ruid = -1, threads = 1;
+		while (fgets(line, sizeof line, fp)) {
+			if (!strncmp(line, "Uid:", 4))
+				ruid = strtol(line + 4, NULL, 10);
+			else if (!strncmp(line, "Threads:", 8))
+				threads = strtol(line + 8, NULL, 10);
+		}
+		fclose(fp);
+		if (ruid == (long)uid)
+			n += threads;
+	}
+	closedir(d);
+	return n;
+}
+
+void reslimit_count_shared(struct reslimit_cg *cg, uid_t uid)
+{
+	cg->nproc_shared = uid_tasks(uid);
+}
+
 void reslimit_apply(const struct policy_limits *l, const struct reslimit_cg *cg)
 {
 	/* with a pids cgroup, RLIMIT_NPROC is only a backstop: pid 1 counts
 	 * against it too, and a fork refused by it would go unseen */
 	long nproc = cg->pids && l->nproc > 0 ? l->nproc + 64 : l->nproc;
+	if (nproc > 0)
+		nproc += cg->nproc_shared;
 	set_limit(RLIMIT_NPROC, nproc, nproc);
 	long fsize = l->fsize_mb > 0 ? l->fsize_mb * MiB : 0;
 	set_limit(RLIMIT_FSIZE, fsize, fsize);

@@ -896,6 +896,8 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 			a->idmapped[i] = -1;
 	}
 	reslimit_cg_setup(&a->cg, &o->policy->limits);
+	if (a->level != SB_FULL)
+		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
 	return 0;
 }
 
