@@ -4,7 +4,9 @@
 # line.  Sourced by tests/run.sh.
 
 tag_modes "full no-userns user" test_limits_cargo_wall test_limits_memory test_limits_nproc test_limits_fsize \
-	test_limits_cpu test_limits_wall test_limits_tmpfs
+	test_limits_cpu test_limits_wall
+# the private tmpfs mounts sit on a FUSE root or on a tmpfs root
+tag_modes "full no-fuse user" test_limits_tmpfs
 
 # _lim_cgroup CONTROLLER: bsbox can make a cgroup with it here (src/reslimit.c):
 # root, or a systemd-delegated cgroup v2 parent this user may write
