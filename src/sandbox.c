@@ -279,10 +279,11 @@ static void report_skipped(void *arg, const char *path, int errnum, const char *
 /* The supervisor checks after the run whether the private tmpfs mounts
  * filled up (a script saw ENOSPC): an O_PATH fd keeps each one reachable
  * after the namespace is gone. */
-static void send_tmpfs(int sock)
+static void send_tmpfs(int sock, bool audit)
 {
 	static const char *const dirs[] = { "/tmp", "/dev/shm" };
-	for (int i = 0; i < 2; i++) {
+	/* audit mode binds the host's /dev: its /dev/shm is not ours */
+	for (int i = 0; i < (audit ? 1 : 2); i++) {
 		int fd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0) {
 			send_msg(sock, MSG_TMPFS, i, NULL, fd);
@@ -370,7 +371,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	}
 	if (st->root_id)
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
-	send_tmpfs(st->sock);
+	send_tmpfs(st->sock, o->audit);
 	for (size_t i = 0; st->idmapped && i < o->policy->nrules; i++)
 		if (st->idmapped[i] >= 0)
 			close(st->idmapped[i]); /* attached now */
