@@ -151,6 +151,8 @@ const char *evlog_kind_name(enum ev_kind k)
 		return "directive";
 	case EV_SETUP:
 		return "setup";
+	case EV_RESOURCE:
+		return "resource";
 	}
 	return "unknown";
 }
@@ -254,6 +256,13 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 	sb_field(&b, "path", ev->path);
 	sb_field(&b, "access", ev->access);
 	sb_field(&b, "addr", ev->addr);
+	if (ev->limit) {
+		char v[24];
+		snprintf(v, sizeof v, "%ld", ev->value);
+		sb_field(&b, "limit", ev->limit);
+		sb_puts(&b, ",\"value\":");
+		sb_puts(&b, v);
+	}
 	sb_field(&b, "action", ev->audit ? "allowed-audit" : "denied");
 	sb_field(&b, "suggest", ev->suggest);
 	sb_puts(&b, "}\n");

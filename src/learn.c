@@ -265,8 +265,8 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 	}
 	if (!crate || !kind || !action ||
 	    (strcmp(action, "denied") != 0 && strcmp(action, "allowed-audit") != 0) ||
-	    strcmp(kind, "setup") == 0)
-		return 0;
+	    strcmp(kind, "setup") == 0 || strcmp(kind, "resource") == 0)
+		return 0; /* a limit hit is raised by hand, not learnt */
 	struct learn_crate *c = crate_get(s, crate);
 	if (!c)
 		return -ENOMEM;

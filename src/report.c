@@ -55,6 +55,7 @@ void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 		return;
 	case EV_DIRECTIVE:
 	case EV_SETUP:
+	case EV_RESOURCE:
 		break;
 	}
 	snprintf(buf, len, "%s", ev->detail ? ev->detail : sc);
@@ -232,7 +233,8 @@ static void aggs_free(struct aggs *a)
 
 static int kind_from_name(const char *s, enum ev_kind *k)
 {
-	static const enum ev_kind all[] = { EV_SYSCALL, EV_NETWORK, EV_PATH, EV_DIRECTIVE, EV_SETUP };
+	static const enum ev_kind all[] = { EV_SYSCALL, EV_NETWORK, EV_PATH, EV_DIRECTIVE, EV_SETUP,
+					    EV_RESOURCE };
 	for (size_t i = 0; s && i < sizeof all / sizeof *all; i++) {
 		if (!strcmp(s, evlog_kind_name(all[i]))) {
 			*k = all[i];
@@ -358,6 +360,8 @@ static const char *verb(const struct agg *g)
 {
 	if (g->kind == EV_SETUP)
 		return g->audit ? "note:" : "refused:";
+	if (g->kind == EV_RESOURCE)
+		return "limit hit:";
 	return g->audit ? "would deny" : "denied";
 }
 
@@ -506,7 +510,7 @@ static int print_sarif(const struct aggs *a, FILE *out)
 #ifdef BSBOX_VERSION
 	cJSON_AddStringToObject(driver, "version", BSBOX_VERSION);
 #endif
-	bool seen[EV_SETUP + 1] = { false };
+	bool seen[EV_RESOURCE + 1] = { false };
 	for (size_t i = 0; i < a->n; i++) {
 		const struct agg *g = &a->v[i];
 		if (!seen[g->kind]) {

@@ -275,7 +275,8 @@ static int add_shim_rules(struct policy *p, const char *script_dir, const char *
 		struct policy extra = {
 			.rules = r.v,
 			.nrules = r.n,
-			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1 },
+			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1,
+				    .mem_mb = -1, .tmp_mb = -1, .wall_s = -1 },
 		};
 		ret = policy_merge(p, &extra, err);
 	}
