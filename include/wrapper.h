@@ -31,4 +31,8 @@ int wrapper_main(int argc, char **argv);
  * confined when it loads proc macros (rustcbox.h), else execs it. */
 int wrapper_rustdoc_main(int argc, char **argv);
 
+/* From start (absolute) upwards: the nearest dir whose Cargo.toml has
+ * [workspace], else the nearest dir with a Cargo.toml; malloc'ed or NULL. */
+char *wrapper_find_workspace_from(const char *start);
+
 #endif
