@@ -29,8 +29,10 @@ bool stale_is_target_probe(const struct rustc_args *c);
 
 /* Remove the non-shim build-script binaries under target_dir (a cargo
  * target dir: <profile>/build/<unit>/ and <triple>/<profile>/build/<unit>/);
- * *removed counts them.  0, or -errno when one could not be removed. */
-int stale_sweep(const char *target_dir, size_t *removed, struct bsbox_err *err);
+ * *removed counts them.  linked_only (while cargo may be compiling): only
+ * cargo's `build-script-*` links and the files that share their inode.  0, or -errno when one could not be removed. */
+int stale_sweep(const char *target_dir, bool linked_only, size_t *removed,
+		struct bsbox_err *err);
 
 /* The target dirs the cargo running this probe may use (CARGO_TARGET_DIR,
  * CARGO_BUILD_TARGET_DIR, its --target-dir and --manifest-path, build.target-dir
@@ -39,9 +41,17 @@ int stale_sweep(const char *target_dir, size_t *removed, struct bsbox_err *err);
  * NULL-terminated, malloc'ed (free each); NULL on ENOMEM. */
 char **stale_target_dirs(void);
 
-/* The wrapper's hook for the target probe: sweep every candidate target dir.
+/* The wrapper's hook for the target probe: sweep every candidate target dir
+ * and mark it (<target>/.bsbox-swept: cargo's pid and start time).
  * Returns 0, or an exit code after printing why (a stale binary that could
  * not be removed would run unconfined: the build must not go on). */
 int stale_probe_hook(void);
+
+/* The wrapper's hook for every call with --out-dir: the first one of a cargo
+ * run in a target dir not marked for that run (the probe was answered from
+ * cargo's cache, or did not know this target dir) sweeps it (linked_only)
+ * and marks it.  Anything found there may already have run unconfined: the
+ * build fails, saying so.  Returns 0 or an exit code. */
+int stale_compile_hook(const char *out_dir);
 
 #endif

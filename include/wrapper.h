@@ -34,5 +34,8 @@ int wrapper_rustdoc_main(int argc, char **argv);
 /* From start (absolute) upwards: the nearest dir whose Cargo.toml has
  * [workspace], else the nearest dir with a Cargo.toml; malloc'ed or NULL. */
 char *wrapper_find_workspace_from(const char *start);
+/* cargo's target dir: the nearest ancestor of dir (absolute) holding
+ * CACHEDIR.TAG; malloc'ed or NULL. */
+char *wrapper_find_target_dir(const char *dir);
 
 #endif

@@ -183,6 +183,11 @@ static char *find_target_dir(const char *dir)
 	return NULL;
 }
 
+char *wrapper_find_target_dir(const char *dir)
+{
+	return find_target_dir(dir);
+}
+
 static bool has_workspace_table(const char *dir)
 {
 	char p[PATH_MAX];
@@ -597,6 +602,8 @@ int wrapper_main(int argc, char **argv)
 	if (c.version_probe)
 		return version_probe(cmd);
 	if (stale_is_target_probe(&c) && (rc = stale_probe_hook()) != 0)
+		return rc;
+	if (c.out_dir && c.out_dir[0] == '/' && (rc = stale_compile_hook(c.out_dir)) != 0)
 		return rc;
 	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first);
 	if (lrc)
