@@ -220,6 +220,7 @@ int run_confined(struct run_req *req)
 		evlog_close(&log);
 		return BSBOX_EXIT_SETUP;
 	}
+	trace.file.proc_macros = req->proc_macros;
 	trace_start(&trace, getenv("CARGO_MANIFEST_DIR"), getenv("OUT_DIR"));
 
 	log.proc_macros = req->proc_macros;
