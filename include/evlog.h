@@ -1,8 +1,8 @@
 /* The event log: one JSON object per line, appended with a single write() on
  * an O_APPEND fd so parallel bsbox processes never interleave lines.
- * Schema (docs/events.md): {"time","crate","version","proc_macros","pid","exe","cmdline",
- * "kind":"syscall|network|path|directive|setup","syscall","detail","path",
- * "access","addr","action":"denied|allowed-audit","suggest"}. */
+ * Schema (docs/events.md): {"time","crate","version","proc_macros","command","pid","exe","cmdline",
+ * "kind":"syscall|network|path|directive|setup|resource","syscall","detail","path",
+ * "access","addr","limit","value","action":"denied|allowed-audit","suggest"}. */
 #ifndef BSBOX_EVLOG_H
 #define BSBOX_EVLOG_H
 
@@ -11,7 +11,7 @@
 
 #include "err.h"
 
-enum ev_kind { EV_SYSCALL, EV_NETWORK, EV_PATH, EV_DIRECTIVE, EV_SETUP };
+enum ev_kind { EV_SYSCALL, EV_NETWORK, EV_PATH, EV_DIRECTIVE, EV_SETUP, EV_RESOURCE };
 
 struct bsbox_event {
 	enum ev_kind kind;
@@ -23,6 +23,8 @@ struct bsbox_event {
 	const char *path;    /* EV_PATH: resolved absolute path */
 	const char *access;  /* EV_PATH: "read" | "write" | "exec" */
 	const char *addr;    /* EV_NETWORK: "127.0.0.1:9", "unix:/path", "unix:@abstract", "netlink:ROUTE" */
+	const char *limit;   /* EV_RESOURCE: the policy's limit key ("mem_mb"), else NULL */
+	long value;          /* EV_RESOURCE: that limit's value */
 	bool audit;          /* true: let through in audit mode ("would have been denied") */
 	const char *suggest; /* policy entry that would allow it, ready to paste, may be NULL */
 };
@@ -33,6 +35,9 @@ struct evlog {
 	const char *version; /* borrowed */
 	const char *proc_macros; /* borrowed, may be NULL: the proc macros a confined
 	                            rustc call loads ("a@1.0, b@2.1"), logged as "proc_macros" */
+	const char *command;     /* borrowed, may be NULL: `bsbox run`'s command ("probe udp
+	                            ..."), logged as "command" when there is no crate, so
+	                            `bsbox report` can name what ran */
 };
 
 /* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else

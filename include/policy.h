@@ -28,6 +28,9 @@ struct policy_limits {
 	long cpu_s;    /* RLIMIT_CPU seconds */
 	long as_mb;    /* RLIMIT_AS in MiB */
 	long nofile;   /* RLIMIT_NOFILE */
+	long mem_mb;   /* the whole sandbox's memory (cgroup memory.max; else RLIMIT_DATA) */
+	long tmp_mb;   /* size of each private tmpfs (/tmp, /dev/shm) in MiB */
+	long wall_s;   /* wall-clock seconds for the whole run */
 };
 
 struct policy {

@@ -6,7 +6,9 @@
  *  - `rustc -vV` gets one extra line, `bsbox: VERSION`, so that cargo's
  *    fingerprints (which hash rustc's verbose version) differ between builds
  *    with and without bsbox: a target dir built without bsbox is rebuilt and
- *    no old, unconfined build-script binary is ever reused.
+ *    no old, unconfined build-script binary is ever reused.  cargo < 1.7x
+ *    runs -vV without the wrapper: its target probe (`--crate-name ___`)
+ *    and the first call with --out-dir remove such binaries (stale.h).
  *  - A call that loads a proc macro runs rustc itself confined (rustcbox.h);
  *    every library compiled gets a record of the proc macros it pulls in.
  *  - A build script (`--crate-name build_script_*`, crate type bin) is
@@ -30,5 +32,12 @@ int wrapper_main(int argc, char **argv);
  * the real rustdoc ($BSBOX_RUSTDOC, else the first other `rustdoc` on PATH)
  * confined when it loads proc macros (rustcbox.h), else execs it. */
 int wrapper_rustdoc_main(int argc, char **argv);
+
+/* From start (absolute) upwards: the nearest dir whose Cargo.toml has
+ * [workspace], else the nearest dir with a Cargo.toml; malloc'ed or NULL. */
+char *wrapper_find_workspace_from(const char *start);
+/* cargo's target dir: the nearest ancestor of dir (absolute) holding
+ * CACHEDIR.TAG; malloc'ed or NULL. */
+char *wrapper_find_target_dir(const char *dir);
 
 #endif

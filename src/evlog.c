@@ -151,6 +151,8 @@ const char *evlog_kind_name(enum ev_kind k)
 		return "directive";
 	case EV_SETUP:
 		return "setup";
+	case EV_RESOURCE:
+		return "resource";
 	}
 	return "unknown";
 }
@@ -241,6 +243,7 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 	sb_field(&b, "crate", log ? log->crate : NULL);
 	sb_field(&b, "version", log ? log->version : NULL);
 	sb_field(&b, "proc_macros", log ? log->proc_macros : NULL);
+	sb_field(&b, "command", log && !log->crate ? log->command : NULL);
 	if (ev->pid > 0) {
 		sb_puts(&b, ",\"pid\":");
 		sb_puts(&b, pid);
@@ -253,6 +256,13 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 	sb_field(&b, "path", ev->path);
 	sb_field(&b, "access", ev->access);
 	sb_field(&b, "addr", ev->addr);
+	if (ev->limit) {
+		char v[24];
+		snprintf(v, sizeof v, "%ld", ev->value);
+		sb_field(&b, "limit", ev->limit);
+		sb_puts(&b, ",\"value\":");
+		sb_puts(&b, v);
+	}
 	sb_field(&b, "action", ev->audit ? "allowed-audit" : "denied");
 	sb_field(&b, "suggest", ev->suggest);
 	sb_puts(&b, "}\n");

@@ -265,8 +265,8 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 	}
 	if (!crate || !kind || !action ||
 	    (strcmp(action, "denied") != 0 && strcmp(action, "allowed-audit") != 0) ||
-	    strcmp(kind, "setup") == 0)
-		return 0;
+	    strcmp(kind, "setup") == 0 || strcmp(kind, "resource") == 0)
+		return 0; /* a limit hit is raised by hand, not learnt */
 	struct learn_crate *c = crate_get(s, crate);
 	if (!c)
 		return -ENOMEM;
@@ -969,8 +969,14 @@ int learn_main(int argc, char **argv)
 	cleanup_free char *log = NULL;
 	if (keep) {
 		log = strdup(keep);
-		if (log)
-			unlink(log);
+		/* emptied, and there even when nothing is logged: its path is shown */
+		int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+		if (log && fd < 0) {
+			fprintf(stderr, "bsbox learn: --keep-log %s: %s\n", log, strerror(errno));
+			return BSBOX_EXIT_SETUP;
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (asprintf(&log, "%s/bsbox-learn.XXXXXX", td && *td == '/' ? td : "/tmp") >= 0) {
 		int fd = mkstemp(log);
 		if (fd < 0) {
@@ -993,7 +999,12 @@ int learn_main(int argc, char **argv)
 	if (trace)
 		unlink(trace);
 
-	fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	/* the log's path is only shown where it stays: with --keep-log, or
+	 * below when something failed (a temporary log is removed otherwise) */
+	if (keep)
+		fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	else
+		fprintf(stderr, "bsbox learn: running %s in audit mode\n", argv[i]);
 	int code = run_cmd(argv + i, log, trace, dir, dir_given);
 
 	struct learn_set set = { 0 };
@@ -1002,7 +1013,9 @@ int learn_main(int argc, char **argv)
 	int rc = learn_collect_here(log, &set, &bad, &err);
 	if (rc == 0 && trace && access(trace, F_OK) == 0)
 		rc = learn_collect_here(trace, &set, &bad, &err);
-	if (!keep)
+	if (!keep && (code != 0 || rc < 0))
+		fprintf(stderr, "bsbox learn: events kept in %s (bsbox report %s)\n", log, log);
+	else if (!keep)
 		unlink(log);
 	if (trace)
 		unlink(trace);

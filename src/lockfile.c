@@ -416,9 +416,10 @@ void lock_policy_digest(const struct policy *p, char out[SHA256_TAG_LEN])
 		free(lines[i]);
 	free(lines);
 	char tail[512];
-	int w = snprintf(tail, sizeof tail, "network %d\nversions %s\nlimits %ld %ld %ld %ld %ld\n",
+	int w = snprintf(tail, sizeof tail, "network %d\nversions %s\nlimits %ld %ld %ld %ld %ld %ld %ld %ld\n",
 			 p->network, p->versions ? p->versions : "", p->limits.nproc, p->limits.fsize_mb,
-			 p->limits.cpu_s, p->limits.as_mb, p->limits.nofile);
+			 p->limits.cpu_s, p->limits.as_mb, p->limits.nofile, p->limits.mem_mb,
+			 p->limits.tmp_mb, p->limits.wall_s);
 	if (w > 0)
 		sha256_update(&s, tail, (size_t)w < sizeof tail ? (size_t)w : sizeof tail - 1);
 	sha256_final_tag(&s, out);

@@ -186,8 +186,20 @@ static int bind_fd(int fd, const char *target, unsigned long extra, bool readonl
 	return 0;
 }
 
+/* The private /tmp and /dev/shm: sized (limits.tmp_mb), or a script could
+ * fill half the host's RAM; tmpfs answers ENOSPC when full. */
+static const char *tmpfs_opts(const struct policy *p, char *buf, size_t len)
+{
+	if (p->limits.tmp_mb > 0)
+		snprintf(buf, len, "mode=1777,size=%ldm", p->limits.tmp_mb);
+	else
+		snprintf(buf, len, "mode=1777");
+	return buf;
+}
+
 static int setup_dev(const struct policy *p, struct bsbox_err *err)
 {
+	char opts[64];
 	static const char *const base[] = { "null", "zero", "full", "random", "urandom" };
 	char target[PATH_MAX];
 
@@ -220,7 +232,8 @@ static int setup_dev(const struct policy *p, struct bsbox_err *err)
 			return bsbox_err_set(err, errno, "symlink /dev/%s", links[i][1]);
 	}
 	if (mkdir(NEWROOT "/dev/shm", 01777) < 0 ||
-	    mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+	    mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+		  tmpfs_opts(p, opts, sizeof opts)) < 0)
 		return bsbox_err_set(err, errno, "mounting /dev/shm");
 	if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
 		  "mode=0755,size=64k") < 0)
@@ -295,6 +308,7 @@ static bool idmapped(const struct ns_root_opts *o, size_t i)
 int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 {
 	const struct policy *p = o->policy;
+	char opts[64];
 	size_t n = p->nrules;
 	cleanup_free int *fds = calloc(n + 1, sizeof *fds);
 	if (!fds)
@@ -364,7 +378,8 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 			ret = bsbox_err_set(err, errno, "binding / (audit mode)");
 			goto out;
 		}
-		if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0 ||
+		if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+			  tmpfs_opts(p, opts, sizeof opts)) < 0 ||
 		    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 			ret = bsbox_err_set(err, errno, "mounting /tmp and /proc (audit mode)");
 			goto out;
@@ -373,7 +388,8 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 	}
 
 	if ((mkdir(NEWROOT "/tmp", 01777) < 0 && errno != EEXIST) ||
-	    mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0) {
+	    mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+		  tmpfs_opts(p, opts, sizeof opts)) < 0) {
 		ret = bsbox_err_set(err, errno, "mounting the private /tmp");
 		goto out;
 	}

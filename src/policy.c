@@ -109,7 +109,7 @@ static struct policy *policy_alloc(const char *source)
 	struct policy *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
-	p->limits = (struct policy_limits){ -1, -1, -1, -1, -1 };
+	p->limits = (struct policy_limits){ -1, -1, -1, -1, -1, -1, -1, -1 };
 	if (!(p->source = strdup(source))) {
 		free(p);
 		return NULL;
@@ -181,9 +181,14 @@ struct policy *policy_new_default(void)
 		}
 	}
 	p->network = false;
-	/* 0 = unlimited: rustc, LLVM and sanitizers reserve huge mappings. */
+	/* as_mb 0 = unlimited: rustc, LLVM and sanitizers reserve huge mappings.
+	 * The rest fit real build scripts (jemalloc's configure: ~3,500 processes
+	 * in all but few at once; a C++ library through cc at -jN; bindgen's
+	 * libclang) and still stop a fork bomb, a multi-GiB file or allocation,
+	 * a filled /tmp and a script that never ends (docs/policy.md#limits). */
 	p->limits = (struct policy_limits){
-		.nproc = 4096, .fsize_mb = 16384, .cpu_s = 3600, .as_mb = 0, .nofile = 4096,
+		.nproc = 1024, .fsize_mb = 1024, .cpu_s = 600, .as_mb = 0, .nofile = 4096,
+		.mem_mb = 4096, .tmp_mb = 1024, .wall_s = 1800,
 	};
 	return p;
 }
@@ -217,6 +222,12 @@ int policy_merge(struct policy *dst, const struct policy *src, struct bsbox_err 
 		dst->limits.as_mb = src->limits.as_mb;
 	if (src->limits.nofile >= 0)
 		dst->limits.nofile = src->limits.nofile;
+	if (src->limits.mem_mb >= 0)
+		dst->limits.mem_mb = src->limits.mem_mb;
+	if (src->limits.tmp_mb >= 0)
+		dst->limits.tmp_mb = src->limits.tmp_mb;
+	if (src->limits.wall_s >= 0)
+		dst->limits.wall_s = src->limits.wall_s;
 	return 0;
 }
 
@@ -580,6 +591,9 @@ static int parse_limits(struct pctx *c, const cJSON *j, struct policy_limits *l)
 		{ "cpu_s", offsetof(struct policy_limits, cpu_s) },
 		{ "as_mb", offsetof(struct policy_limits, as_mb) },
 		{ "nofile", offsetof(struct policy_limits, nofile) },
+		{ "mem_mb", offsetof(struct policy_limits, mem_mb) },
+		{ "tmp_mb", offsetof(struct policy_limits, tmp_mb) },
+		{ "wall_s", offsetof(struct policy_limits, wall_s) },
 	};
 	int r;
 
@@ -593,7 +607,8 @@ static int parse_limits(struct pctx *c, const cJSON *j, struct policy_limits *l)
 		while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].name, m->string) != 0)
 			k++;
 		if (k == sizeof keys / sizeof keys[0])
-			return perr(c, true, "unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile)");
+			return perr(c, true, "unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile, mem_mb, "
+					    "tmp_mb, wall_s)");
 		if (!cJSON_IsNumber(m))
 			return perr(c, false, "expected an integer, got %s", type_name(m));
 		double d = m->valuedouble;

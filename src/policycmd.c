@@ -228,9 +228,10 @@ static int show(int argc, char **argv)
 		printf("env       %s\n", p->env[i]);
 	for (size_t i = 0; i < p->ndirectives; i++)
 		printf("directive %s\n", p->directives[i]);
-	printf("limits: nproc %ld, fsize %ld MiB, cpu %ld s, as %ld MiB, nofile %ld\n",
+	printf("limits: nproc %ld, fsize %ld MiB, cpu %ld s, as %ld MiB, nofile %ld, mem %ld MiB, "
+	       "tmp %ld MiB, wall %ld s\n",
 	       p->limits.nproc, p->limits.fsize_mb, p->limits.cpu_s, p->limits.as_mb,
-	       p->limits.nofile);
+	       p->limits.nofile, p->limits.mem_mb, p->limits.tmp_mb, p->limits.wall_s);
 	return 0;
 }
 

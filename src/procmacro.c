@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "cleanup.h"
+#include "reslimit.h"
 #include "err.h"
 #include "policy.h"
 #include "procmacro.h"
@@ -343,6 +344,8 @@ int procmacro_main(int argc, char **argv)
 	setenv("RUST_ANALYZER_INTERNALS_DO_NOT_USE", "this is unstable", 0);
 	const char *mode = getenv("BSBOX_MODE");
 
+	/* a server that lives as long as the editor session */
+	reslimit_for_compiler(&p->limits);
 	struct run_req req = {
 		.argv = sargv,
 		.policy = p,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "reslimit.h"
 #include "err.h"
 #include "policy.h"
 #include "procmacro.h"
@@ -677,7 +678,8 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		struct policy extra = {
 			.rules = r.v,
 			.nrules = r.n,
-			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1 },
+			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1,
+				    .mem_mb = -1, .tmp_mb = -1, .wall_s = -1 },
 		};
 		rc = policy_merge(p, &extra, &err);
 	}
@@ -776,6 +778,8 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		return BSBOX_EXIT_SETUP;
 	}
 
+	/* a compile's time and memory scale with the code, not with a script */
+	reslimit_for_compiler(&p->limits);
 	struct run_req req = {
 		.argv = cmd,
 		.policy = p,

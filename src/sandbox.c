@@ -22,7 +22,6 @@
 #include <ftw.h>
 #include <linux/close_range.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +45,7 @@
 #include "landlock.h"
 #include "notify.h"
 #include "ns.h"
+#include "reslimit.h"
 #include "sandbox.h"
 #include "seccomp_filter.h"
 
@@ -61,6 +61,7 @@ enum msg_type {
 	MSG_MOUNT, /* to pid 1: rule val's idmapped mount (SCM_RIGHTS) */
 	MSG_IDS,   /* to pid 1: its ids are mapped, the mounts all sent */
 	MSG_SKIPPED, /* from pid 1: a policy rule it could not apply ("why\0path") */
+	MSG_TMPFS,   /* from pid 1: its private /tmp (val 0) or /dev/shm (1), O_PATH (SCM_RIGHTS) */
 };
 
 struct sync_msg {
@@ -144,31 +145,6 @@ static __attribute__((noreturn)) void child_fail(int sock, int type, const struc
 	_exit(BSBOX_EXIT_SETUP);
 }
 
-static void set_limit(int res, long want)
-{
-	if (want <= 0)
-		return; /* 0 or unset: leave as inherited */
-	struct rlimit rl;
-	if (getrlimit(res, &rl) < 0)
-		return;
-	rlim_t v = (rlim_t)want;
-	if (rl.rlim_max != RLIM_INFINITY && v > rl.rlim_max)
-		v = rl.rlim_max;
-	rl.rlim_cur = v;
-	rl.rlim_max = v;
-	(void)setrlimit(res, &rl);
-}
-
-static void apply_limits(const struct policy_limits *l)
-{
-	set_limit(RLIMIT_NPROC, l->nproc);
-	set_limit(RLIMIT_FSIZE, l->fsize_mb > 0 ? l->fsize_mb * 1024 * 1024 : 0);
-	set_limit(RLIMIT_CPU, l->cpu_s);
-	set_limit(RLIMIT_AS, l->as_mb > 0 ? l->as_mb * 1024 * 1024 : 0);
-	set_limit(RLIMIT_NOFILE, l->nofile);
-	set_limit(RLIMIT_CORE, 0);
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -211,8 +187,7 @@ struct stage {
 	enum sandbox_level level;
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
-	int cg_procs; /* cgroup.procs of the pids cgroup to join, or -1 */
-	int cg_done;  /* full mode: readable once pid 1 is in that cgroup (cgroup_move_init), or -1 */
+	const struct reslimit_cg *cg; /* the cgroup(s) CMD joins */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
@@ -228,10 +203,8 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, &st->oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	if (st->cg_procs >= 0 && write(st->cg_procs, "0", 1) < 0) {
-		/* best effort: RLIMIT_NPROC still applies to non-root users */
-	}
-	apply_limits(&o->policy->limits);
+	reslimit_cg_join(st->cg);
+	reslimit_apply(&o->policy->limits, st->cg);
 	if (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) {
 		bsbox_err_set(&err, errno, "redirecting stdout");
 		child_fail(st->sock, MSG_ERROR, &err);
@@ -302,6 +275,22 @@ static void report_skipped(void *arg, const char *path, int errnum, const char *
 		return;
 	snprintf(m.text + n + 1, sizeof m.text - (size_t)n - 1, "%s", path);
 	(void)!send(*(int *)arg, &m, sizeof m, MSG_NOSIGNAL);
+}
+
+/* The supervisor checks after the run whether the private tmpfs mounts
+ * filled up (a script saw ENOSPC): an O_PATH fd keeps each one reachable
+ * after the namespace is gone. */
+static void send_tmpfs(int sock, bool audit)
+{
+	static const char *const dirs[] = { "/tmp", "/dev/shm" };
+	/* audit mode binds the host's /dev: its /dev/shm is not ours */
+	for (int i = 0; i < (audit ? 1 : 2); i++) {
+		int fd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			send_msg(sock, MSG_TMPFS, i, NULL, fd);
+			close(fd);
+		}
+	}
 }
 
 static int hand_fuse(int fd, void *arg)
@@ -383,6 +372,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	}
 	if (st->root_id)
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
+	send_tmpfs(st->sock, o->audit);
 	for (size_t i = 0; st->idmapped && i < o->policy->nrules; i++)
 		if (st->idmapped[i] >= 0)
 			close(st->idmapped[i]); /* attached now */
@@ -394,12 +384,6 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		bsbox_err_set(&err, errno, "pipe");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
-	/* Moved into the pids cgroup while we built the tree?  Then CMD is
-	 * born in it and need not migrate; otherwise (not yet: the fork and
-	 * the move exclude each other) CMD joins itself in exec_stage. */
-	char done;
-	if (st->cg_done >= 0 && read(st->cg_done, &done, 1) == 1)
-		st->cg_procs = -1;
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		bsbox_err_set(&err, errno, "fork");
@@ -534,52 +518,6 @@ static __attribute__((noreturn)) void reaper_stage(const struct stage *st, pid_t
 	_exit(0);
 }
 
-/* A pids cgroup for the sandbox when CMD would run as the host's root:
- * RLIMIT_NPROC does not apply to uid 0, so a fork bomb would otherwise go
- * unbounded.  (Root's full mode runs CMD as root_id in its own user
- * namespace, where RLIMIT_NPROC counts this sandbox's processes alone: no
- * cgroup needed, see need_pids_cgroup.) */
-static int cgroup_pids(long max, char *dir, size_t dirlen)
-{
-	if (geteuid() != 0 || max <= 0)
-		return -1;
-	static const char *const bases[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup" };
-	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
-		char f[512];
-		snprintf(dir, dirlen, "%s/bsbox-%d", bases[i], (int)getpid());
-		if (mkdir(dir, 0755) < 0)
-			continue;
-		snprintf(f, sizeof f, "%s/pids.max", dir);
-		int fd = open(f, O_WRONLY | O_CLOEXEC);
-		char v[32];
-		int vl = snprintf(v, sizeof v, "%ld", max);
-		if (fd < 0 || write(fd, v, (size_t)vl) != vl) {
-			if (fd >= 0)
-				close(fd);
-			rmdir(dir);
-			continue;
-		}
-		close(fd);
-		snprintf(f, sizeof f, "%s/cgroup.procs", dir);
-		fd = open(f, O_WRONLY | O_CLOEXEC);
-		if (fd < 0) {
-			rmdir(dir);
-			continue;
-		}
-		return fd;
-	}
-	dir[0] = '\0';
-	return -1;
-}
-
-static void cgroup_remove(const char *dir)
-{
-	if (!dir[0])
-		return;
-	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
-		usleep(2000);
-}
-
 void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_abi_max)
 {
 	memset(c, 0, sizeof *c);
@@ -704,7 +642,8 @@ static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
 		 strerror(m->val));
 	if (!o->quiet)
 		fprintf(stderr, "bsbox: warning: %s\n", detail);
-	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true };
+	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true,
+				  .suggest = "make the path readable, or remove the rule" };
 	if (o->log)
 		evlog_write(o->log, &ev);
 }
@@ -720,7 +659,7 @@ enum awaited {
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
-			 struct fusefs **fs, struct bsbox_err *err)
+			 struct fusefs **fs, int tmpfs[2], struct bsbox_err *err)
 {
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
@@ -766,9 +705,14 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 			ns_skeleton(o->policy, skeleton_node, *fs);
 			continue;
 		}
+		if (m->type == MSG_TMPFS && fd >= 0 && (m->val == 0 || m->val == 1) &&
+		    tmpfs[m->val] < 0) {
+			tmpfs[m->val] = fd;
+			continue;
+		}
 		if (fd >= 0)
 			close(fd);
-		if (m->type == MSG_FUSE)
+		if (m->type == MSG_FUSE || m->type == MSG_TMPFS)
 			continue;
 		if (m->type == MSG_SKIPPED) {
 			log_skipped(o, m);
@@ -864,11 +808,9 @@ struct attempt {
 	scmp_filter_ctx filter_init; /* pid 1's own (full mode), or NULL */
 	bool try_fuse;
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
-	char cgdir[512];             /* the pids cgroup, "" if none */
-	int cg_procs;
-	int cg_done[2];              /* cgroup_move_init's pipe, or -1 */
-	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
-	bool cg_moving;
+	struct reslimit_cg cg;       /* memory and pids cgroup(s), if any */
+	struct reslimit_hits hits;   /* what the cgroup and the tmpfs mounts saw */
+	int tmpfs[2];                /* pid 1's /tmp and /dev/shm (O_PATH), or -1 */
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
 	int pidfd;
 	struct fusefs *fs;           /* the FUSE root being served, or NULL */
@@ -906,16 +848,12 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	if (a->filter_init)
 		seccomp_release(a->filter_init);
 	a->filter = a->filter_fast = a->filter_init = NULL;
-	if (a->cg_moving)
-		pthread_join(a->cg_mover, NULL);
-	a->cg_moving = false;
-	if (a->cg_procs >= 0)
-		close(a->cg_procs);
-	a->cg_procs = -1;
-	close_fd(&a->cg_done[0]);
-	close_fd(&a->cg_done[1]);
-	cgroup_remove(a->cgdir);
-	a->cgdir[0] = '\0';
+	reslimit_cg_read(&a->cg, &a->hits);
+	reslimit_cg_remove(&a->cg);
+	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
+	a->hits.shm_full = reslimit_tmpfs_full(a->tmpfs[1]);
+	close_fd(&a->tmpfs[0]);
+	close_fd(&a->tmpfs[1]);
 	close_fd(&a->csock);
 	close_fd(&a->pidfd);
 	close_fd(&a->notify_fd);
@@ -923,20 +861,6 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->fs = NULL;
 	free(a->idmapped);
 	a->idmapped = NULL;
-}
-
-/* Whether RLIMIT_NPROC alone would leave CMD unbounded.  In full mode with
- * root_id, CMD runs as that host uid inside the sandbox's own user namespace:
- * the kernel counts its processes per (user namespace, uid), so the limit is
- * this sandbox's alone, and it binds (the uid is not the host's root and CMD
- * has no capabilities).  A pids cgroup there only cost a migration, 7-20 ms
- * of each launch waiting for an RCU grace period (cgroup_move_init).
- * Otherwise CMD is the host's uid 0 (audit mode as root: exempt from
- * RLIMIT_NPROC) or root_id without a user namespace (degraded mode: one
- * count for every sandbox on the machine): the cgroup bounds this one. */
-static bool need_pids_cgroup(const struct attempt *a)
-{
-	return geteuid() == 0 && !(a->level == SB_FULL && a->o->root_id);
 }
 
 /* Step 1: everything the children apply, compiled here (and the cgroup). */
@@ -974,26 +898,10 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		for (size_t i = 0; i <= o->policy->nrules; i++)
 			a->idmapped[i] = -1;
 	}
-	if (need_pids_cgroup(a))
-		a->cg_procs = cgroup_pids(o->policy->limits.nproc, a->cgdir, sizeof a->cgdir);
+	reslimit_cg_setup(&a->cg, &o->policy->limits);
+	if (a->level != SB_FULL)
+		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
 	return 0;
-}
-
-/* Moving a task into a cgroup (writing cgroup.procs) takes the cgroup
- * threadgroup lock for writing, which waits for an RCU grace period: 7-20 ms
- * on this busy 2-core VM, most of a launch when it sits between fork and exec
- * of CMD.  So the supervisor moves pid 1 while pid 1 builds the mount tree
- * (a thread: the main loop meanwhile serves the FUSE root), and says so on
- * cg_done; pid 1 looks before forking CMD.  A CMD forked earlier migrates
- * itself as before, by then mostly with the grace period behind it. */
-static void *cgroup_move_init(void *arg)
-{
-	struct attempt *a = arg;
-	char pid[24];
-	int n = snprintf(pid, sizeof pid, "%d", (int)a->pid);
-	if (write(a->cg_procs, pid, (size_t)n) == n)
-		(void)!write(a->cg_done[1], "1", 1);
-	return NULL;
 }
 
 /* Step 2: pid 1 (full mode: clone with the namespaces) or the reaper;
@@ -1009,8 +917,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .level = a->level,
 			    .landlock_abi = a->abi,
 			    .sock = a->csock,
-			    .cg_procs = a->cg_procs,
-			    .cg_done = -1,
+			    .cg = &a->cg,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
 			    .oldmask = *oldmask };
@@ -1018,8 +925,6 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	if (a->level == SB_FULL) {
 		uid_t uid = getuid();
 		gid_t gid = getgid();
-		if (a->cg_procs >= 0 && pipe2(a->cg_done, O_CLOEXEC | O_NONBLOCK) == 0)
-			st.cg_done = a->cg_done[0];
 		pid = (pid_t)syscall(SYS_clone,
 				     CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
 					     CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
@@ -1045,8 +950,6 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	}
 	a->pid = pid;
 	a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (st.cg_done >= 0)
-		a->cg_moving = pthread_create(&a->cg_mover, NULL, cgroup_move_init, a) == 0;
 	close(a->csock);
 	a->csock = -1;
 	if (a->level == SB_FULL && o->root_id && map_root(pid, o, o->root_id, a->sock, err) < 0)
@@ -1060,7 +963,7 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 				       struct bsbox_err *err)
 {
 	struct sync_msg m;
-	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, &a->fs, err);
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, &a->fs, a->tmpfs, err);
 	if (w < 0)
 		return RUN_FAILED;
 	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
@@ -1140,7 +1043,8 @@ static enum run_outcome run_at_level(const struct sandbox_opts *o, enum sandbox_
 				     struct sandbox_result *r, struct bsbox_err *err)
 {
 	struct attempt a = { .o = o, .level = level, .abi = abi, .sock = -1, .csock = -1,
-			     .cg_procs = -1, .cg_done = { -1, -1 }, .pidfd = -1, .notify_fd = -1 };
+			     .cg = { .procs = { -1, -1 } }, .tmpfs = { -1, -1 }, .pidfd = -1,
+			     .notify_fd = -1 };
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		bsbox_err_set(err, errno, "socketpair");
@@ -1171,8 +1075,16 @@ static enum run_outcome run_at_level(const struct sandbox_opts *o, enum sandbox_
 end:;
 	bool fuse = a.fs != NULL;
 	attempt_end(&a, out != RUN_DONE || sig > 0, &top_status);
-	if (out == RUN_DONE)
+	if (out == RUN_DONE) {
 		collect_status(&a, sig, top_status, fuse, r);
+		/* what CMD hit: the cgroup and tmpfs counters, its own death by
+		 * a limit's signal, the wall-clock timer (sandbox_run) */
+		if (WIFSIGNALED(r->wait_status) &&
+		    (WTERMSIG(r->wait_status) == SIGXFSZ || WTERMSIG(r->wait_status) == SIGXCPU))
+			a.hits.signal = WTERMSIG(r->wait_status);
+		a.hits.wall = sig == SIGALRM;
+		reslimit_report(&o->policy->limits, &a.hits, o->log, o->report);
+	}
 	close(a.sock);
 	if (out == RUN_FAILED)
 		err->exit_code = BSBOX_EXIT_SETUP;
@@ -1280,8 +1192,12 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGALRM); /* limits.wall_s: the supervisor ends the run */
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	cleanup_close int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	long wall = o->policy->limits.wall_s;
+	if (wall > 0)
+		alarm(wall > 86400L * 365 ? 86400U * 365 : (unsigned)wall);
 
 	if (o->trace)
 		trace_pick_backend(o->trace, o->policy, o->quiet);
@@ -1316,6 +1232,16 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 			continue;
 		}
 		break;
+	}
+	if (wall > 0) {
+		alarm(0);
+		/* a timer that fired after the run must not kill bsbox itself */
+		sigset_t alrm;
+		sigemptyset(&alrm);
+		sigaddset(&alrm, SIGALRM);
+		struct timespec zero = { 0, 0 };
+		while (sigtimedwait(&alrm, NULL, &zero) == SIGALRM)
+			;
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (o->trace) {

@@ -275,7 +275,8 @@ static int add_shim_rules(struct policy *p, const char *script_dir, const char *
 		struct policy extra = {
 			.rules = r.v,
 			.nrules = r.n,
-			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1 },
+			.limits = { .nproc = -1, .fsize_mb = -1, .cpu_s = -1, .as_mb = -1, .nofile = -1,
+				    .mem_mb = -1, .tmp_mb = -1, .wall_s = -1 },
 		};
 		ret = policy_merge(p, &extra, err);
 	}
@@ -437,7 +438,8 @@ static void check_versions(const struct policy *p, const char *crate, const char
 	struct evlog log = { .fd = -1 };
 	cleanup_free char *logpath = evlog_default_path();
 	if (logpath && evlog_open(&log, logpath, crate, version, &err) == 0) {
-		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true };
+		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true,
+					  .suggest = "review the policy, then update its \"versions\"" };
 		evlog_write(&log, &ev);
 		evlog_close(&log);
 	}

@@ -23,6 +23,7 @@
 #include "lock.h"
 #include "rustcbox.h"
 #include "shim.h"
+#include "stale.h"
 #include "wrapper.h"
 
 #ifndef BSBOX_VERSION
@@ -182,6 +183,11 @@ static char *find_target_dir(const char *dir)
 	return NULL;
 }
 
+char *wrapper_find_target_dir(const char *dir)
+{
+	return find_target_dir(dir);
+}
+
 static bool has_workspace_table(const char *dir)
 {
 	char p[PATH_MAX];
@@ -199,7 +205,7 @@ static bool has_workspace_table(const char *dir)
 
 /* Walk up from start: the nearest dir whose Cargo.toml has [workspace], else
  * the nearest dir with a Cargo.toml, else NULL. */
-static char *find_workspace_from(const char *start)
+char *wrapper_find_workspace_from(const char *start)
 {
 	if (!start || start[0] != '/')
 		return NULL;
@@ -240,11 +246,11 @@ static char *find_workspace(const char *target_dir)
 				return steal_ptr(parent);
 		}
 	}
-	char *w = find_workspace_from(getenv("PWD"));
+	char *w = wrapper_find_workspace_from(getenv("PWD"));
 	if (w)
 		return w;
 	cleanup_free char *cwd = getcwd(NULL, 0);
-	if ((w = find_workspace_from(cwd)))
+	if ((w = wrapper_find_workspace_from(cwd)))
 		return w;
 	e = getenv("CARGO_MANIFEST_DIR");
 	return strdup(e ? e : "/");
@@ -586,6 +592,7 @@ int wrapper_main(int argc, char **argv)
 	int first = argc > 2 && is_rustc_path(argv[2]) ? 3 : 2;
 
 	struct rustc_args c = { 0 };
+	int rc;
 	int nargs = argc - first;
 	char **args = expand_argfiles(argv + first, nargs, &nargs);
 	if (rustc_args_parse(&c, args ? args : argv + first, args ? nargs : argc - first) < 0) {
@@ -594,11 +601,15 @@ int wrapper_main(int argc, char **argv)
 	}
 	if (c.version_probe)
 		return version_probe(cmd);
+	if (stale_is_target_probe(&c) && (rc = stale_probe_hook()) != 0)
+		return rc;
+	if (c.out_dir && c.out_dir[0] == '/' && (rc = stale_compile_hook(c.out_dir)) != 0)
+		return rc;
 	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first);
 	if (lrc)
 		return lrc;
 	struct loads l;
-	int rc = find_loads(&c, &l);
+	rc = find_loads(&c, &l);
 	if (rc)
 		return rc;
 	if (is_build_script(&c))

@@ -192,7 +192,7 @@ static void test_wrong_type(void)
 static void test_bad_limits(void)
 {
 	expect_error("{\"limits\": {\n  \"nproc\": 1,\n  \"nprocs\": 2}}", NULL,
-		     "t.json:3:3: key \"limits.nprocs\": unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile)");
+		     "t.json:3:3: key \"limits.nprocs\": unknown limit (known: nproc, fsize_mb, cpu_s, as_mb, nofile, mem_mb, tmp_mb, wall_s)");
 	expect_error("{\"limits\": {\"cpu_s\": -1}}", NULL,
 		     "t.json:1:22: key \"limits.cpu_s\": must be >= 0 (0 means unlimited)");
 	expect_error("{\"limits\": {\"cpu_s\": 1.5}}", NULL,
@@ -271,7 +271,7 @@ static void test_extends_preset(void)
 	CHECK_STR(p->comment, "mine"); /* the preset's comment is not inherited */
 	CHECK(p->network);              /* ORed in from the preset */
 	CHECK(policy_env_allowed(p, "CC"));
-	CHECK(p->limits.nproc == 4096);   /* from the default */
+	CHECK(p->limits.nproc == 1024);   /* from the default */
 	CHECK(p->limits.cpu_s == 7);      /* the preset overrides the default */
 	CHECK(p->limits.nofile == 64);    /* this file overrides both */
 	CHECK_STR(p->source, "t.json");
@@ -412,7 +412,8 @@ static void test_default_expand(void)
 		CHECK(p->rules[i].why != NULL);
 	}
 	CHECK(!p->network);
-	CHECK(p->limits.as_mb == 0 && p->limits.nproc == 4096);
+	CHECK(p->limits.as_mb == 0 && p->limits.nproc == 1024 && p->limits.mem_mb == 4096 &&
+	      p->limits.tmp_mb == 1024 && p->limits.wall_s == 1800);
 	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
 	char buf[4];
 	CHECK_STR(policy_access_str(policy_access_for(p, "/usr/bin/cc"), buf), "r-x");

@@ -87,7 +87,7 @@ static void test_merge(void)
 	struct policy *pm = NULL;
 	check(policy_parse(text, strlen(text), "m.json", NULL, &pm, &err) == 0, "parse a macro policy");
 	struct policy *base = calloc(1, sizeof *base);
-	base->limits = (struct policy_limits){ -1, -1, -1, -1, -1 };
+	base->limits = (struct policy_limits){ -1, -1, -1, -1, -1, -1, -1, -1 };
 	check(pm && rustcbox_merge_macro(base, pm, &err) == 0, "merge it");
 	check(base->nrules == 1 && !strcmp(base->rules[0].path, "/data"),
 	      "only its own rules (the default's $OUT_DIR write is not inherited): %zu", base->nrules);
