@@ -22,6 +22,7 @@
 #include <ftw.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -188,6 +189,8 @@ struct stage {
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
 	const struct reslimit_cg *cg; /* the cgroup(s) CMD joins */
+	int cg_done;   /* full mode: readable once pid 1 is in them (cgroup_move_init), or -1 */
+	bool cg_in;    /* CMD is born in them: no join */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
@@ -203,7 +206,8 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, &st->oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
-	reslimit_cg_join(st->cg);
+	if (!st->cg_in)
+		reslimit_cg_join(st->cg);
 	reslimit_apply(&o->policy->limits, st->cg);
 	if (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) {
 		bsbox_err_set(&err, errno, "redirecting stdout");
@@ -384,6 +388,12 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		bsbox_err_set(&err, errno, "pipe");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
+	/* Moved into the cgroup(s) while we built the tree?  Then CMD is born
+	 * there and need not migrate; otherwise (not yet: a fork and a move
+	 * exclude each other) CMD joins itself in exec_stage. */
+	char done;
+	if (st->cg_done >= 0 && read(st->cg_done, &done, 1) == 1)
+		st->cg_in = true;
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		bsbox_err_set(&err, errno, "fork");
@@ -809,6 +819,9 @@ struct attempt {
 	bool try_fuse;
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
 	struct reslimit_cg cg;       /* memory and pids cgroup(s), if any */
+	int cg_done[2];              /* cgroup_move_init's pipe, or -1 */
+	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
+	bool cg_moving;
 	struct reslimit_hits hits;   /* what the cgroup and the tmpfs mounts saw */
 	int tmpfs[2];                /* pid 1's /tmp and /dev/shm (O_PATH), or -1 */
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
@@ -848,6 +861,11 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	if (a->filter_init)
 		seccomp_release(a->filter_init);
 	a->filter = a->filter_fast = a->filter_init = NULL;
+	if (a->cg_moving)
+		pthread_join(a->cg_mover, NULL);
+	a->cg_moving = false;
+	close_fd(&a->cg_done[0]);
+	close_fd(&a->cg_done[1]);
 	reslimit_cg_read(&a->cg, &a->hits);
 	reslimit_cg_remove(&a->cg);
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
@@ -904,6 +922,25 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	return 0;
 }
 
+/* Moving a task into a cgroup (writing cgroup.procs) takes the cgroup
+ * threadgroup lock for writing, which waits for an RCU grace period: 5-20 ms
+ * on a busy 2-core VM, most of a launch when it sits between CMD's fork and
+ * exec.  So in full mode the supervisor moves pid 1 while pid 1 builds the
+ * mount tree (from a thread: the main loop meanwhile serves the FUSE root)
+ * and says so on cg_done; pid 1 looks before forking CMD.  A CMD forked
+ * before the move is done joins itself as before. */
+static void *cgroup_move_init(void *arg)
+{
+	struct attempt *a = arg;
+	char pid[24];
+	int n = snprintf(pid, sizeof pid, "%d", (int)a->pid);
+	for (int i = 0; i < 2; i++)
+		if (a->cg.procs[i] >= 0 && write(a->cg.procs[i], pid, (size_t)n) != n)
+			return NULL; /* CMD joins itself */
+	(void)!write(a->cg_done[1], "1", 1);
+	return NULL;
+}
+
 /* Step 2: pid 1 (full mode: clone with the namespaces) or the reaper;
  * root's full mode also maps the ids and hands the idmapped mounts over. */
 static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct bsbox_err *err)
@@ -918,6 +955,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .landlock_abi = a->abi,
 			    .sock = a->csock,
 			    .cg = &a->cg,
+			    .cg_done = -1,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
 			    .oldmask = *oldmask };
@@ -925,6 +963,9 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	if (a->level == SB_FULL) {
 		uid_t uid = getuid();
 		gid_t gid = getgid();
+		if ((a->cg.procs[0] >= 0 || a->cg.procs[1] >= 0) &&
+		    pipe2(a->cg_done, O_CLOEXEC | O_NONBLOCK) == 0)
+			st.cg_done = a->cg_done[0];
 		pid = (pid_t)syscall(SYS_clone,
 				     CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID |
 					     CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD,
@@ -950,6 +991,8 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	}
 	a->pid = pid;
 	a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (st.cg_done >= 0)
+		a->cg_moving = pthread_create(&a->cg_mover, NULL, cgroup_move_init, a) == 0;
 	close(a->csock);
 	a->csock = -1;
 	if (a->level == SB_FULL && o->root_id && map_root(pid, o, o->root_id, a->sock, err) < 0)
@@ -1043,7 +1086,8 @@ static enum run_outcome run_at_level(const struct sandbox_opts *o, enum sandbox_
 				     struct sandbox_result *r, struct bsbox_err *err)
 {
 	struct attempt a = { .o = o, .level = level, .abi = abi, .sock = -1, .csock = -1,
-			     .cg = { .procs = { -1, -1 } }, .tmpfs = { -1, -1 }, .pidfd = -1,
+			     .cg = { .procs = { -1, -1 } }, .cg_done = { -1, -1 },
+			     .tmpfs = { -1, -1 }, .pidfd = -1,
 			     .notify_fd = -1 };
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
