@@ -13,6 +13,7 @@ enum {
 	POL_R = 1, /* read files and list directories */
 	POL_W = 2, /* create, write, remove, rename */
 	POL_X = 4, /* execute */
+	POL_S = 8, /* connect to a pathname unix socket ("unix_sockets"); implies nothing else */
 };
 
 struct policy_rule {
@@ -89,7 +90,8 @@ static inline void cleanup_policyp(struct policy **p)
 }
 #define cleanup_policy __attribute__((cleanup(cleanup_policyp)))
 
-/* "rw" / "r-x" style for messages */
-const char *policy_access_str(unsigned access, char buf[4]);
+/* "rw-" / "r-x" / "---s" style for messages: a fourth letter 's' only
+ * when POL_S is set */
+const char *policy_access_str(unsigned access, char buf[5]);
 
 #endif

@@ -21,6 +21,10 @@
  *                                          EACCES is also what Landlock's TCP
  *                                          rules answer, so a script sees the
  *                                          same error whichever layer denies.
+ *   connect/sendto/sendmsg to a   EACCES, logged, unless "unix_sockets"
+ *     pathname unix socket                 grants it (audit: CONTINUE); ENOENT
+ *                                          unlogged where nothing is there, or
+ *                                          for the name services (unix_call)
  *   socket()/socketpair() family  EAFNOSUPPORT, in both modes
  *   other notified syscalls       scf_deny_errno(nr), in both modes
  *
@@ -604,6 +608,132 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	return V_ERROR;
 }
 
+/* ---- pathname unix sockets ------------------------------------------------ */
+
+/* The name services glibc asks before /etc/passwd: nscd, and systemd's
+ * userdb (nss-systemd is in Debian's default nsswitch.conf).  `id`, `ls -l`
+ * and tar look users up through them; the sandbox answers "not there", as
+ * the full mode's tree (no /run) does, and the lookup falls back to
+ * /etc/passwd.  Nothing is logged: it is not a script's doing. */
+static bool unix_quiet(const char *p)
+{
+	return !strcmp(p, "/run/nscd/socket") || !strcmp(p, "/var/run/nscd/socket") ||
+	       under(p, "/run/systemd/userdb") || under(p, "/var/run/systemd/userdb");
+}
+
+/* Does a "unix_sockets" rule grant `path`?  With resolve (no mount
+ * namespace: our view is the target's), path is the socket as the kernel
+ * reaches it, symlinks followed, and a rule counts by its own resolved form
+ * too ("/var/run/x.sock" names "/run/x.sock" on Debian). */
+static bool unix_granted(const struct policy *p, const char *path, bool resolve)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (!(p->rules[i].access & POL_S))
+			continue;
+		if (!strcmp(p->rules[i].path, "/") || under(path, p->rules[i].path))
+			return true;
+		char real[PATH_MAX];
+		if (resolve && realpath(p->rules[i].path, real) && under(path, real))
+			return true;
+	}
+	return false;
+}
+
+/* connect/sendto/sendmsg to an AF_UNIX address (sa holds len bytes).
+ *
+ * Abstract names belong to the network namespace (full mode) or to
+ * Landlock's scoping (ABI 6); unnamed addresses reach nothing.  A pathname
+ * needs a "unix_sockets" grant, in every mode:
+ *   - not granted, and the socket exists (on the host, or in the private
+ *     /tmp the full mode gives): EACCES, logged with the path;
+ *   - not there at all: ENOENT, unlogged, like a PATH search;
+ *   - granted: CONTINUE.  That decision rests on memory the target can
+ *     rewrite before the kernel reads it (NOTES.md), so what it is worth
+ *     depends on the mode, see docs/policy.md "unix_sockets": with a mount
+ *     namespace only sockets inside the sandbox's tree can be reached that
+ *     way; without one, a script that races a second thread against this
+ *     check can reach any socket its user can, but only in a sandbox whose
+ *     policy grants at least one socket.  Without a grant nothing is ever
+ *     CONTINUEd here. */
+static enum verdict unix_call(struct call *c, const struct sysent *se, const unsigned char *sa,
+			      size_t len, int *errp)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (len <= off || sa[off] == '\0')
+		return V_CONTINUE; /* unnamed or abstract */
+	if (!c->ctx->policy)
+		return V_CONTINUE;
+	char raw[sizeof(struct sockaddr_un) + 1];
+	size_t n = len - off;
+	if (n > sizeof raw - 1)
+		n = sizeof raw - 1;
+	memcpy(raw, sa + off, n);
+	raw[n] = '\0'; /* the kernel also stops at the first NUL */
+
+	pid_t pid = (pid_t)c->req->pid;
+	char lex[PATH_MAX], real[PATH_MAX];
+	if (path_resolve(pid, AT_FDCWD, raw, false, lex, sizeof lex) < 0) {
+		*errp = ENOENT; /* no cwd to resolve against: the target is exiting */
+		return V_ERROR;
+	}
+	bool own_tree = c->ctx->have_netns; /* full mode: the sandbox has its own mount tree */
+	const char *path = lex;
+	if (unix_quiet(lex)) {
+		*errp = ENOENT;
+		return V_ERROR;
+	}
+	if (!own_tree) {
+		/* our view is the target's: the socket the kernel would reach */
+		if (!realpath(lex, real)) {
+			*errp = errno == ENAMETOOLONG ? ENAMETOOLONG : errno == ELOOP ? ELOOP : ENOENT;
+			return V_ERROR;
+		}
+		path = real;
+		if (unix_quiet(real)) {
+			*errp = ENOENT;
+			return V_ERROR;
+		}
+	}
+	if (unix_granted(c->ctx->policy, path, !own_tree))
+		return V_CONTINUE;
+	if (own_tree) {
+		/* The tree holds what the policy binds from the host (at the same
+		 * paths) plus the private /tmp and /dev/shm, which we cannot look
+		 * into without going through our own FUSE root. */
+		struct stat st;
+		if (lstat(lex, &st) < 0 && !under(lex, "/tmp") && !under(lex, "/dev/shm")) {
+			*errp = ENOENT;
+			return V_ERROR;
+		}
+	}
+	if (!id_valid(c)) {
+		*errp = ENOENT; /* the call is gone; the answer goes nowhere */
+		return V_ERROR;
+	}
+	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], addr[PATH_MAX + 8], detail[2 * PATH_MAX + 32];
+	json_escape(path, esc, sizeof esc);
+	snprintf(suggest, sizeof suggest, "\"unix_sockets\": [\"%s\"]", esc);
+	snprintf(addr, sizeof addr, "unix:%s", raw);
+	if (strcmp(lex, path) != 0)
+		snprintf(detail, sizeof detail, "%s %s (%s)", se->name, addr, path);
+	else
+		snprintf(detail, sizeof detail, "%s %s", se->name, addr);
+	struct bsbox_event ev = {
+		.kind = EV_PATH,
+		.detail = detail,
+		.path = path,
+		.access = "connect",
+		.addr = addr,
+		.audit = c->ctx->audit,
+		.suggest = suggest,
+	};
+	emit(c, &ev);
+	if (c->ctx->audit)
+		return V_CONTINUE;
+	*errp = EACCES;
+	return V_ERROR;
+}
+
 /* ---- network ------------------------------------------------------------ */
 
 
@@ -715,7 +845,8 @@ static int netlink_proto(pid_t pid, int fd)
 	return -1;
 }
 
-/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (let through). */
+/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (unix_call
+ * decides those). */
 static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len, char *out,
 			  size_t size, bool *dns)
 {
@@ -771,42 +902,42 @@ static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len
 	}
 }
 
-static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
+/* The destination of one connect/sendto/sendmsg address, read from the
+ * target.  A read that fails is answered EFAULT without a network
+ * namespace (the kernel would read the same memory, unless a second thread
+ * changed it meanwhile: never CONTINUE there), CONTINUEd with one (the
+ * namespace and the mount tree bound what a racer can reach). */
+static enum verdict addr_call(struct call *c, const struct sysent *se, uint64_t addr, uint64_t alen,
+			      int *errp)
 {
-	const __u64 *a = c->req->data.args;
 	pid_t pid = (pid_t)c->req->pid;
-	uint64_t addr = 0, alen = 0;
+	const __u64 *a = c->req->data.args;
 	unsigned char sa[sizeof(struct sockaddr_storage)];
 
-	if (se->kind == K_CONNECT || se->kind == K_BIND) {
-		addr = a[1];
-		alen = a[2];
-	} else if (se->kind == K_SENDTO) {
-		addr = a[4];
-		alen = a[5];
-	} else if (se->kind == K_SENDMSG || se->kind == K_SENDMMSG) {
-		struct msghdr mh; /* struct mmsghdr starts with it */
-		if (se->kind == K_SENDMMSG && a[2] == 0)
-			return V_CONTINUE;
-		if (mem_read(pid, a[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
-			return V_CONTINUE; /* EFAULT from the kernel */
-		addr = (uintptr_t)mh.msg_name;
-		alen = mh.msg_namelen;
-	} else {
-		return V_CONTINUE;
-	}
 	if (addr == 0 || alen == 0)
 		return V_CONTINUE; /* connected socket: the connect was seen */
 	if (alen > sizeof sa)
 		alen = sizeof sa;
 	ssize_t r = mem_read(pid, addr, sa, (size_t)alen);
-	if (r <= 0)
-		return V_CONTINUE;
-	if (!id_valid(c))
+	if (r < (ssize_t)alen) {
+		if (c->ctx->have_netns)
+			return V_CONTINUE;
+		*errp = EFAULT;
+		return V_ERROR;
+	}
+	sa_family_t fam;
+	memcpy(&fam, sa, sizeof fam < (size_t)r ? sizeof fam : (size_t)r);
+	if ((size_t)r >= sizeof fam && fam == AF_UNIX)
+		return unix_call(c, se, sa, (size_t)r, errp);
+	/* "network": true: IP and the rest are the policy's business (the
+	 * filter only notifies them for the unix sockets' sake) */
+	if (c->ctx->policy && c->ctx->policy->network)
 		return V_CONTINUE;
 	char desc[128], detail[160];
 	bool dns;
 	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns))
+		return V_CONTINUE;
+	if (!id_valid(c))
 		return V_CONTINUE;
 	/* netlink inside our own network namespace only sees the sandbox's
 	 * loopback (getaddrinfo's AI_ADDRCONFIG probe, getifaddrs): not news */
@@ -828,6 +959,59 @@ static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
 		return V_CONTINUE;
 	*errp = EACCES;
 	return V_ERROR;
+}
+
+static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	pid_t pid = (pid_t)c->req->pid;
+
+	switch (se->kind) {
+	case K_CONNECT:
+	case K_BIND:
+		return addr_call(c, se, a[1], a[2], errp);
+	case K_SENDTO:
+		return addr_call(c, se, a[4], a[5], errp);
+	case K_SENDMSG:
+	case K_SENDMMSG: {
+		/* every message of a sendmmsg names its own destination; the
+		 * kernel sends at most UIO_MAXIOV of them */
+		uint64_t n = se->kind == K_SENDMSG ? 1 : a[2] < 1024 ? a[2] : 1024;
+		size_t stride = se->kind == K_SENDMSG ? sizeof(struct msghdr) : sizeof(struct mmsghdr);
+		for (uint64_t i = 0; i < n; i++) {
+			struct msghdr mh; /* struct mmsghdr starts with it */
+			if (mem_read(pid, a[1] + i * stride, &mh, sizeof mh) != (ssize_t)sizeof mh) {
+				if (c->ctx->have_netns)
+					return V_CONTINUE;
+				*errp = EFAULT;
+				return V_ERROR;
+			}
+			enum verdict v = addr_call(c, se, (uintptr_t)mh.msg_name, mh.msg_namelen, errp);
+			if (v == V_ERROR)
+				return v;
+		}
+		return V_CONTINUE;
+	}
+	case K_OTHER:
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2:
+	case K_CREAT:
+	case K_EXECVE:
+	case K_EXECVEAT:
+	case K_PATH_W:
+	case K_AT_W:
+	case K_RENAME:
+	case K_RENAMEAT:
+	case K_LINK:
+	case K_LINKAT:
+	case K_SYMLINK:
+	case K_SYMLINKAT:
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		break;
+	}
+	return V_CONTINUE;
 }
 
 static enum verdict socket_call(struct call *c, const struct sysent *se, int *errp)

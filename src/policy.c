@@ -31,7 +31,7 @@
 #define KEYPATH_MAX 4                  /* deepest key path in the schema: read[3].path */
 
 static const char known_keys[] =
-	"$schema, comment, crate, versions, extends, read, write, exec, network, env, directives, dev, limits";
+	"$schema, comment, crate, versions, extends, read, write, exec, unix_sockets, network, env, directives, dev, limits";
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -640,6 +640,10 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 			r = parse_paths(c, m, POL_R | POL_W, p);
 		else if (strcmp(k, "exec") == 0)
 			r = parse_paths(c, m, POL_R | POL_X, p);
+		else if (strcmp(k, "unix_sockets") == 0)
+			/* connect()/sendto() to a pathname socket at or beneath the
+			 * path; grants no file access (docs/policy.md) */
+			r = parse_paths(c, m, POL_S, p);
 		else if (strcmp(k, "network") == 0) {
 			if (!cJSON_IsBool(m))
 				r = perr(c, false, "expected true or false, got %s", type_name(m));
@@ -1146,11 +1150,12 @@ bool policy_directive_allowed(const struct policy *p, const char *key)
 	return strv_has(p->directives, p->ndirectives, key);
 }
 
-const char *policy_access_str(unsigned access, char buf[4])
+const char *policy_access_str(unsigned access, char buf[5])
 {
 	buf[0] = (access & POL_R) ? 'r' : '-';
 	buf[1] = (access & POL_W) ? 'w' : '-';
 	buf[2] = (access & POL_X) ? 'x' : '-';
-	buf[3] = '\0';
+	buf[3] = (access & POL_S) ? 's' : '\0';
+	buf[4] = '\0';
 	return buf;
 }
