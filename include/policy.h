@@ -13,7 +13,8 @@ enum {
 	POL_R = 1, /* read files and list directories */
 	POL_W = 2, /* create, write, remove, rename */
 	POL_X = 4, /* execute */
-	POL_S = 8, /* connect to a pathname unix socket ("unix_sockets"); implies nothing else */
+	POL_S = 8,  /* connect to a pathname unix socket ("unix_sockets"); implies nothing else */
+	POL_C = 16, /* credential files here are read as they are ("credentials"), see creds.h */
 };
 
 struct policy_rule {
@@ -31,6 +32,16 @@ struct policy_limits {
 	long nofile;   /* RLIMIT_NOFILE */
 };
 
+/* A credential file inside a readable tree (creds.h): hidden, or served as a
+ * copy with the credential-bearing entries removed. */
+struct policy_secret {
+	char *path;         /* absolute, as granted (the tree's view) */
+	unsigned long dev;  /* the file's identity on the host, to know it behind symlinks */
+	unsigned long ino;
+	char *clean;        /* NULL: hidden; else the sanitised text to serve instead */
+	size_t clean_len;
+};
+
 struct policy {
 	char *source;              /* file the policy came from, or "<builtin default>" */
 	struct policy_rule *rules; /* path allowlist */
@@ -45,6 +56,8 @@ struct policy {
 	char *versions;            /* semver requirement the policy was written for, or NULL */
 	char *comment;             /* free text, or NULL */
 	struct policy_limits limits;
+	struct policy_secret *secrets; /* filled by creds_scan() after expansion; owned */
+	size_t nsecrets;
 };
 
 /* Built-in default policy for `bsbox run` and build scripts: system
@@ -90,8 +103,8 @@ static inline void cleanup_policyp(struct policy **p)
 }
 #define cleanup_policy __attribute__((cleanup(cleanup_policyp)))
 
-/* "rw-" / "r-x" / "---s" style for messages: a fourth letter 's' only
- * when POL_S is set */
-const char *policy_access_str(unsigned access, char buf[5]);
+/* "rw-" / "r-x" style for messages, then 's' with POL_S and 'c' with POL_C
+ * ("---s", "r--c") */
+const char *policy_access_str(unsigned access, char buf[6]);
 
 #endif

@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,6 +59,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "creds.h"
 #include "notify.h"
 #include "seccomp_filter.h"
 
@@ -66,6 +68,9 @@
 #endif
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1) /* 5.14 */
 #endif
 #ifndef SECCOMP_GET_NOTIF_SIZES
 #define SECCOMP_GET_NOTIF_SIZES 3
@@ -156,7 +161,11 @@ struct call {
 	char cmdline[513];
 };
 
-enum verdict { V_CONTINUE, V_ERROR };
+enum verdict {
+	V_CONTINUE,
+	V_ERROR,
+	V_ANSWERED, /* the reply went out already (SECCOMP_ADDFD_FLAG_SEND) */
+};
 
 void notify_tune(int notify_fd)
 {
@@ -440,6 +449,69 @@ static bool is_rule_ancestor(const struct policy *p, const char *path)
 	return false;
 }
 
+/* ---- credential files (creds.h) ------------------------------------------ */
+
+/* The credential file abs names, itself or through a link. */
+static const struct policy_secret *secret_at(const struct policy *p, const char *abs)
+{
+	if (!p || !p->nsecrets)
+		return NULL;
+	const struct policy_secret *s = creds_find(p, abs);
+	struct stat st;
+	if (!s && stat(abs, &st) == 0 && S_ISREG(st.st_mode))
+		s = creds_find_id(p, (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+	return s;
+}
+
+/* Without a mount namespace nothing can stand in for .git/config: the open
+ * is answered with a memfd holding the sanitised copy, installed in the
+ * target as the call's result (SECCOMP_ADDFD_FLAG_SEND, 5.14).  Whatever the
+ * target does to its memory, it gets the copy: nothing is CONTINUEd. */
+static enum verdict serve_copy(struct call *c, const struct policy_secret *s, uint64_t flags,
+			       int *errp)
+{
+	*errp = EACCES;
+	cleanup_close int mfd = memfd_create("bsbox-sanitised-copy", MFD_CLOEXEC);
+	if (mfd < 0)
+		return V_ERROR;
+	size_t off = 0;
+	while (off < s->clean_len) {
+		ssize_t w = write(mfd, s->clean + off, s->clean_len - off);
+		if (w <= 0)
+			return V_ERROR;
+		off += (size_t)w;
+	}
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", mfd);
+	cleanup_close int rfd = open(self, O_RDONLY | O_CLOEXEC); /* the copy is read-only */
+	if (rfd < 0)
+		return V_ERROR;
+	struct seccomp_notif_addfd af = {
+		.id = c->req->id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (__u32)rfd,
+		.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0,
+	};
+	if (ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &af) >= 0)
+		return V_ANSWERED;
+	if (errno == ENOENT)
+		return V_ERROR; /* the target is gone */
+	char detail[128];
+	snprintf(detail, sizeof detail,
+		 "credentials: could not serve the sanitised copy (%s; Linux 5.14 needed)",
+		 strerror(errno));
+	struct bsbox_event ev = {
+		.kind = EV_PATH,
+		.detail = detail,
+		.path = s->path,
+		.access = "read",
+		.audit = false,
+		.suggest = NULL,
+	};
+	emit(c, &ev);
+	return V_ERROR;
+}
+
 static enum verdict path_call(struct call *c, const struct sysent *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
@@ -548,9 +620,28 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	 * from what was read, it is checked below. */
 
 	bool denied[2] = { false, false }, any = false;
+	const struct policy_secret *secret[2] = { NULL, NULL };
 	for (int i = 0; i < n; i++) {
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
+		/* a credential file inside a readable tree (creds.h) */
+		if (pa[i].want == POL_R && (secret[i] = secret_at(c->ctx->policy, abs[i]))) {
+			if (!secret[i]->clean) {
+				denied[i] = any = true; /* hidden: every read attempt is logged */
+				continue;
+			}
+			bool opening = se->kind == K_OPEN || se->kind == K_OPENAT ||
+				       se->kind == K_OPENAT2;
+			/* full mode: the tree holds the copy; audit: the file itself */
+			if (c->ctx->have_netns || c->ctx->audit)
+				secret[i] = NULL;
+			else if (opening && !c->fuse && n == 1)
+				return serve_copy(c, secret[i], flags, errp);
+			else {
+				denied[i] = any = true; /* a link to it, say */
+				continue;
+			}
+		}
 		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
 		if ((have & pa[i].want) == pa[i].want)
 			continue;
@@ -589,13 +680,18 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	for (int i = 0; i < n; i++) {
 		if (!denied[i])
 			continue;
-		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
-		json_escape(abs[i], esc, sizeof esc);
-		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]", access_name(pa[i].want), esc);
+		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], sdetail[128];
+		const char *path = secret[i] ? secret[i]->path : abs[i];
+		json_escape(path, esc, sizeof esc);
+		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]",
+			 secret[i] ? "credentials" : access_name(pa[i].want), esc);
+		if (secret[i])
+			snprintf(sdetail, sizeof sdetail, "credentials: hidden unless the policy grants "
+				 "them%s%s", detail[0] ? "; " : "", detail);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = detail[0] ? detail : NULL,
-			.path = abs[i],
+			.detail = secret[i] ? sdetail : detail[0] ? detail : NULL,
+			.path = path,
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
 			.suggest = suggest,
@@ -1326,6 +1422,8 @@ static int serve_one(struct notify_ctx *ctx, int fd, struct notif_bufs *b, struc
 	struct call c = { .ctx = ctx, .fd = fd, .req = b->req };
 	int e = 0;
 	enum verdict v = decide(&c, &e);
+	if (v == V_ANSWERED)
+		return 0;
 
 	memset(b->resp, 0, b->resp_size);
 	b->resp->id = b->req->id;

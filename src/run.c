@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "creds.h"
 #include "env.h"
 #include "evlog.h"
 #include "report.h"
@@ -177,6 +178,11 @@ int run_confined(struct run_req *req)
 	if (policy_expand(req->policy, run_policy_var, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
 		return BSBOX_EXIT_POLICY;
+	}
+	/* tokens in .git/config, .netrc in the workspace (creds.h) */
+	if (creds_scan(req->policy, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
 	}
 
 	/* PATH keeps only directories the policy lets CMD execute from: the

@@ -38,6 +38,7 @@
 #include "ebpf.h"
 #include "fusefs.h"
 #include "cleanup.h"
+#include "creds.h"
 #include "landlock.h"
 #include "notify.h"
 #include "ns.h"
@@ -607,9 +608,11 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		return bsbox_err_prefix(err, "building the seccomp filter");
 	}
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
-	 * filter once it knows whether the FUSE mount worked. */
+	 * filter once it knows whether the FUSE mount worked.  Not while
+	 * credential files are hidden in the tree (creds.h): reading one must
+	 * be logged, and the tree alone would only say EACCES. */
 	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
-	    all_rules_readable(o->policy) && !inherits_a_directory(o) &&
+	    all_rules_readable(o->policy) && !creds_nhidden(o->policy) && !inherits_a_directory(o) &&
 	    fusefs_available()) {
 		so.reads_free = true;
 		if (scf_build(&so, &filter_fast, err) < 0) {

@@ -166,7 +166,7 @@ static void test_unknown_key(void)
 {
 	expect_error("{\n  \"read\": [],\n  \"reed\": []\n}", NULL,
 		     "t.json:3:3: key \"reed\": unknown key (known keys: $schema, comment, crate, versions, "
-		     "extends, read, write, exec, unix_sockets, network, env, directives, dev, limits)");
+		     "extends, read, write, exec, unix_sockets, credentials, network, env, directives, dev, limits)");
 	expect_error("{\"read\": [{\"path\": \"/a\", \"because\": \"x\"}]}", NULL,
 		     "t.json:1:26: key \"read[0].because\": unknown key in a path entry (expected \"path\" and \"why\")");
 }
@@ -413,7 +413,7 @@ static void test_default_expand(void)
 	CHECK(!p->network);
 	CHECK(p->limits.as_mb == 0 && p->limits.nproc == 4096);
 	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
-	char buf[5];
+	char buf[6];
 	CHECK_STR(policy_access_str(policy_access_for(p, "/usr/bin/cc"), buf), "r-x");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/etc/passwd"), buf), "r--");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/t/out/x.rs"), buf), "rwx");
@@ -509,7 +509,7 @@ static void test_merge_deep_copy(void)
 
 static void test_access_str(void)
 {
-	char buf[5];
+	char buf[6];
 	CHECK_STR(policy_access_str(0, buf), "---");
 	CHECK_STR(policy_access_str(POL_R, buf), "r--");
 	CHECK_STR(policy_access_str(POL_R | POL_W, buf), "rw-");
@@ -555,7 +555,7 @@ static void test_unix_sockets(void)
 	if (r)
 		return;
 	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
-	char buf[5];
+	char buf[6];
 	CHECK_STR(policy_access_str(policy_access_for(p, "/run/user/1000/bus"), buf), "---s");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/run/user/1000"), buf), "---");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/run/a/x"), buf), "r--");
