@@ -85,6 +85,12 @@ int policy_merge(struct policy *dst, const struct policy *src, struct bsbox_err 
 typedef const char *(*policy_lookup_fn)(const char *name, void *ud);
 int policy_expand(struct policy *p, policy_lookup_fn lookup, void *ud, struct bsbox_err *err);
 
+/* Add a rule to an expanded policy (abspath absolute and normalised),
+ * keeping the rules sorted; an existing rule for the path gets the access
+ * bits ORed in.  0 or -ENOMEM. */
+int policy_add_rule(struct policy *p, const char *abspath, unsigned access, const char *origin,
+		    const char *why);
+
 /* Union of access bits granted to an absolute, normalised path: a rule grants
  * its bits to its own path and everything beneath it (component-wise:
  * "/usr/lib" covers "/usr/lib/x" but not "/usr/lib64"). */

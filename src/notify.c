@@ -154,6 +154,7 @@ struct call {
 	int fd;
 	const struct seccomp_notif *req;
 	bool fuse;        /* from a FUSE lookup miss, not a notification (fd is -1) */
+	const char *miss; /* with fuse: the path whose lookup left the tree */
 	const char *name; /* syscall name */
 	/* lazily filled when something is logged */
 	bool proc_loaded;
@@ -449,6 +450,160 @@ static bool is_rule_ancestor(const struct policy *p, const char *path)
 	return false;
 }
 
+/* ---- symlinks ---------------------------------------------------------- */
+
+/* Does the call follow a symlink in its last component? (Every other
+ * component is always followed.) */
+static bool follow_final(const struct sysent *se, const __u64 *a, uint64_t flags)
+{
+	switch (se->kind) {
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2:
+		return !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	case K_CREAT:
+	case K_EXECVE:
+		return true;
+	case K_EXECVEAT:
+		return !(a[4] & AT_SYMLINK_NOFOLLOW);
+	case K_PATH_W:
+		return !strcmp(se->name, "chmod") || !strcmp(se->name, "truncate");
+	case K_AT_W:
+		/* fchmodat has no flags argument (glibc emulates NOFOLLOW) */
+		if (!strcmp(se->name, "fchmodat"))
+			return true;
+		return !strcmp(se->name, "fchmodat2") && !(a[3] & AT_SYMLINK_NOFOLLOW);
+	case K_OTHER:
+	case K_RENAME:
+	case K_RENAMEAT:
+	case K_LINK:
+	case K_LINKAT:
+	case K_SYMLINK:
+	case K_SYMLINKAT:
+	case K_CONNECT:
+	case K_BIND:
+	case K_SENDTO:
+	case K_SENDMSG:
+	case K_SENDMMSG:
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		break;
+	}
+	return false;
+}
+
+/* abs with its symlinks resolved in our view: the last component only when
+ * follow; a missing last component is kept as it is.  0 or -errno. */
+static int host_resolve(const char *abs, bool follow, char *out, size_t size)
+{
+	int fd = follow ? open(abs, O_PATH | O_CLOEXEC) : -1;
+	const char *tail = NULL;
+	if (fd < 0) {
+		if (follow && errno != ENOENT)
+			return -errno;
+		char dir[PATH_MAX];
+		const char *slash = strrchr(abs, '/');
+		if (!slash || slash == abs || (size_t)(slash - abs) >= sizeof dir)
+			return -EINVAL;
+		memcpy(dir, abs, (size_t)(slash - abs));
+		dir[slash - abs] = '\0';
+		tail = slash + 1;
+		if ((fd = open(dir, O_PATH | O_CLOEXEC | O_DIRECTORY)) < 0)
+			return -errno;
+	}
+	char self[64], link[PATH_MAX];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(self, link, sizeof link - 1);
+	close(fd);
+	if (l <= 0 || link[0] != '/')
+		return -EINVAL;
+	link[l] = '\0';
+	int w = tail ? snprintf(out, size, "%s%s%s", link, strcmp(link, "/") ? "/" : "", tail)
+		     : snprintf(out, size, "%s", link);
+	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Is our view of abs the target's?  Without a mount namespace it is; with
+ * one, for everything the tree binds from the host at the same path, but
+ * not for the private /tmp and /dev/shm themselves. */
+static bool resolvable(const struct call *c, const char *abs)
+{
+	/* /proc/self and /dev/fd are magic: ours are not the target's */
+	if (under(abs, "/proc") || under(abs, "/dev"))
+		return false;
+	if (!c->ctx->have_netns)
+		return true;
+	if (!c->ctx->policy)
+		return false;
+	const struct policy_rule *r = policy_rule_for(c->ctx->policy, abs, 0);
+	return !(r && !strcmp(r->path, "/tmp")) && !(!r && under(abs, "/tmp"));
+}
+
+/* ---- other processes' /proc entries (no pid namespace) ---------------------- */
+
+/* Parent pid and, with nnp_seccomp, whether the task runs with
+ * no_new_privs and a seccomp filter (what every sandboxed process has). */
+static pid_t proc_parent(pid_t pid, bool *nnp_seccomp)
+{
+	char p[64], buf[4096];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *pp = strstr(buf, "\nPPid:");
+	if (nnp_seccomp)
+		*nnp_seccomp = strstr(buf, "\nNoNewPrivs:\t1") && strstr(buf, "\nSeccomp:\t2");
+	return pp ? (pid_t)atoi(pp + 6) : 0;
+}
+
+/* "/proc/PID/X" where X is one of the entries the kernel guards with a
+ * ptrace check (Landlock refuses them across its domain, in silence), and
+ * PID a process outside the sandbox.  Only meaningful without a pid
+ * namespace: with one, other processes are not in /proc at all. */
+static bool proc_foreign(const struct call *c, const char *abs)
+{
+	static const char *const guarded[] = { "environ", "mem",   "maps",     "smaps", "auxv",
+					       "syscall", "stack", "pagemap",  "io",    "personality",
+					       "cwd",     "root",  "exe",      "fd",    "fdinfo",
+					       "map_files", "smaps_rollup", "timers" };
+	if (c->ctx->have_netns || strncmp(abs, "/proc/", 6) != 0)
+		return false;
+	const char *s = abs + 6;
+	char *end;
+	long pid = strtol(s, &end, 10);
+	if (end == s || *end != '/' || pid <= 0)
+		return false;
+	s = end + 1;
+	if (!strncmp(s, "task/", 5)) { /* /proc/PID/task/TID/X */
+		s += 5;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s++ != '/')
+			return false;
+	}
+	size_t len = strcspn(s, "/");
+	bool hit = false;
+	for (size_t i = 0; i < sizeof guarded / sizeof *guarded; i++)
+		hit |= strlen(guarded[i]) == len && !strncmp(s, guarded[i], len);
+	if (!hit)
+		return false;
+	/* inside: top_pid or below it; or an orphan the supervisor (the child
+	 * subreaper) adopted, which still runs under our filter */
+	pid_t self = getpid();
+	for (pid_t p = (pid_t)pid; p > 1;) {
+		if (p == c->ctx->top_pid)
+			return false;
+		bool confined = false;
+		pid_t parent = proc_parent(p, &confined);
+		if (parent == self)
+			return !confined;
+		p = parent;
+	}
+	return true;
+}
+
 /* ---- credential files (creds.h) ------------------------------------------ */
 
 /* The credential file abs names, itself or through a link. */
@@ -614,6 +769,25 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	for (int i = 0; i < n; i++)
 		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
 			return V_CONTINUE;
+	/* What the kernel will reach: a symlink on the way (planted in OUT_DIR,
+	 * shipped in a crate, the system's own) can lead out of the policy, and
+	 * the kernel layers would then refuse it in silence (issue 12).  A FUSE
+	 * miss says where the lookup left the tree. */
+	if (c->fuse && c->miss && !under(abs[0], c->miss)) {
+		char real[PATH_MAX];
+		if (host_resolve(abs[0], true, real, sizeof real) == 0 && under(real, c->miss))
+			snprintf(abs[0], sizeof abs[0], "%s", real);
+		else
+			snprintf(abs[0], sizeof abs[0], "%s", c->miss);
+	} else if (!c->fuse) {
+		bool follow = follow_final(se, a, flags);
+		for (int i = 0; i < n; i++) {
+			char real[PATH_MAX];
+			if (resolvable(c, abs[i]) &&
+			    host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0)
+				snprintf(abs[i], sizeof abs[i], "%s", real);
+		}
+	}
 	/* No id_valid check yet: letting a call through (CONTINUE) decides
 	 * nothing (the kernel layers enforce), so stale memory costs nothing
 	 * there, and allowed opens are the hot path. Before anything is logged
@@ -621,7 +795,12 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 
 	bool denied[2] = { false, false }, any = false;
 	const struct policy_secret *secret[2] = { NULL, NULL };
+	bool foreign[2] = { false, false };
 	for (int i = 0; i < n; i++) {
+		if (pa[i].want == POL_R && proc_foreign(c, abs[i])) {
+			foreign[i] = denied[i] = any = true;
+			continue;
+		}
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
 		/* a credential file inside a readable tree (creds.h) */
@@ -688,13 +867,17 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		if (secret[i])
 			snprintf(sdetail, sizeof sdetail, "credentials: hidden unless the policy grants "
 				 "them%s%s", detail[0] ? "; " : "", detail);
+		if (foreign[i])
+			snprintf(sdetail, sizeof sdetail, "a process outside the sandbox%s%s",
+				 detail[0] ? "; " : "", detail);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = secret[i] ? sdetail : detail[0] ? detail : NULL,
+			.detail = secret[i] || foreign[i] ? sdetail : detail[0] ? detail : NULL,
 			.path = path,
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = suggest,
+			.suggest = foreign[i] ? "no policy entry: another process's memory and "
+						"environment are never readable" : suggest,
 		};
 		emit(c, &ev);
 	}
@@ -1375,7 +1558,8 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	const struct sysent *se = systab_find(req.data.nr);
 	if (!se || (se->kind != K_OPEN && se->kind != K_OPENAT && se->kind != K_OPENAT2))
 		return ENOENT;
-	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .name = se->name };
+	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .miss = path,
+			  .name = se->name };
 	int e = 0;
 	if (path_call(&c, se, &e) == V_ERROR)
 		return e ? e : EACCES;

@@ -1109,6 +1109,25 @@ fail:
 	return r;
 }
 
+static int rule_cmp(const void *a, const void *b)
+{
+	return path_cmp(((const struct policy_rule *)a)->path, ((const struct policy_rule *)b)->path);
+}
+
+int policy_add_rule(struct policy *p, const char *abspath, unsigned access, const char *origin,
+		    const char *why)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].path, abspath) == 0) {
+			p->rules[i].access |= access;
+			return 0;
+		}
+	if (rule_add(p, abspath, access, origin, why) < 0)
+		return -ENOMEM;
+	qsort(p->rules, p->nrules, sizeof *p->rules, rule_cmp);
+	return 0;
+}
+
 /* ---- queries ----------------------------------------------------------- */
 
 /* Does rule path `rule` cover `path` (itself or beneath it)? */
