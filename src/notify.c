@@ -973,6 +973,11 @@ static enum verdict unix_call(struct call *c, const struct sysent *se, const uns
 			return V_ERROR;
 		}
 	}
+	/* full mode: where the tree binds the host at the same path, our view of
+	 * a symlink is the kernel's (a link planted in a granted, writable
+	 * directory must not carry the grant elsewhere) */
+	if (own_tree && resolvable(c, lex) && host_resolve(lex, true, real, sizeof real) == 0)
+		path = real;
 	if (unix_granted(c->ctx->policy, path, !own_tree))
 		return V_CONTINUE;
 	if (own_tree) {
@@ -980,7 +985,7 @@ static enum verdict unix_call(struct call *c, const struct sysent *se, const uns
 		 * paths) plus the private /tmp and /dev/shm, which we cannot look
 		 * into without going through our own FUSE root. */
 		struct stat st;
-		if (lstat(lex, &st) < 0 && !under(lex, "/tmp") && !under(lex, "/dev/shm")) {
+		if (lstat(path, &st) < 0 && !under(lex, "/tmp") && !under(lex, "/dev/shm")) {
 			*errp = ENOENT;
 			return V_ERROR;
 		}
