@@ -539,6 +539,44 @@ static bool resolvable(const struct call *c, const char *abs)
 	return !(r && !strcmp(r->path, "/tmp")) && !(!r && under(abs, "/tmp"));
 }
 
+/* Reopening a descriptor through /proc/{self,PID}/fd/N (an O_PATH one, say,
+ * which no check saw being opened for reading) opens the file it names:
+ * that file's path, for the caller's own descriptors.  The kernel layers
+ * judge the file itself (the mount tree, Landlock); this is for the log. */
+static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t size)
+{
+	if (strncmp(abs, "/proc/", 6) != 0)
+		return false;
+	const char *s = abs + 6;
+	pid_t who = (pid_t)c->req->pid;
+	if (!strncmp(s, "self/", 5)) {
+		s += 5;
+	} else if (!strncmp(s, "thread-self/", 12)) {
+		s += 12;
+	} else {
+		char *end;
+		long pid = strtol(s, &end, 10);
+		if (end == s || *end != '/' || pid != (long)who || c->ctx->have_netns)
+			return false; /* (in a pid namespace, numbers are not ours) */
+		s = end + 1;
+	}
+	char *end;
+	if (strncmp(s, "fd/", 3) != 0)
+		return false;
+	long fd = strtol(s + 3, &end, 10);
+	if (end == s + 3 || *end != '\0' || fd < 0)
+		return false;
+	char what[32];
+	snprintf(what, sizeof what, "fd/%ld", fd);
+	if (proc_link(who, what, out, size) < 0)
+		return false;
+	/* full mode's credential masks are staged files, unlinked once bound */
+	size_t l = strlen(out), dl = strlen(" (deleted)");
+	if (l > dl && !strcmp(out + l - dl, " (deleted)"))
+		out[l - dl] = '\0';
+	return true;
+}
+
 /* ---- other processes' /proc entries (no pid namespace) ---------------------- */
 
 /* Parent pid and, with nnp_seccomp, whether the task runs with
@@ -783,8 +821,9 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		bool follow = follow_final(se, a, flags);
 		for (int i = 0; i < n; i++) {
 			char real[PATH_MAX];
-			if (resolvable(c, abs[i]) &&
-			    host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0)
+			if ((resolvable(c, abs[i]) &&
+			     host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0) ||
+			    (follow && i == n - 1 && fd_reopen(c, abs[i], real, sizeof real)))
 				snprintf(abs[i], sizeof abs[i], "%s", real);
 		}
 	}

@@ -90,6 +90,21 @@ test_layer_log_creds_files_hidden() {
 			"suggest=\"credentials\": [\"$T/ws/$f\"]" || return 1
 		assert_contains "$T/err" "read $T/ws/$f"
 	done
+	# an O_PATH descriptor (no open for reading to check) reopened through
+	# /proc/self/fd: refused all the same, and logged with the file's path
+	newlog reopen
+	run_in_ws /usr/bin/python3 -c '
+import os, sys
+fd = os.open(".netrc", os.O_PATH)
+try:
+    sys.stdout.write(open("/proc/self/fd/%d" % fd).read())
+except OSError as e:
+    print("reopen: errno=%d" % e.errno)
+'
+	assert_rc 124 || return 1
+	assert_not_contains "$T/out" "$_CRED_TOKEN"
+	assert_contains "$T/out" "reopen: errno=13"
+	expect_event kind=path "path=$T/ws/.netrc" access=read action=denied
 	# the rest of the workspace stays readable
 	newlog rest
 	run_in_ws /bin/cat main.rs
