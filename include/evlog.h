@@ -21,7 +21,7 @@ struct bsbox_event {
 	const char *syscall; /* name, may be NULL */
 	const char *detail;  /* human text: decoded args etc. */
 	const char *path;    /* EV_PATH: resolved absolute path */
-	const char *access;  /* EV_PATH: "read" | "write" | "exec" */
+	const char *access;  /* EV_PATH: "read" | "write" | "exec" | "connect" (a unix socket) */
 	const char *addr;    /* EV_NETWORK: "127.0.0.1:9", "unix:/path", "unix:@abstract", "netlink:ROUTE" */
 	bool audit;          /* true: let through in audit mode ("would have been denied") */
 	const char *suggest; /* policy entry that would allow it, ready to paste, may be NULL */
