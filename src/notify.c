@@ -166,6 +166,7 @@ enum verdict {
 	V_CONTINUE,
 	V_ERROR,
 	V_ANSWERED, /* the reply went out already (SECCOMP_ADDFD_FLAG_SEND) */
+	V_SUCCESS,  /* done on the target's behalf: the call returns 0 */
 };
 
 void notify_tune(int notify_fd)
@@ -957,6 +958,51 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
 	return false;
 }
 
+/* connect() the target's socket (fd a0) to path from here: the same open
+ * file, so the connection is the target's.  The peer sees this process's
+ * credentials (same uid and gid without a user namespace; another pid).  A
+ * blocking socket is made non-blocking for the call, so a listener with a
+ * full backlog cannot stall the supervisor: the target gets EAGAIN then. */
+static enum verdict connect_for(struct call *c, const char *path, int *errp)
+{
+	pid_t pid = (pid_t)c->req->pid;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	cleanup_close int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd,
+							  (int)c->req->data.args[0], 0)
+					   : -1;
+	if (sfd < 0) {
+		*errp = errno == EBADF ? EBADF : EACCES;
+		return V_ERROR;
+	}
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	cleanup_close int pfd = -1;
+	if (strlen(path) < sizeof sun.sun_path) {
+		memcpy(sun.sun_path, path, strlen(path) + 1);
+	} else {
+		/* longer than sun_path: through an O_PATH descriptor of it */
+		if ((pfd = open(path, O_PATH | O_CLOEXEC)) < 0) {
+			*errp = errno;
+			return V_ERROR;
+		}
+		snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", pfd);
+	}
+	int fl = fcntl(sfd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
+	int r = connect(sfd, (struct sockaddr *)&sun, sizeof sun);
+	int e = errno;
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(sfd, F_SETFL, fl);
+	if (!id_valid(c)) {
+		*errp = EINTR; /* the call is gone (a signal): the answer goes nowhere */
+		return V_ERROR;
+	}
+	if (r == 0)
+		return V_SUCCESS;
+	*errp = e;
+	return V_ERROR;
+}
+
 /* connect/sendto/sendmsg to an AF_UNIX address (sa holds len bytes).
  *
  * Abstract names belong to the network namespace (full mode) or to
@@ -965,14 +1011,12 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
  *   - not granted, and the socket exists (on the host, or in the private
  *     /tmp the full mode gives): EACCES, logged with the path;
  *   - not there at all: ENOENT, unlogged, like a PATH search;
- *   - granted: CONTINUE.  That decision rests on memory the target can
- *     rewrite before the kernel reads it (NOTES.md), so what it is worth
- *     depends on the mode, see docs/policy.md "unix_sockets": with a mount
- *     namespace only sockets inside the sandbox's tree can be reached that
- *     way; without one, a script that races a second thread against this
- *     check can reach any socket its user can, but only in a sandbox whose
- *     policy grants at least one socket.  Without a grant nothing is ever
- *     CONTINUEd here. */
+ *   - granted: CONTINUE, which rests on memory the target can rewrite
+ *     before the kernel reads it (NOTES.md).  With a mount namespace a
+ *     racing thread reaches at most another socket inside the sandbox's
+ *     tree.  Without one, connect() is made here instead (connect_for), and
+ *     only a granted datagram send is CONTINUEd (docs/policy.md).  Without
+ *     a grant nothing is ever CONTINUEd here. */
 static enum verdict unix_call(struct call *c, const struct sysent *se, const unsigned char *sa,
 			      size_t len, int *errp)
 {
@@ -1017,8 +1061,14 @@ static enum verdict unix_call(struct call *c, const struct sysent *se, const uns
 	 * directory must not carry the grant elsewhere) */
 	if (own_tree && resolvable(c, lex) && host_resolve(lex, true, real, sizeof real) == 0)
 		path = real;
-	if (unix_granted(c->ctx->policy, path, !own_tree))
+	if (unix_granted(c->ctx->policy, path, !own_tree)) {
+		/* without a mount namespace a CONTINUE would let a racing thread
+		 * swap the address for any socket of the user's: connect() is
+		 * done here, on the target's socket, to the socket checked */
+		if (!own_tree && se->kind == K_CONNECT && !c->ctx->audit)
+			return connect_for(c, path, errp);
 		return V_CONTINUE;
+	}
 	if (own_tree) {
 		/* The tree holds what the policy binds from the host (at the same
 		 * paths) plus the private /tmp and /dev/shm, which we cannot look
@@ -1657,7 +1707,7 @@ static int serve_one(struct notify_ctx *ctx, int fd, struct notif_bufs *b, struc
 	b->resp->id = b->req->id;
 	if (v == V_CONTINUE) {
 		b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else {
+	} else if (v != V_SUCCESS) {
 		b->resp->error = -(e ? e : EPERM);
 	}
 	for (;;) {

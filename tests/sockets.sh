@@ -16,8 +16,9 @@ _sock_listen() {
 import os, socket, sys
 kind, path, got, ready = sys.argv[1:5]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM if kind == "stream" else socket.SOCK_DGRAM)
-s.bind(path)
-os.chmod(path, 0o777)
+os.chdir(os.path.dirname(path))  # a relative name: paths longer than sun_path work
+s.bind(os.path.basename(path))
+os.chmod(os.path.basename(path), 0o777)
 if kind == "stream":
     s.listen(16)
 open(ready, "w").write("up\n")
@@ -114,6 +115,16 @@ test_layer_log_unix_connect_granted() {
 		fail "a granted connect was logged"
 		show "$BSBOX_LOG"
 	fi
+	# a socket whose absolute path is longer than sun_path, reached by a
+	# relative name (without a mount namespace the supervisor connects it
+	# itself, through a descriptor of the socket)
+	local deep="$d/$(printf 'x%.0s' {1..60})/$(printf 'y%.0s' {1..60})"
+	mkdir -p "$deep" && chmod -R a+rX "$d"
+	_sock_listen stream "$deep/s" "$T/got-deep" || return 1
+	run_probe_py connect-rel "$deep/s"
+	assert_rc 0 || return 1
+	assert_contains "$T/out" "connect-rel: ok"
+	wait_file "$T/got-deep" 20 || fail "the listener at a long path did not get the connection"
 	# the socket alone, its directory unreadable: the grant makes it appear
 	# in full mode's tree, and grants nothing else
 	rm -f "$T/got"
