@@ -248,6 +248,9 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 		const char *path = jstr(o, "path"), *acc = jstr(o, "access");
 		if (!path || path[0] != '/' || !acc)
 			return 0;
+		/* another process's /proc entries: no policy entry allows them */
+		if (!strncmp(path, "/proc/", 6))
+			return 0;
 		const char *sug = jstr(o, "suggest");
 		unsigned a = sug && !strncmp(sug, "\"credentials\"", 13) ? POL_C /* creds.h */
 			     : !strcmp(acc, "write")   ? POL_R | POL_W

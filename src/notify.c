@@ -575,7 +575,9 @@ static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t s
 	size_t l = strlen(out), dl = strlen(" (deleted)");
 	if (l > dl && !strcmp(out + l - dl, " (deleted)"))
 		out[l - dl] = '\0';
-	return true;
+	/* a memfd ("/memfd:x"), a deleted temporary file: nothing to judge */
+	struct stat st;
+	return lstat(out, &st) == 0;
 }
 
 /* ---- other processes' /proc entries (no pid namespace) ---------------------- */
@@ -636,6 +638,8 @@ static bool proc_foreign(const struct call *c, const char *abs)
 			return false;
 		bool confined = false;
 		pid_t parent = proc_parent(p, &confined);
+		if (parent == 0)
+			return false; /* gone: the kernel answers ENOENT */
 		if (parent == self)
 			return !confined;
 		p = parent;
