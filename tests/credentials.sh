@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2016
+# shellcheck shell=bash disable=SC2016,SC2034
 # Credentials inside the workspace (issue 10 item 8).  The workspace is
 # readable, .git included, but what holds credentials is not: .git/config is
 # served without actions/checkout's http.<url>.extraheader, without the

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2016
+# shellcheck shell=bash disable=SC2016,SC2034
 # Pathname unix sockets (issue 10 item 4): connect(), sendto() and sendmsg()
 # to a socket file need a "unix_sockets" grant, in every mode; without one
 # the supervisor denies the call (EACCES) and logs the path.  A read grant on
@@ -118,7 +118,8 @@ test_layer_log_unix_connect_granted() {
 	# a socket whose absolute path is longer than sun_path, reached by a
 	# relative name (without a mount namespace the supervisor connects it
 	# itself, through a descriptor of the socket)
-	local deep="$d/$(printf 'x%.0s' {1..60})/$(printf 'y%.0s' {1..60})"
+	local deep
+	deep="$d/$(printf 'x%.0s' {1..60})/$(printf 'y%.0s' {1..60})"
 	mkdir -p "$deep" && chmod -R a+rX "$d"
 	_sock_listen stream "$deep/s" "$T/got-deep" || return 1
 	run_probe_py connect-rel "$deep/s"

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2016
+# shellcheck shell=bash disable=SC2016,SC2034
 # Attempts that used to leave no trace (issue 12): a symlink in OUT_DIR or in
 # the crate that points out of the policy (the kernel followed it and said
 # ENOENT or EACCES, nothing logged), and, without user namespaces, another
