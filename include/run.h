@@ -13,6 +13,7 @@ struct run_req {
 	char **argv;               /* CMD */
 	struct policy *policy;     /* loaded, not yet expanded; run_confined expands it (owned by caller) */
 	const char *log_path;      /* NULL: evlog_default_path() */
+	const char *trace_path;    /* access trace (trace.h); NULL: $BSBOX_TRACE, else none */
 	bool audit;
 	bool allow_weak;
 	const int *keep_fds;

@@ -35,6 +35,15 @@ struct shim_meta {
 	const char *target_dir;   /* cargo's target dir, may be "" */
 };
 
+struct policy;
+struct bsbox_err;
+
+/* The policy the shim runs crate@version under, found from workspace
+ * (run_policy_dirs: <crate>@<version>.json, then <crate>.json, else the
+ * built-in default); for the lock's policy digest.  Caller frees *out. */
+int shim_policy_for(const char *workspace, const char *crate, const char *version,
+		    struct policy **out, struct bsbox_err *err);
+
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
 int shim_main(int argc, char **argv);
 

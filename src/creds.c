@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "creds.h"
+#include "fileio.h"
 
 #define GITCONFIG_MAX (1024 * 1024) /* larger than any real .git/config */
 #define MODULES_DEPTH 3             /* submodules of submodules of submodules */
@@ -139,39 +140,6 @@ int creds_sanitize_gitconfig(const char *in, size_t len, char **out, size_t *out
 
 /* ---- finding them ---------------------------------------------------------- */
 
-/* Read a regular file of at most max bytes. 0, -errno, or -EFBIG. */
-static int slurp(const char *path, size_t max, char **out, size_t *outlen)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((size_t)st.st_size > max)
-		return -EFBIG;
-	cleanup_free char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = steal_ptr(buf);
-	*outlen = n;
-	return 0;
-}
-
 static int add_secret(struct policy *p, const char *path, const struct stat *st, char *clean,
 		      size_t clean_len)
 {
@@ -229,7 +197,8 @@ static int check_gitdir(struct policy *p, const char *gitdir, int depth)
 		cleanup_free char *text = NULL;
 		char *clean = NULL;
 		size_t len = 0, clen = 0;
-		int r = slurp(path, GITCONFIG_MAX, &text, &len);
+		struct bsbox_err rerr = { 0 };
+		int r = fileio_read(path, GITCONFIG_MAX, &text, &len, &rerr);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {

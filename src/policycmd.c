@@ -11,6 +11,7 @@
 #include "err.h"
 #include "jsonpos.h"
 #include "learn.h"
+#include "lock.h"
 #include "evlog.h"
 #include "policy.h"
 #include "policycmd.h"
@@ -120,10 +121,13 @@ static int check(int argc, char **argv)
 {
 	int bad = 0;
 	cleanup_strv char **dirs = run_policy_dirs(NULL);
-	if (argc < 1) {
+	/* the lock's entries name policy files: report the missing ones */
+	int lockbad = lock_policy_problems(stdout);
+	if (argc < 1 && !lockbad) {
 		fputs("usage: bsbox policy check FILE...\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
+	bad += lockbad;
 	for (int i = 0; i < argc; i++) {
 		struct bsbox_err err = { 0 };
 		cleanup_policy struct policy *p = NULL;

@@ -175,12 +175,12 @@ static int add_family_rules(scmp_filter_ctx ctx, const struct scf_opts *o, const
 			ok |= allowed[i] == v;
 		if (ok)
 			continue;
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v);
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v, 0);
 		int rc = add_rule(ctx, act, nr, name, 1, &c, err);
 		if (rc < 0)
 			return rc;
 	}
-	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max);
+	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max, 0);
 	return add_rule(ctx, act, nr, name, 1, &c, err);
 }
 
@@ -276,7 +276,7 @@ static int add_addr_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct 
 	 * own sync socket (sandbox.c) and every connected socket cost nothing */
 	int nr = seccomp_syscall_resolve_name("sendto");
 	if (nr >= 0) {
-		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0);
+		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0, 0);
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
 			return rc;
 	}
@@ -383,4 +383,35 @@ int scf_deny_errno(int syscall_nr)
 	    syscall_nr == seccomp_syscall_resolve_name("socketpair"))
 		return EAFNOSUPPORT;
 	return EPERM;
+}
+
+int scf_build_init(scmp_filter_ctx *out, struct bsbox_err *err)
+{
+	/* what pid 1 still does once CMD runs: wait, report over its socket,
+	 * exit; (signals it only receives).  The rest is EPERM, which its
+	 * loops treat as the end. */
+	static const char *const allow[] = { "wait4",        "waitid",      "sendto",
+					     "close",        "exit",        "exit_group",
+					     "rt_sigreturn", "rt_sigprocmask", "restart_syscall" };
+	*out = NULL;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		return bsbox_err_set(err, ENOMEM, "seccomp_init");
+	int rc;
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS))) < 0) {
+		seccomp_release(ctx);
+		return bsbox_err_set(err, -rc, "seccomp: bad-arch action");
+	}
+	for (size_t i = 0; i < sizeof allow / sizeof allow[0]; i++) {
+		int nr = seccomp_syscall_resolve_name(allow[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		if ((rc = add_rule(ctx, SCMP_ACT_ALLOW, nr, allow[i], 0, NULL, err)) < 0) {
+			seccomp_release(ctx);
+			return rc;
+		}
+	}
+	*out = ctx;
+	return 0;
 }

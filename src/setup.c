@@ -567,24 +567,53 @@ static unsigned detect_editors(void)
 	return e ? e : ED_ALL;
 }
 
+/* `bsbox setup --ci`: locked mode and the wrapper for the rest of a CI job:
+ * appended to $GITHUB_ENV (GitHub Actions), else printed as shell exports
+ * (`eval "$(bsbox setup --ci)"`, GitLab). */
+static int setup_ci(const char *self)
+{
+	const char *ghenv = getenv("GITHUB_ENV");
+	FILE *out = stdout;
+	cleanup_fclose FILE *f = NULL;
+	if (ghenv && *ghenv) {
+		if (!(f = fopen(ghenv, "ae"))) {
+			fprintf(stderr, "bsbox setup: error: %s: %s\n", ghenv, strerror(errno));
+			return BSBOX_EXIT_SETUP;
+		}
+		out = f;
+	}
+	/* locked mode: a build script or proc macro not in .bsbox/lock.json is refused */
+	if (f)
+		fprintf(out, "RUSTC_WRAPPER=%s\nBSBOX_LOCKED=1\n", self);
+	else
+		fprintf(out, "export RUSTC_WRAPPER='%s'\nexport BSBOX_LOCKED=1\n", self);
+	if (f)
+		fprintf(stderr, "bsbox setup: RUSTC_WRAPPER=%s and BSBOX_LOCKED=1 added to %s\n", self, ghenv);
+	return 0;
+}
+
 static const char setup_usage[] =
 	"usage: bsbox setup [--dry-run] [--undo] [--editor vscode|nvim|helix|emacs|all] [--no-editor]\n"
+	"       bsbox setup --ci\n"
 	"\n"
 	"Adds build.rustc-wrapper = \"<this bsbox>\" to $CARGO_HOME/config.toml (default\n"
 	"~/.cargo/config.toml), keeping everything else in the file as it is; the old file\n"
 	"is kept as config.toml.bsbox-bak.  Then prints the rust-analyzer settings for the\n"
 	"editors found in your home directory (or --editor NAME).\n"
 	"    --dry-run   print the change as a diff, write nothing\n"
-	"    --undo      remove what bsbox setup added (restores a replaced rustc-wrapper)\n";
+	"    --undo      remove what bsbox setup added (restores a replaced rustc-wrapper)\n"
+	"    --ci        for the rest of a CI job: RUSTC_WRAPPER and locked mode\n"
+	"                (BSBOX_LOCKED=1) into $GITHUB_ENV, else printed as shell exports\n";
 
 int setup_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' }, { "undo", no_argument, NULL, 'u' },
 		{ "editor", required_argument, NULL, 'e' }, { "no-editor", no_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },    { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },    { "ci", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
 	};
-	bool dry = false, undo = false;
+	bool dry = false, undo = false, ci = false;
 	int editors = -1; /* -1 detect, 0 none */
 	int c;
 
@@ -599,6 +628,9 @@ int setup_main(int argc, char **argv)
 			break;
 		case 'E':
 			editors = 0;
+			break;
+		case 'C':
+			ci = true;
 			break;
 		case 'e':
 			if (strcmp(optarg, "vscode") == 0 || strcmp(optarg, "code") == 0)
@@ -637,6 +669,8 @@ int setup_main(int argc, char **argv)
 		return BSBOX_EXIT_SETUP;
 	}
 	self[l] = '\0';
+	if (ci)
+		return setup_ci(self);
 
 	char path[PATH_MAX], legacy[PATH_MAX];
 	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");

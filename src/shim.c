@@ -27,6 +27,7 @@
 #include "directives.h"
 #include "err.h"
 #include "evlog.h"
+#include "lock.h"
 #include "policy.h"
 #include "run.h"
 #include "semver.h"
@@ -143,6 +144,13 @@ static int load_policy(char **dirs, const char *crate, const char *version, stru
 	if (!*out)
 		return bsbox_err_set(err, ENOMEM, "default policy");
 	return 0;
+}
+
+int shim_policy_for(const char *workspace, const char *crate, const char *version,
+		    struct policy **out, struct bsbox_err *err)
+{
+	cleanup_strv char **dirs = run_policy_dirs(workspace);
+	return load_policy(dirs, crate, version, out, err);
 }
 
 /* cargo's jobserver: `--jobserver-fds=R,W` / `--jobserver-auth=R,W` (pipes we
@@ -480,6 +488,11 @@ int shim_main(int argc, char **argv)
 	}
 	cleanup_policy struct policy *policy = pol;
 	check_versions(policy, crate, version);
+	if (lock_locked()) {
+		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy);
+		if (lrc)
+			return lrc;
+	}
 
 	/* where the user allows more: the policy file in use, else a new file in
 	 * the workspace (report.c prints "add these entries to <hint>") */

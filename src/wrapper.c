@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "lock.h"
 #include "shim.h"
 #include "wrapper.h"
 
@@ -39,6 +40,8 @@ struct rustc_call {
 	bool emit_seen;
 	bool emit_link;
 	bool version_probe;          /* -vV */
+	bool proc_macro;             /* --crate-type proc-macro */
+	const char *input;           /* the root source file (*.rs), for the lock */
 };
 
 /* "-C extra-filename=X", "-Cextra-filename=X", "--codegen extra-filename=X" */
@@ -56,6 +59,8 @@ static void crate_types(struct rustc_call *c, const char *v)
 		size_t n = strcspn(v, ",");
 		if (!(n == 3 && strncmp(v, "bin", 3) == 0))
 			c->crate_type_other = true;
+		if (n == 10 && strncmp(v, "proc-macro", 10) == 0)
+			c->proc_macro = true;
 		v += n;
 		if (*v == ',')
 			v++;
@@ -103,6 +108,9 @@ static void classify(struct rustc_call *c, char **args, int n)
 	}
 	for (int i = 0; i < n; i++) {
 		const char *a = args[i], *v;
+		size_t l = strlen(a);
+		if (a[0] != '-' && !c->input && l > 3 && strcmp(a + l - 3, ".rs") == 0)
+			c->input = a;
 		if (a[0] != '-')
 			continue;
 		if ((v = opt_value(args, n, &i, "--crate-name")))
@@ -576,6 +584,33 @@ static bool inside_sandbox(void)
 	return nnp && filtered;
 }
 
+/* The lock (lock.h): build scripts and proc macros are digested before
+ * rustc compiles them, and in locked mode checked, as is every proc macro a
+ * call loads.  Unlocked, other calls cost one getenv. */
+static int lock_hook(const struct rustc_call *c, char **args, int nargs)
+{
+	bool bs = is_build_script(c);
+	if (!bs && !c->proc_macro && !lock_locked())
+		return 0;
+	/* cargo passes an absolute --out-dir; find_target_dir wants one */
+	cleanup_free char *target_dir =
+		c->out_dir && c->out_dir[0] == '/' ? find_target_dir(c->out_dir) : NULL;
+	cleanup_free char *workspace = find_workspace(target_dir);
+	struct lock_rustc r = {
+		.crate_name = c->crate_name ? c->crate_name : "",
+		.input = c->input,
+		.out_dir = c->out_dir,
+		.extra_filename = c->extra_filename,
+		.build_script = bs,
+		.proc_macro = c->proc_macro,
+		.args = args,
+		.nargs = nargs,
+		.workspace = workspace,
+		.target_dir = target_dir,
+	};
+	return lock_rustc_hook(&r);
+}
+
 int wrapper_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -601,6 +636,9 @@ int wrapper_main(int argc, char **argv)
 	classify(&c, args ? args : argv + 2, args ? nargs : argc - 2);
 	if (c.version_probe)
 		return version_probe(cmd);
+	int lrc = lock_hook(&c, args ? args : argv + 2, args ? nargs : argc - 2);
+	if (lrc)
+		return lrc;
 	if (is_build_script(&c))
 		return build_script(cmd, &c);
 

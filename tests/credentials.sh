@@ -57,6 +57,9 @@ test_layer_log_creds_git_config_sanitised() {
 	# outside the default policy; without a mount namespace git's read of it
 	# is a denial, see the report of issue 10)
 	export GIT_CONFIG_GLOBAL=/dev/null
+	# started by root, the sandbox runs as another uid (sandbox.h): git then
+	# calls the root-owned test repository "dubious" (see the report)
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'
 	run_in_ws /usr/bin/git describe --tags
 	assert_rc 0 || return 1
 	assert_contains "$T/out" v1.2.3
