@@ -137,7 +137,7 @@ $(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
 	  od -An -v -tx1 /sys/kernel/notes | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	} > $@.tmp && mv $@.tmp $@
 $(O)/ebpf.o: $(O)/bpf/trace.skel.h $(O)/bpf/trace_btf.h
-$(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
+$(O)/ebpf.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)
 endif
@@ -193,6 +193,7 @@ bench: bsbox
 
 install: bsbox
 	install -Dm755 bsbox $(DESTDIR)$(BINDIR)/bsbox
+	ln -sf bsbox $(DESTDIR)$(BINDIR)/bsbox-rustdoc  # build.rustdoc (bsbox setup)
 	install -d $(DESTDIR)$(DATADIR)/bsbox/policies
 	cp -r policies/. $(DESTDIR)$(DATADIR)/bsbox/policies/
 	install -Dm644 docs/bsbox.1 $(DESTDIR)$(MANDIR)/man1/bsbox.1

@@ -250,6 +250,19 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 	}
 	const char *crate = jstr(o, "crate"), *kind = jstr(o, "kind"), *action = jstr(o, "action");
 	const char *version = jstr(o, "version");
+	/* a confined rustc call that loads one proc macro: what it needed is
+	 * that macro's ("name@version"); with several, the entry cannot be
+	 * pinned on one and stays with the crate being compiled */
+	const char *pm = jstr(o, "proc_macros");
+	char pm_name[256];
+	if (pm && !strstr(pm, ", ") && !strchr(pm, '(') && strlen(pm) < sizeof pm_name) {
+		strcpy(pm_name, pm);
+		char *at = strrchr(pm_name, '@');
+		if (at)
+			*at = '\0';
+		crate = pm_name;
+		version = at ? pm + (at - pm_name) + 1 : NULL;
+	}
 	if (!crate || !kind || !action ||
 	    (strcmp(action, "denied") != 0 && strcmp(action, "allowed-audit") != 0) ||
 	    strcmp(kind, "setup") == 0)

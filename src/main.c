@@ -48,6 +48,9 @@ static const char help[] =
 	"    environment; only stdin/out/err and cargo's jobserver fds inherited.\n"
 	"    Anything denied fails the build with a summary naming what was denied\n"
 	"    and the policy entry that would allow it.\n"
+	"    A rustc call that loads a proc macro runs rustc itself confined, by the\n"
+	"    union of the policies of the macros it loads. Run as bsbox-rustdoc (cargo's\n"
+	"    build.rustdoc, set by bsbox setup), bsbox does the same for rustdoc.\n"
 	"\n"
 	"RUN OPTIONS\n"
 	"    --policy FILE   JSON policy (docs/policy.md); default: the built-in one\n"
@@ -66,7 +69,9 @@ static const char help[] =
 	"    BSBOX_MODE=audit        audit mode (also for build scripts under cargo)\n"
 	"    BSBOX_LOG=FILE          event log location\n"
 	"    BSBOX_POLICY_DIR=DIR    searched first for <crate>.json and presets\n"
-	"    BSBOX_RUSTC_WRAPPER=W   chain another wrapper (e.g. sccache)\n"
+	"    BSBOX_RUSTC_WRAPPER=W   chain another wrapper (e.g. sccache); not for calls\n"
+	"                            that load proc macros (those run confined)\n"
+	"    BSBOX_RUSTDOC=PATH      the rustdoc bsbox-rustdoc runs (default: PATH's)\n"
 	"    BSBOX_TRACE=FILE        the access trace of every build script\n"
 	"    BSBOX_TRACE_BACKEND=seccomp  trace through the supervisor even as root\n"
 	"    BSBOX_FORCE_NO_USERNS=1 behave as if user namespaces were unavailable\n"
@@ -107,6 +112,9 @@ static bool is_wrapper_call(const char *a)
 
 int main(int argc, char **argv)
 {
+	const char *self = strrchr(argv[0], '/');
+	if (strcmp(self ? self + 1 : argv[0], "bsbox-rustdoc") == 0)
+		return wrapper_rustdoc_main(argc, argv);
 	if (argc < 2) {
 		fputs("usage: bsbox run [OPTIONS] -- CMD [ARGS...]   (bsbox --help for more)\n", stderr);
 		return BSBOX_EXIT_USAGE;

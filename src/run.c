@@ -232,9 +232,16 @@ int run_confined(struct run_req *req)
 		evlog_close(&log);
 		return BSBOX_EXIT_SETUP;
 	}
+	trace.file.proc_macros = req->proc_macros;
 	trace_start(&trace, getenv("CARGO_MANIFEST_DIR"), getenv("OUT_DIR"));
 
-	struct report rep = { .crate = req->crate, .policy_hint = req->policy_hint };
+	log.proc_macros = req->proc_macros;
+	char label[1024];
+	if (req->proc_macros)
+		snprintf(label, sizeof label, "%s (compiling it loads the proc macros %s)",
+			 req->crate ? req->crate : "?", req->proc_macros);
+	struct report rep = { .crate = req->proc_macros ? label : req->crate,
+			      .policy_hint = req->policy_hint };
 	struct sandbox_opts so = {
 		.policy = req->policy,
 		.argv = req->argv,

@@ -38,7 +38,7 @@ extern char **environ;
 #define SHIM_FILE_MAX (64 * 1024)
 #define FILTER_MAX_COUNT 100
 #define FILTER_FAILED 101
-#define MAX_KEEP_FDS 4
+#define MAX_KEEP_FDS SHIM_JOBSERVER_FDS
 #define MAX_KEYS 16
 
 struct shim_file {
@@ -153,9 +153,7 @@ int shim_policy_for(const char *workspace, const char *crate, const char *versio
 	return load_policy(dirs, crate, version, out, err);
 }
 
-/* cargo's jobserver: `--jobserver-fds=R,W` / `--jobserver-auth=R,W` (pipes we
- * inherit) or `--jobserver-auth=fifo:PATH` (make >= 4.4). */
-static void jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
+void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
 {
 	*nfds = 0;
 	*fifo = NULL;
@@ -524,7 +522,7 @@ int shim_main(int argc, char **argv)
 	int keep[MAX_KEEP_FDS];
 	size_t nkeep;
 	cleanup_free char *fifo = NULL;
-	jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
+	shim_jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
 	const char *target_dir = nonempty(sf.m.target_dir, NULL);
 	if (add_shim_rules(policy, script_dir, fifo, target_dir, &err) < 0) {
