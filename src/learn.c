@@ -283,8 +283,15 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 		const char *path = jstr(o, "path"), *acc = jstr(o, "access");
 		if (!path || path[0] != '/' || !acc)
 			return 0;
-		unsigned a = !strcmp(acc, "write") ? POL_R | POL_W : !strcmp(acc, "exec") ? POL_R | POL_X
-											   : POL_R;
+		/* another process's /proc entries: no policy entry allows them */
+		if (!strncmp(path, "/proc/", 6))
+			return 0;
+		const char *sug = jstr(o, "suggest");
+		unsigned a = sug && !strncmp(sug, "\"credentials\"", 13) ? POL_C /* creds.h */
+			     : !strcmp(acc, "write")   ? POL_R | POL_W
+			     : !strcmp(acc, "exec")    ? POL_R | POL_X
+			     : !strcmp(acc, "connect") ? POL_S /* a unix socket: "unix_sockets" */
+						       : POL_R;
 		char *g = learn_generalise(env, crate, version, path);
 		if (!g)
 			return -ENOMEM;
@@ -469,14 +476,18 @@ void learn_versions_req(const struct learn_crate *c, char *buf, size_t len)
 
 static const char *access_verb(unsigned a)
 {
-	return a & POL_W ? "written" : a & POL_X ? "executed" : "read";
+	return a & POL_W ? "written" : a & POL_X ? "executed" : a & POL_S ? "connected to" : "read";
 }
 
 static cJSON *path_entry(const struct learn_rule *r, unsigned bit)
 {
 	cJSON *e = cJSON_CreateObject();
 	char why[256];
-	const char *verb = bit == POL_W ? "written" : bit == POL_X ? "executed" : access_verb(r->access);
+	const char *verb = bit == POL_W	  ? "written"
+			   : bit == POL_X ? "executed"
+			   : bit == POL_S ? "connected to"
+			   : bit == POL_C ? "read (a credential file)"
+					  : access_verb(r->access);
 	snprintf(why, sizeof why, "learned: %s%s%s during the build (bsbox learn)", verb,
 		 r->by ? " by " : "", r->by ? r->by : "");
 	if (!e || !cJSON_AddStringToObject(e, "path", r->path) || !cJSON_AddStringToObject(e, "why", why)) {
@@ -494,13 +505,15 @@ static int add_entries(cJSON *obj, const struct learn_crate *c, FILE *added)
 	static const struct {
 		const char *key;
 		unsigned bit;
-	} arrays[] = { { "write", POL_W }, { "exec", POL_X }, { "read", POL_R } };
+	} arrays[] = { { "write", POL_W }, { "exec", POL_X }, { "read", POL_R },
+		       { "unix_sockets", POL_S }, { "credentials", POL_C } };
 	int n = 0;
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) {
 		for (size_t i = 0; i < c->nrules; i++) {
 			const struct learn_rule *r = &c->rules[i];
 			/* write and exec imply read: read only for plain reads */
-			if (arrays[k].bit == POL_R ? r->access != POL_R : !(r->access & arrays[k].bit))
+			if (arrays[k].bit == POL_R ? (r->access & ~(unsigned)(POL_S | POL_C)) != POL_R
+						   : !(r->access & arrays[k].bit))
 				continue;
 			cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, arrays[k].key);
 			if (!arr) {

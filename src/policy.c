@@ -31,7 +31,7 @@
 #define KEYPATH_MAX 4                  /* deepest key path in the schema: read[3].path */
 
 static const char known_keys[] =
-	"$schema, comment, crate, versions, extends, read, write, exec, network, env, directives, dev, limits";
+	"$schema, comment, crate, versions, extends, read, write, exec, unix_sockets, credentials, network, env, directives, dev, limits";
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -127,6 +127,11 @@ void policy_free(struct policy *p)
 	strv_free(p->env, p->nenv);
 	strv_free(p->directives, p->ndirectives);
 	strv_free(p->dev, p->ndev);
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		free(p->secrets[i].path);
+		free(p->secrets[i].clean);
+	}
+	free(p->secrets);
 	free(p->versions);
 	free(p->comment);
 	free(p->source);
@@ -655,6 +660,14 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 			r = parse_paths(c, m, POL_R | POL_W, p);
 		else if (strcmp(k, "exec") == 0)
 			r = parse_paths(c, m, POL_R | POL_X, p);
+		else if (strcmp(k, "unix_sockets") == 0)
+			/* connect()/sendto() to a pathname socket at or beneath the
+			 * path; grants no file access (docs/policy.md) */
+			r = parse_paths(c, m, POL_S, p);
+		else if (strcmp(k, "credentials") == 0)
+			/* credential files at or beneath the path are read as they
+			 * are, not hidden or sanitised (creds.h); grants no read */
+			r = parse_paths(c, m, POL_C, p);
 		else if (strcmp(k, "network") == 0) {
 			if (!cJSON_IsBool(m))
 				r = perr(c, false, "expected true or false, got %s", type_name(m));
@@ -1111,6 +1124,25 @@ fail:
 	return r;
 }
 
+static int rule_cmp(const void *a, const void *b)
+{
+	return path_cmp(((const struct policy_rule *)a)->path, ((const struct policy_rule *)b)->path);
+}
+
+int policy_add_rule(struct policy *p, const char *abspath, unsigned access, const char *origin,
+		    const char *why)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].path, abspath) == 0) {
+			p->rules[i].access |= access;
+			return 0;
+		}
+	if (rule_add(p, abspath, access, origin, why) < 0)
+		return -ENOMEM;
+	qsort(p->rules, p->nrules, sizeof *p->rules, rule_cmp);
+	return 0;
+}
+
 /* ---- queries ----------------------------------------------------------- */
 
 /* Does rule path `rule` cover `path` (itself or beneath it)? */
@@ -1161,11 +1193,16 @@ bool policy_directive_allowed(const struct policy *p, const char *key)
 	return strv_has(p->directives, p->ndirectives, key);
 }
 
-const char *policy_access_str(unsigned access, char buf[4])
+const char *policy_access_str(unsigned access, char buf[6])
 {
+	size_t n = 3;
 	buf[0] = (access & POL_R) ? 'r' : '-';
 	buf[1] = (access & POL_W) ? 'w' : '-';
 	buf[2] = (access & POL_X) ? 'x' : '-';
-	buf[3] = '\0';
+	if (access & POL_S)
+		buf[n++] = 's';
+	if (access & POL_C)
+		buf[n++] = 'c';
+	buf[n] = '\0';
 	return buf;
 }

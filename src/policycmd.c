@@ -219,8 +219,8 @@ static int show(int argc, char **argv)
 		return BSBOX_EXIT_SETUP;
 	printf("network: %s\n", p->network ? "allowed" : "denied");
 	for (size_t i = 0; i < p->nrules; i++) {
-		char acc[4];
-		printf("%s  %-50s  # %s%s%s\n", policy_access_str(p->rules[i].access, acc),
+		char acc[6];
+		printf("%-5s %-50s  # %s%s%s\n", policy_access_str(p->rules[i].access, acc),
 		       p->rules[i].path, p->rules[i].origin ? p->rules[i].origin : "",
 		       p->rules[i].why ? ": " : "", p->rules[i].why ? p->rules[i].why : "");
 	}

@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "creds.h"
 #include "env.h"
 #include "evlog.h"
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
+#include "syslinks.h"
 
 extern char **environ;
 
@@ -190,6 +192,16 @@ int run_confined(struct run_req *req)
 	if (policy_expand(req->policy, run_policy_var, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
 		return BSBOX_EXIT_POLICY;
+	}
+	/* /etc/resolv.conf -> /run/... on Ubuntu (syslinks.h) */
+	if (syslinks_grant(req->policy, syslinks_default_dirs, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
+	}
+	/* tokens in .git/config, .netrc in the workspace (creds.h) */
+	if (creds_scan(req->policy, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
 	}
 
 	/* PATH keeps only directories the policy lets CMD execute from: the
