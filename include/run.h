@@ -24,11 +24,8 @@ struct run_req {
 	const char *policy_hint;   /* "create .bsbox/policies/foo.json" etc., may be NULL */
 	const char *summary_prefix; /* prefix for summary lines (e.g. "cargo:warning=" in audit), may be NULL */
 	unsigned extra_denials;    /* denials found outside the sandbox (rejected directives) */
+	const char *sysroot;       /* $SYSROOT when known (policyvars.h), may be NULL */
 };
-
-/* Variables available in policy paths: the process environment plus derived
- * ones ($HOME, $TMPDIR, $CWD, $CARGO_HOME, $RUSTUP_HOME, $SYSROOT ...). */
-const char *run_policy_var(const char *name, void *ud);
 
 /* Returns the bsbox exit code (CMD's status, or one of err.h's codes);
  * prints errors and the summary on stderr. */

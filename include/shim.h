@@ -11,6 +11,8 @@
  *   manifest_dir=<CARGO_MANIFEST_DIR>
  *   workspace=<workspace root, where .bsbox/policies is looked up>
  *   target_dir=<cargo's target dir, may be empty>
+ *   rustc=<the rustc cargo ran, absolute (PATH searched), symlinks kept>
+ *   sysroot=<its `--print sysroot`, may be empty>
  * Unknown keys are ignored; a file without the marker is refused (123).
  *
  * shim_main finds the policy (<crate>@<version>.json, then <crate>.json in
@@ -33,6 +35,8 @@ struct shim_meta {
 	const char *manifest_dir; /* CARGO_MANIFEST_DIR */
 	const char *workspace;    /* where .bsbox/policies is looked up */
 	const char *target_dir;   /* cargo's target dir, may be "" */
+	const char *rustc;        /* the rustc cargo ran, absolute; may be "" (see toolchain.h) */
+	const char *sysroot;      /* its sysroot, may be "" */
 };
 
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */

@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "procmacro.h"
 #include "run.h"
+#include "toolchain.h"
 
 extern char **environ;
 
@@ -159,49 +160,6 @@ static bool covers_home(const char *dir)
 	return strncmp(home, dir, l) == 0 && (home[l] == '\0' || home[l] == '/');
 }
 
-/* `$RUSTC --print sysroot` (rustc from PATH when RUSTC is unset). */
-static int rustc_sysroot(char *out, size_t len, struct bsbox_err *err)
-{
-	const char *rustc = getenv("RUSTC");
-	if (!rustc || !*rustc)
-		rustc = "rustc";
-	char *argv[] = { (char *)rustc, "--print", "sysroot", NULL };
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return bsbox_err_set(err, errno, "pipe");
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int r = posix_spawnp(&pid, rustc, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (r != 0) {
-		close(pfd[0]);
-		return bsbox_err_set(err, r, "running %s --print sysroot", rustc);
-	}
-	size_t n = 0;
-	ssize_t got;
-	while (n + 1 < len && (got = read(pfd[0], out + n, len - 1 - n)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			break;
-		n += (size_t)got;
-	}
-	close(pfd[0]);
-	out[n] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	out[strcspn(out, "\r\n")] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out[0] != '/')
-		return bsbox_err_setx(err, 0, "%s --print sysroot failed (set RUSTC, or name the server: "
-				      "bsbox proc-macro-srv -- /path/to/rust-analyzer-proc-macro-srv)", rustc);
-	return 0;
-}
-
 /* Absolute and lexically normal (cwd-relative paths are joined). */
 static void absolutise(const char *in, const char *base, char *out, size_t len)
 {
@@ -274,13 +232,18 @@ int procmacro_main(int argc, char **argv)
 	if (!getcwd(cwd, sizeof cwd))
 		snprintf(cwd, sizeof cwd, "/");
 
-	if (rustc_sysroot(sysroot, sizeof sysroot, &err) < 0) {
+	const char *rustc = getenv("RUSTC");
+	cleanup_free char *sr = NULL;
+	if (toolchain_sysroot(rustc && *rustc ? rustc : "rustc", &sr, &err) < 0) {
 		if (!server) {
-			fprintf(stderr, "bsbox proc-macro-srv: error: %s\n", err.msg);
+			fprintf(stderr, "bsbox proc-macro-srv: error: %s (set RUSTC, or name the server: "
+					"bsbox proc-macro-srv -- /path/to/rust-analyzer-proc-macro-srv)\n",
+				err.msg);
 			return BSBOX_EXIT_NOTFOUND;
 		}
 		/* an explicit server still works; it just gets no sysroot rule */
-		sysroot[0] = '\0';
+	} else {
+		snprintf(sysroot, sizeof sysroot, "%s", sr);
 	}
 	if (!server) {
 		snprintf(server_buf, sizeof server_buf, "%s/" PM_SERVER_REL, sysroot);

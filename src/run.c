@@ -12,63 +12,12 @@
 #include "cleanup.h"
 #include "env.h"
 #include "evlog.h"
+#include "policyvars.h"
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
 
 extern char **environ;
-
-struct run_vars {
-	char cwd[PATH_MAX];
-	char home_sub[2][PATH_MAX]; /* CARGO_HOME, RUSTUP_HOME defaults */
-	char sysroot[PATH_MAX];
-};
-
-const char *run_policy_var(const char *name, void *ud)
-{
-	struct run_vars *v = ud;
-	const char *home = getenv("HOME");
-	const char *val = getenv(name);
-
-	if (strcmp(name, "CWD") == 0) {
-		/* never the home directory or one of its parents: `cd ~ && bsbox
-		 * run ...` must not expose ~/.ssh through the working directory */
-		if (!v || !getcwd(v->cwd, sizeof v->cwd))
-			return NULL;
-		size_t l = strlen(v->cwd);
-		if (home && (strcmp(home, v->cwd) == 0 || strcmp(v->cwd, "/") == 0 ||
-			     (strncmp(home, v->cwd, l) == 0 && home[l] == '/')))
-			return NULL;
-		return v->cwd;
-	}
-	if (val && *val)
-		return val;
-	if (strcmp(name, "TMPDIR") == 0)
-		return "/tmp";
-	if (!v || !home)
-		return NULL;
-	if (strcmp(name, "CARGO_HOME") == 0) {
-		snprintf(v->home_sub[0], sizeof v->home_sub[0], "%s/.cargo", home);
-		return v->home_sub[0];
-	}
-	if (strcmp(name, "RUSTUP_HOME") == 0) {
-		snprintf(v->home_sub[1], sizeof v->home_sub[1], "%s/.rustup", home);
-		return v->home_sub[1];
-	}
-	if (strcmp(name, "SYSROOT") == 0) {
-		/* rustup's proxies export RUSTUP_TOOLCHAIN for everything below cargo */
-		const char *tc = getenv("RUSTUP_TOOLCHAIN");
-		const char *rh = getenv("RUSTUP_HOME");
-		if (!tc)
-			return NULL;
-		if (rh)
-			snprintf(v->sysroot, sizeof v->sysroot, "%s/toolchains/%s", rh, tc);
-		else
-			snprintf(v->sysroot, sizeof v->sysroot, "%s/.rustup/toolchains/%s", home, tc);
-		return v->sysroot;
-	}
-	return NULL;
-}
 
 static int push(char ***v, size_t *n, const char *s)
 {
@@ -171,10 +120,9 @@ static bool env_flag(const char *name)
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
-	struct run_vars vars;
-	memset(&vars, 0, sizeof vars);
+	struct policyvars vars = { .sysroot = req->sysroot };
 
-	if (policy_expand(req->policy, run_policy_var, &vars, &err) < 0) {
+	if (policy_expand(req->policy, policyvars_lookup, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
 		return BSBOX_EXIT_POLICY;
 	}

@@ -28,9 +28,12 @@
 #include "err.h"
 #include "evlog.h"
 #include "policy.h"
+#include "policyvars.h"
 #include "run.h"
 #include "semver.h"
 #include "shim.h"
+#include "toolchain.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -101,6 +104,10 @@ static int shim_parse(const char *path, struct shim_file *sf, struct bsbox_err *
 			sf->m.workspace = v;
 		else if (strcmp(line, "target_dir") == 0)
 			sf->m.target_dir = v;
+		else if (strcmp(line, "rustc") == 0)
+			sf->m.rustc = v;
+		else if (strcmp(line, "sysroot") == 0)
+			sf->m.sysroot = v;
 	}
 	if (!marker)
 		return bsbox_err_setx(err, EINVAL, "%s is not a bsbox shim (no \"" SHIM_MARKER "\" line)",
@@ -258,13 +265,67 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 	return 0;
 }
 
+static int grant_tool(void *ud, const char *path)
+{
+	return rule_push(ud, path, POL_R | POL_X, "the toolchain cargo runs");
+}
+
+/* The toolchain cargo runs, pinned: $RUSTC becomes the rustc the wrapper saw
+ * cargo run, $RUSTDOC and $CARGO are resolved on cargo's PATH as cargo
+ * would, all absolute, and granted with the sysroot.  Inside, PATH keeps
+ * only what the policy lets the script execute, so a bare `rustc` there
+ * could answer for another compiler (Debian's, rustup's default). */
+static int pin_toolchain(struct rules *r, const struct shim_meta *m, char **sysroot)
+{
+	static const char *const vars[] = { "RUSTC", "RUSTDOC", "CARGO" };
+	const char *path_env = getenv("PATH");
+	cleanup_free char *rustc = NULL;
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = getenv(vars[i]);
+		cleanup_free char *abs = NULL;
+		if (i == 0 && m->rustc && m->rustc[0] == '/')
+			abs = strdup(m->rustc);
+		else if (v && *v)
+			abs = util_which(v, path_env);
+		if (!abs) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			continue; /* unset, or nothing on PATH: leave it as cargo gave it */
+		}
+		if (setenv(vars[i], abs, 1) < 0)
+			return -errno;
+		int e = toolchain_grants(abs, grant_tool, r);
+		if (e < 0)
+			return e;
+		if (i == 0)
+			rustc = steal_ptr(abs);
+	}
+	*sysroot = NULL;
+	errno = 0;
+	if (m->sysroot && m->sysroot[0] == '/') {
+		*sysroot = realpath(m->sysroot, NULL);
+	} else if (rustc) {
+		/* a shim written before the wrapper recorded the sysroot */
+		struct bsbox_err err = { 0 };
+		if (toolchain_sysroot(rustc, sysroot, &err) < 0)
+			fprintf(stderr, "bsbox: warning: %s ($SYSROOT stays unset)\n", err.msg);
+	}
+	if (!*sysroot && errno == ENOMEM)
+		return -ENOMEM;
+	if (*sysroot && !util_holds_home(*sysroot))
+		return rule_push(r, *sysroot, POL_R | POL_X, "the toolchain cargo runs (its sysroot)");
+	return 0;
+}
+
 static int add_shim_rules(struct policy *p, const char *script_dir, const char *fifo,
-			  const char *target_dir, struct bsbox_err *err)
+			  const char *target_dir, const struct shim_meta *m, char **sysroot,
+			  struct bsbox_err *err)
 {
 	struct rules r = { 0 };
 	int ret;
-	if (collect_shim_rules(&r, script_dir, fifo, target_dir) < 0) {
-		ret = bsbox_err_set(err, ENOMEM, "policy rules");
+	if ((ret = collect_shim_rules(&r, script_dir, fifo, target_dir)) < 0 ||
+	    (ret = pin_toolchain(&r, m, sysroot)) < 0) {
+		ret = bsbox_err_set(err, -ret, "the build script's own policy rules");
 	} else {
 		struct policy extra = {
 			.rules = r.v,
@@ -286,6 +347,7 @@ struct filter_ctx {
 	const char *crate;
 	const char *version;
 	const char *policy_file; /* where to allow a directive */
+	const char *sysroot;
 	bool audit;
 };
 
@@ -323,7 +385,8 @@ static int filter_run(const struct filter_ctx *fc)
 {
 	struct bsbox_err err = { 0 };
 	signal(SIGPIPE, SIG_IGN);
-	if (fc->policy && policy_expand(fc->policy, run_policy_var, NULL, &err) < 0) {
+	struct policyvars vars = { .sysroot = fc->sysroot };
+	if (fc->policy && policy_expand(fc->policy, policyvars_lookup, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: directive filter: %s\n", err.msg);
 		return FILTER_FAILED;
 	}
@@ -514,7 +577,8 @@ int shim_main(int argc, char **argv)
 	jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
 	const char *target_dir = nonempty(sf.m.target_dir, NULL);
-	if (add_shim_rules(policy, script_dir, fifo, target_dir, &err) < 0) {
+	cleanup_free char *sysroot = NULL;
+	if (add_shim_rules(policy, script_dir, fifo, target_dir, &sf.m, &sysroot, &err) < 0) {
 		fprintf(stderr, "bsbox: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
@@ -562,6 +626,7 @@ int shim_main(int argc, char **argv)
 			.crate = crate,
 			.version = version,
 			.policy_file = hint ? hint : ".bsbox/policies/CRATE.json",
+			.sysroot = sysroot,
 			.audit = audit,
 		};
 		int code = filter_run(&fc);
@@ -584,6 +649,7 @@ int shim_main(int argc, char **argv)
 		.crate_version = version,
 		.policy_hint = hint,
 		.summary_prefix = audit ? "cargo:warning=" : NULL,
+		.sysroot = sysroot,
 	};
 	int code = run_confined(&req);
 	close(pfd[1]);

@@ -20,6 +20,8 @@
 #include "cleanup.h"
 #include "err.h"
 #include "shim.h"
+#include "toolchain.h"
+#include "util.h"
 #include "wrapper.h"
 
 #ifndef BSBOX_VERSION
@@ -390,7 +392,8 @@ struct shim_info {
 static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 {
 	const char *vals[] = { s->bsbox,	s->m.real,      s->m.crate,	     s->m.version,
-			       s->m.manifest_dir, s->m.workspace, s->m.target_dir };
+			       s->m.manifest_dir, s->m.workspace, s->m.target_dir, s->m.rustc,
+			       s->m.sysroot };
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
 		if (strchr(vals[i], '\n')) {
 			bsbox_err_setx(err, EINVAL, "cannot write a build-script shim: newline in path %s",
@@ -410,17 +413,19 @@ static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 	char *text = NULL;
 	if (!interp || asprintf(&text,
 				"%s" SHIM_MARKER "\n"
-				"real=%s\ncrate=%s\nversion=%s\nmanifest_dir=%s\nworkspace=%s\ntarget_dir=%s\n",
+				"real=%s\ncrate=%s\nversion=%s\nmanifest_dir=%s\nworkspace=%s\ntarget_dir=%s\n"
+				"rustc=%s\nsysroot=%s\n",
 				interp, s->m.real, s->m.crate, s->m.version, s->m.manifest_dir, s->m.workspace,
-				s->m.target_dir) < 0) {
+				s->m.target_dir, s->m.rustc, s->m.sysroot) < 0) {
 		bsbox_err_set(err, ENOMEM, "formatting the shim");
 		return NULL;
 	}
 	return text;
 }
 
-/* Move `binary` to `binary.bsbox-real` and put a shim in its place. */
-static int install_shim(const char *binary, struct bsbox_err *err)
+/* Move `binary` to `binary.bsbox-real` and put a shim in its place; rustc
+ * is the compiler as cargo named it (recorded resolved, with its sysroot). */
+static int install_shim(const char *binary, const char *rustc, struct bsbox_err *err)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -446,6 +451,14 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 	const char *crate = getenv("CARGO_PKG_NAME");
 	const char *version = getenv("CARGO_PKG_VERSION");
 	const char *mdir = getenv("CARGO_MANIFEST_DIR");
+	/* the shim has no other way to learn which rustc cargo ran: RUSTC may be
+	 * a bare name, resolved on a PATH the sandbox filters */
+	cleanup_free char *rustc_path = util_which(rustc, getenv("PATH"));
+	cleanup_free char *sysroot = NULL;
+	struct bsbox_err serr = { 0 };
+	if (rustc_path && toolchain_sysroot(rustc_path, &sysroot, &serr) < 0)
+		fprintf(stderr, "bsbox: warning: %s (the build script's $SYSROOT stays unset)\n",
+			serr.msg);
 	struct shim_info si = {
 		.bsbox = self,
 		.m = {
@@ -455,6 +468,8 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 			.manifest_dir = mdir ? mdir : "",
 			.workspace = workspace,
 			.target_dir = target_dir ? target_dir : "",
+			.rustc = rustc_path ? rustc_path : "",
+			.sysroot = sysroot ? sysroot : "",
 		},
 	};
 	cleanup_free char *text = shim_text(&si, err);
@@ -511,7 +526,7 @@ static int run_rustc(char **cmd)
 	return st ? exit_code_of(st) : 0;
 }
 
-static int build_script(char **cmd, const struct rustc_call *c)
+static int build_script(char **cmd, const char *rustc, const struct rustc_call *c)
 {
 	struct bsbox_err err = { 0 };
 	int rc = run_rustc(cmd);
@@ -531,7 +546,7 @@ static int build_script(char **cmd, const struct rustc_call *c)
 				"not running it unconfined\n", c->crate_name, bin);
 		return BSBOX_EXIT_SETUP;
 	}
-	if (install_shim(bin, &err) < 0) {
+	if (install_shim(bin, rustc, &err) < 0) {
 		/* never leave an unconfined build script for cargo to run */
 		unlink(bin);
 		fprintf(stderr, "bsbox: build script %s: %s\n", c->crate_name, err.msg);
@@ -602,7 +617,7 @@ int wrapper_main(int argc, char **argv)
 	if (c.version_probe)
 		return version_probe(cmd);
 	if (is_build_script(&c))
-		return build_script(cmd, &c);
+		return build_script(cmd, argv[1], &c);
 
 	execvp(cmd[0], cmd);
 	return exec_failed(cmd[0]);
