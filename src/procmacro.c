@@ -25,6 +25,7 @@
 #include "procmacro.h"
 #include "run.h"
 #include "toolchain.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -147,19 +148,6 @@ static bool probe_workspace(const char *dir, void *ud)
 	return false;
 }
 
-/* dir is "/", $HOME, or above $HOME: granting it would hand out the home
- * directory (ssh keys, tokens) the policy exists to withhold. */
-static bool covers_home(const char *dir)
-{
-	const char *home = getenv("HOME");
-	size_t l = strlen(dir);
-	if (strcmp(dir, "/") == 0)
-		return true;
-	if (!home || !*home)
-		return false;
-	return strncmp(home, dir, l) == 0 && (home[l] == '\0' || home[l] == '/');
-}
-
 /* Absolute and lexically normal (cwd-relative paths are joined). */
 static void absolutise(const char *in, const char *base, char *out, size_t len)
 {
@@ -268,12 +256,17 @@ int procmacro_main(int argc, char **argv)
 		snprintf(start, sizeof start, "%s", cwd);
 		procmacro_find_workspace(start, probe_manifest, probe_workspace, NULL, ws, sizeof ws);
 	}
-	if (covers_home(ws)) {
+	/* resolved (symlinks, ".."), so $WS/.. cannot name the home's parent
+	 * unnoticed; the grant is the resolved path */
+	cleanup_free char *wsr = util_path_resolve(ws);
+	if (!wsr || util_holds_home(wsr)) {
 		fprintf(stderr,
 			"bsbox proc-macro-srv: warning: not granting %s (it holds your home directory); "
 			"proc macros of this workspace will not load.  Start the editor in the project, "
-			"or set BSBOX_WORKSPACE=/path/to/project\n", ws);
+			"or set BSBOX_WORKSPACE=/path/to/project\n", wsr ? wsr : ws);
 		ws[0] = '\0';
+	} else {
+		snprintf(ws, sizeof ws, "%s", wsr);
 	}
 	const char *td = getenv("CARGO_TARGET_DIR");
 	if (!td || !*td)
@@ -282,8 +275,11 @@ int procmacro_main(int argc, char **argv)
 		absolutise(td, cwd, target, sizeof target);
 	else if (*ws)
 		snprintf(target, sizeof target, "%s/target", ws);
-	if (*target && covers_home(target))
+	cleanup_free char *tr = *target ? util_path_resolve(target) : NULL;
+	if (*target && (!tr || util_holds_home(tr)))
 		target[0] = '\0';
+	else if (tr)
+		snprintf(target, sizeof target, "%s", tr);
 
 	cleanup_policy struct policy *p = NULL;
 	int lc = run_load_policy(policy_file, *ws ? ws : NULL, &p);
