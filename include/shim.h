@@ -15,13 +15,15 @@
  *   sysroot=<its `--print sysroot`, may be empty>
  * Unknown keys are ignored; a file without the marker is refused (123).
  *
- * shim_main finds the policy (<crate>@<version>.json, then <crate>.json in
- * run_policy_dirs(workspace), else the built-in default), runs the real
+ * shim_main finds the policy (policystore_load(): <crate>@<version>.json,
+ * then <crate>.json, else the built-in default), runs the real
  * script with run_confined() and filters its stdout through
  * directives_check(): a rejected `cargo:` line is not passed to cargo and
  * fails the build (124) unless BSBOX_MODE=audit. */
 #ifndef BSBOX_SHIM_H
 #define BSBOX_SHIM_H
+
+#include "settings.h"
 
 #define SHIM_MARKER "# bsbox-shim 1"
 #define SHIM_REAL_SUFFIX ".bsbox-real"
@@ -40,6 +42,6 @@ struct shim_meta {
 };
 
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
-int shim_main(int argc, char **argv);
+int shim_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

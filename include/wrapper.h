@@ -18,7 +18,9 @@
 #ifndef BSBOX_WRAPPER_H
 #define BSBOX_WRAPPER_H
 
+#include "settings.h"
+
 /* argv[1] is the rustc path. Returns an exit code when it does not exec. */
-int wrapper_main(int argc, char **argv);
+int wrapper_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

@@ -23,6 +23,7 @@
 #include "err.h"
 #include "policy.h"
 #include "procmacro.h"
+#include "policystore.h"
 #include "run.h"
 #include "toolchain.h"
 #include "util.h"
@@ -173,7 +174,7 @@ static const char pm_usage[] =
 	"$CARGO_HOME/git, read+exec of the sysroot and the target dir (CARGO_TARGET_DIR,\n"
 	"else WORKSPACE/target); no network.  --policy FILE replaces the built-in part.\n";
 
-int procmacro_main(int argc, char **argv)
+int procmacro_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	const char *policy_file = NULL, *log_path = NULL;
 	cleanup_free char **sargv = calloc((size_t)argc + 2, sizeof *sargv);
@@ -249,8 +250,8 @@ int procmacro_main(int argc, char **argv)
 
 	/* The workspace: where the sources and (usually) the target dir are. */
 	char start[PATH_MAX], ws[PATH_MAX], target[PATH_MAX] = "";
-	const char *wsenv = getenv("BSBOX_WORKSPACE");
-	if (wsenv && *wsenv) {
+	const char *wsenv = set->workspace;
+	if (wsenv) {
 		absolutise(wsenv, cwd, ws, sizeof ws);
 	} else {
 		snprintf(start, sizeof start, "%s", cwd);
@@ -281,10 +282,13 @@ int procmacro_main(int argc, char **argv)
 	else if (tr)
 		snprintf(target, sizeof target, "%s", tr);
 
+	cleanup_strv char **dirs = NULL;
 	cleanup_policy struct policy *p = NULL;
-	int lc = run_load_policy(policy_file, *ws ? ws : NULL, &p);
-	if (lc)
-		return lc;
+	if (policystore_dirs(set->policy_dir, *ws ? ws : NULL, &dirs, &err) < 0 ||
+	    policystore_open(policy_file, (const char *const *)dirs, &p, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return err.exit_code ? err.exit_code : BSBOX_EXIT_SETUP;
+	}
 	size_t sl = strlen(sysroot);
 	bool in_sysroot = sl && strncmp(server_buf, sysroot, sl) == 0 && server_buf[sl] == '/';
 	struct procmacro_paths paths = {
@@ -300,18 +304,18 @@ int procmacro_main(int argc, char **argv)
 
 	/* the server refuses to start without it; rust-analyzer sets it too */
 	setenv("RUST_ANALYZER_INTERNALS_DO_NOT_USE", "this is unstable", 0);
-	const char *mode = getenv("BSBOX_MODE");
 
 	struct run_req req = {
 		.argv = sargv,
 		.policy = p,
 		.log_path = log_path,
-		.audit = mode && strcmp(mode, "audit") == 0,
+		.audit = set->audit,
 		.stdout_fd = -1, /* the protocol: stdin and stdout pass straight through */
 		.cwd = *ws ? ws : "/",
 		.crate = PM_CRATE,
 		.policy_hint = "pass `--policy FILE` (a policy with \"extends\": [\"default\"]) to "
 			       "bsbox proc-macro-srv",
+		.settings = set,
 	};
 	return run_confined(&req);
 }

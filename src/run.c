@@ -12,61 +12,13 @@
 #include "cleanup.h"
 #include "env.h"
 #include "evlog.h"
+#include "policystore.h"
 #include "policyvars.h"
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
 
 extern char **environ;
-
-static int push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof **v);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
-char **run_policy_dirs(const char *workspace)
-{
-	char **v = calloc(1, sizeof *v);
-	size_t n = 0;
-	char buf[PATH_MAX];
-	const char *e;
-
-	if (!v)
-		return NULL;
-	if ((e = getenv("BSBOX_POLICY_DIR")) && *e)
-		push(&v, &n, e);
-	if (workspace) {
-		snprintf(buf, sizeof buf, "%s/.bsbox/policies", workspace);
-		push(&v, &n, buf);
-	}
-	if ((e = getenv("XDG_CONFIG_HOME")) && *e) {
-		snprintf(buf, sizeof buf, "%s/bsbox/policies", e);
-		push(&v, &n, buf);
-	} else if ((e = getenv("HOME")) && *e) {
-		snprintf(buf, sizeof buf, "%s/.config/bsbox/policies", e);
-		push(&v, &n, buf);
-	}
-	/* running from a source checkout: <dir of the binary>/policies */
-	ssize_t l = readlink("/proc/self/exe", buf, sizeof buf - 16);
-	if (l > 0) {
-		buf[l] = '\0';
-		char *slash = strrchr(buf, '/');
-		if (slash) {
-			strcpy(slash, "/policies");
-			if (access(buf, R_OK) == 0)
-				push(&v, &n, buf);
-		}
-	}
-	push(&v, &n, BSBOX_DATADIR "/policies");
-	return v;
-}
 
 static char *policy_path_filter(const struct policy *p, const char *path)
 {
@@ -101,25 +53,10 @@ static char *policy_path_filter(const struct policy *p, const char *path)
 	return out;
 }
 
-static int env_int(const char *name, int dflt)
-{
-	const char *e = getenv(name);
-	if (!e || !*e)
-		return dflt;
-	char *end;
-	long v = strtol(e, &end, 10);
-	return *end ? dflt : (int)v;
-}
-
-static bool env_flag(const char *name)
-{
-	const char *e = getenv(name);
-	return e && *e && strcmp(e, "0") != 0;
-}
-
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
+	const struct bsbox_settings *set = req->settings;
 	struct policyvars vars = { .sysroot = req->sysroot };
 
 	if (policy_expand(req->policy, policyvars_lookup, &vars, &err) < 0) {
@@ -130,16 +67,18 @@ int run_confined(struct run_req *req)
 	/* PATH keeps only directories the policy lets CMD execute from: the
 	 * others are hidden or refused anyway, and a PATH search probing them
 	 * (~/.pyenv/shims before /usr/bin) would read as a violation. */
-	cleanup_free char *path = policy_path_filter(req->policy, getenv("PATH"));
+	const char *host_path = getenv("PATH");
+	cleanup_free char *path = policy_path_filter(req->policy, host_path);
 	char *add[] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path, NULL };
-	cleanup_free char **envp = env_scrub(environ, req->policy, add, NULL);
+	cleanup_free char **envp = (path || !host_path) ? env_scrub(environ, req->policy, add, NULL) : NULL;
 	if (!envp) {
 		fprintf(stderr, "bsbox: error: out of memory\n");
 		return BSBOX_EXIT_SETUP;
 	}
 
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *logpath = req->log_path ? strdup(req->log_path) : evlog_default_path();
+	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path();
+	const char *logpath = req->log_path ? req->log_path : default_log;
 	if (logpath && evlog_open(&log, logpath, req->crate, req->crate_version, &err) < 0) {
 		fprintf(stderr, "bsbox: warning: event log: %s (continuing without it)\n", err.msg);
 		log.fd = -1;
@@ -157,12 +96,12 @@ int run_confined(struct run_req *req)
 		.cwd = req->cwd,
 		.stdout_fd = req->stdout_fd,
 		.audit = req->audit,
-		.allow_weak = req->allow_weak || env_flag("BSBOX_ALLOW_WEAK"),
-		.force_no_userns = env_flag("BSBOX_FORCE_NO_USERNS"),
-		.landlock_abi_max = env_int("BSBOX_LANDLOCK_ABI", -1),
-		.no_fuse = env_flag("BSBOX_NO_FUSE"),
-		.unsupervised = env_flag("BSBOX_BENCH_UNSUPERVISED"),
-		.quiet = env_flag("BSBOX_QUIET"),
+		.allow_weak = req->allow_weak || set->allow_weak,
+		.force_no_userns = set->force_no_userns,
+		.landlock_abi_max = set->landlock_abi_max,
+		.no_fuse = set->no_fuse,
+		.unsupervised = set->unsupervised,
+		.quiet = set->quiet,
 		.log = &log,
 		.report = &rep,
 	};
@@ -195,23 +134,6 @@ int run_confined(struct run_req *req)
 	return code;
 }
 
-int run_load_policy(const char *file, const char *workspace, struct policy **out)
-{
-	struct bsbox_err err = { 0 };
-	*out = NULL;
-	if (file) {
-		cleanup_strv char **dirs = run_policy_dirs(workspace);
-		if (policy_load_file(file, (const char *const *)dirs, out, &err) < 0) {
-			fprintf(stderr, "bsbox: error: %s\n", err.msg);
-			return BSBOX_EXIT_POLICY;
-		}
-	} else if (!(*out = policy_new_default())) {
-		fprintf(stderr, "bsbox: error: out of memory\n");
-		return BSBOX_EXIT_SETUP;
-	}
-	return 0;
-}
-
 static const char run_usage[] =
 	"usage: bsbox run [--policy FILE] [--log FILE] [--audit] [--keep-fd N]... [--allow-weak]\n"
 	"                 [--crate NAME] [--] CMD [ARGS...]\n"
@@ -228,7 +150,7 @@ static int parse_fd(const char *s, int *out)
 	return 0;
 }
 
-int run_main(int argc, char **argv)
+int run_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' }, { "log", required_argument, NULL, 'l' },
@@ -279,13 +201,16 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "bsbox run: no command given\n%s", run_usage);
 		return BSBOX_EXIT_USAGE;
 	}
-	if (getenv("BSBOX_MODE") && strcmp(getenv("BSBOX_MODE"), "audit") == 0)
-		audit = true;
+	audit = audit || set->audit;
 
+	struct bsbox_err err = { 0 };
+	cleanup_strv char **dirs = NULL;
 	cleanup_policy struct policy *p = NULL;
-	int lc = run_load_policy(policy_file, NULL, &p);
-	if (lc)
-		return lc;
+	if (policystore_dirs(set->policy_dir, NULL, &dirs, &err) < 0 ||
+	    policystore_open(policy_file, (const char *const *)dirs, &p, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return err.exit_code ? err.exit_code : BSBOX_EXIT_SETUP;
+	}
 
 	struct run_req req = {
 		.argv = argv + optind,
@@ -297,6 +222,7 @@ int run_main(int argc, char **argv)
 		.nkeep_fds = nkeep,
 		.stdout_fd = -1,
 		.crate = crate,
+		.settings = set,
 	};
 	return run_confined(&req);
 }

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "policy.h"
+#include "policystore.h"
 #include "policyvars.h"
 #include "run.h"
 #include "semver.h"
@@ -48,37 +49,10 @@ struct shim_file {
 	struct shim_meta m;
 };
 
-static int read_file(const char *path, char **out, struct bsbox_err *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "opening %s", path);
-	cleanup_free char *buf = malloc(SHIM_FILE_MAX + 1);
-	if (!buf)
-		return bsbox_err_set(err, ENOMEM, "reading %s", path);
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, SHIM_FILE_MAX - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "reading %s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == SHIM_FILE_MAX)
-			return bsbox_err_setx(err, EFBIG, "%s: too large for a bsbox shim", path);
-	}
-	buf[len] = '\0';
-	*out = steal_ptr(buf);
-	return 0;
-}
-
 static int shim_parse(const char *path, struct shim_file *sf, struct bsbox_err *err)
 {
 	memset(sf, 0, sizeof *sf);
-	if (read_file(path, &sf->buf, err) < 0)
+	if (util_read_file(path, SHIM_FILE_MAX, &sf->buf, NULL, err) < 0)
 		return bsbox_err_ret(err);
 	bool marker = false;
 	char *save = NULL;
@@ -124,32 +98,6 @@ static const char *nonempty(const char *a, const char *b)
 	if (b && *b)
 		return b;
 	return NULL;
-}
-
-/* <crate>@<version>.json, then <crate>.json, in each search dir in order. */
-static int load_policy(char **dirs, const char *crate, const char *version, struct policy **out,
-		       struct bsbox_err *err)
-{
-	*out = NULL;
-	for (size_t i = 0; crate && dirs && dirs[i]; i++) {
-		for (int pass = 0; pass < 2; pass++) {
-			cleanup_free char *path = NULL;
-			int r = pass == 0 ? (version ? asprintf(&path, "%s/%s@%s.json", dirs[i], crate, version)
-						     : (path = NULL, 0))
-					  : asprintf(&path, "%s/%s.json", dirs[i], crate);
-			if (r < 0)
-				return bsbox_err_set(err, ENOMEM, "policy path");
-			if (!path || access(path, F_OK) != 0)
-				continue;
-			if (policy_load_file(path, (const char *const *)dirs, out, err) < 0)
-				return bsbox_err_ret(err);
-			return 0;
-		}
-	}
-	*out = policy_new_default();
-	if (!*out)
-		return bsbox_err_set(err, ENOMEM, "default policy");
-	return 0;
 }
 
 /* cargo's jobserver: `--jobserver-fds=R,W` / `--jobserver-auth=R,W` (pipes we
@@ -226,15 +174,12 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 			      const char *target_dir)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
 	if (rule_push(r, script_dir, POL_R | POL_X, "the build script binary") < 0)
 		return -ENOMEM;
-	if (n > 0) {
-		self[n] = '\0';
-		if (rule_push(r, self, POL_R | POL_X, "bsbox, the RUSTC_WRAPPER") < 0)
-			return -ENOMEM;
-	}
+	if (util_self_exe(self, sizeof self) == 0 &&
+	    rule_push(r, self, POL_R | POL_X, "bsbox, the RUSTC_WRAPPER") < 0)
+		return -ENOMEM;
 	if (fifo && fifo[0] == '/' && rule_push(r, fifo, POL_R | POL_W, "cargo's jobserver") < 0)
 		return -ENOMEM;
 	cleanup_free char *troot = target_dir && *target_dir ? realpath(target_dir, NULL) : NULL;
@@ -245,7 +190,7 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 		if (!v || v[1] != '/')
 			continue;
 		cleanup_free char *rp = realpath(v + 1, NULL);
-		if (rp && directives_path_within(rp, troot) &&
+		if (rp && util_path_within(rp, troot) &&
 		    rule_push(r, rp, POL_R, "a dependency's build output (DEP_*)") < 0)
 			return -ENOMEM;
 	}
@@ -258,7 +203,7 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 		if (d[0] != '/')
 			continue;
 		cleanup_free char *rp = realpath(d, NULL);
-		if (rp && directives_path_within(rp, troot) &&
+		if (rp && util_path_within(rp, troot) &&
 		    rule_push(r, rp, POL_R, "cargo's LD_LIBRARY_PATH into the target dir") < 0)
 			return -ENOMEM;
 	}
@@ -502,14 +447,7 @@ static void check_versions(const struct policy *p, const char *crate, const char
 
 /* ---- main ---------------------------------------------------------------- */
 
-static bool audit_mode(void)
-{
-	const char *m = getenv("BSBOX_MODE");
-	const char *a = getenv("BSBOX_AUDIT");
-	return (m && strcmp(m, "audit") == 0) || (a && strcmp(a, "1") == 0);
-}
-
-int shim_main(int argc, char **argv)
+int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	struct bsbox_err err = { 0 };
 	if (argc < 3) {
@@ -533,15 +471,15 @@ int shim_main(int argc, char **argv)
 	const char *crate = nonempty(getenv("CARGO_PKG_NAME"), sf.m.crate);
 	const char *version = nonempty(getenv("CARGO_PKG_VERSION"), sf.m.version);
 	const char *workspace = nonempty(sf.m.workspace, getenv("CARGO_MANIFEST_DIR"));
-	bool audit = audit_mode();
+	bool audit = set->audit;
 
-	cleanup_strv char **dirs = run_policy_dirs(workspace);
-	struct policy *pol = NULL;
-	if (load_policy(dirs, crate, version, &pol, &err) < 0) {
+	cleanup_strv char **dirs = NULL;
+	cleanup_policy struct policy *policy = NULL;
+	if (policystore_dirs(set->policy_dir, workspace, &dirs, &err) < 0 ||
+	    policystore_load(crate, version, (const char *const *)dirs, &policy, &err) < 0) {
 		fprintf(stderr, "bsbox: policy for %s: %s\n", crate ? crate : "build script", err.msg);
 		return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
 	}
-	cleanup_policy struct policy *policy = pol;
 	check_versions(policy, crate, version);
 
 	/* where the user allows more: the policy file in use, else a new file in
@@ -650,6 +588,7 @@ int shim_main(int argc, char **argv)
 		.policy_hint = hint,
 		.summary_prefix = audit ? "cargo:warning=" : NULL,
 		.sysroot = sysroot,
+		.settings = set,
 	};
 	int code = run_confined(&req);
 	close(pfd[1]);

@@ -591,7 +591,7 @@ static bool inside_sandbox(void)
 	return nnp && filtered;
 }
 
-int wrapper_main(int argc, char **argv)
+int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: bsbox RUSTC [ARGS...]  (as cargo's RUSTC_WRAPPER)\n");
@@ -604,8 +604,8 @@ int wrapper_main(int argc, char **argv)
 	}
 	/* the command: [BSBOX_RUSTC_WRAPPER] rustc ARGS; argv[0] is ours to reuse */
 	char **cmd = argv + 1;
-	const char *chain = getenv("BSBOX_RUSTC_WRAPPER");
-	if (chain && chain[0]) {
+	const char *chain = set->rustc_wrapper;
+	if (chain) {
 		argv[0] = (char *)chain;
 		cmd = argv;
 	}
