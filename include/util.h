@@ -34,7 +34,8 @@ char *util_path_resolve(const char *path);
 bool util_holds_home(const char *dir);
 
 /* mkdir -p: create path and its missing parents (mode for each). 0 or
- * -errno (EEXIST only if something else than a directory is in the way). */
+ * -errno.  Like every copy it replaced, a non-directory already in the way
+ * is not an error here: the caller's next step (open, bind) reports it. */
 int util_mkdir_p(const char *path, mode_t mode);
 
 /* Read all of path into a malloc'ed, NUL-terminated *out (*len bytes, len

@@ -553,11 +553,8 @@ static const char *real_or_null(const char *p, char *buf)
 {
 	if (!p || p[0] != '/')
 		return NULL;
-	if (!realpath(p, buf))
-		snprintf(buf, PATH_MAX, "%s", p);
-	size_t l = strlen(buf);
-	while (l > 1 && buf[l - 1] == '/')
-		buf[--l] = '\0';
+	cleanup_free char *r = util_path_resolve(p);
+	snprintf(buf, PATH_MAX, "%s", r ? r : p);
 	return buf;
 }
 

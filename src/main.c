@@ -26,7 +26,7 @@ static const char help[] =
 	"    bsbox run [OPTIONS] [--] CMD [ARGS...] run one command confined\n"
 	"    bsbox report [--json|--format F] [LOG]  summarise the event log\n"
 	"    bsbox policy check FILE...            validate policy files\n"
-	"    bsbox policy show CRATE               the effective policy for a crate\n"
+	"    bsbox policy show CRATE[@VERSION]     the effective policy for a crate\n"
 	"    bsbox policy explain [LOG]            the policy entries the log's denials need\n"
 	"    bsbox learn [--dir DIR] -- CMD...     run CMD in audit mode, write the policies it needs\n"
 	"    bsbox doctor                          which layers this machine provides\n"

@@ -56,6 +56,7 @@
 #include "cleanup.h"
 #include "notify.h"
 #include "seccomp_filter.h"
+#include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -246,44 +247,6 @@ static bool id_valid(const struct call *c)
 
 /* ---- paths ------------------------------------------------------------- */
 
-/* Lexical normalisation of an absolute path: no "//", ".", "..", no
- * trailing '/'.  Same rules as policy_expand(). */
-static int path_normalise(const char *in, char *out, size_t outlen)
-{
-	size_t len = 0;
-	const char *p = in;
-	out[0] = '\0';
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *start = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - start);
-		if (n == 0 || (n == 1 && start[0] == '.'))
-			continue;
-		if (n == 2 && start[0] == '.' && start[1] == '.') {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + 1 + n + 1 > outlen)
-			return -ENAMETOOLONG;
-		out[len++] = '/';
-		memcpy(out + len, start, n);
-		len += n;
-		out[len] = '\0';
-	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	return 0;
-}
-
 /* readlink /proc/PID/<what>; only absolute results are useful */
 static int proc_link(pid_t pid, const char *what, char *buf, size_t size)
 {
@@ -302,7 +265,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 {
 	char base[PATH_MAX], joined[2 * PATH_MAX + 2];
 	if (rel[0] == '/')
-		return path_normalise(rel, out, outlen);
+		return util_path_normalise(rel, out, outlen);
 	if (rel[0] == '\0' && !empty_ok)
 		return -ENOENT;
 	int rc;
@@ -321,13 +284,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 	memcpy(joined, base, bl);
 	joined[bl] = '/';
 	memcpy(joined + bl + 1, rel, rl + 1);
-	return path_normalise(joined, out, outlen);
-}
-
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+	return util_path_normalise(joined, out, outlen);
 }
 
 /* Always let through, never logged: the kernel's view of them is the
@@ -344,7 +301,7 @@ static bool path_free(const char *p)
 	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
 		return false;
 	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (under(p, trees[i]))
+		if (util_path_within(p, trees[i]))
 			return true;
 	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
 		if (!strcmp(p, nodes[i]))

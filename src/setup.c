@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "setup.h"
+#include "util.h"
 
 /* ---- lines ------------------------------------------------------------- */
 
@@ -375,48 +376,22 @@ void setup_diff(FILE *out, const char *path, const char *a, const char *b)
 
 /* ---- files and editors ------------------------------------------------- */
 
+/* Cargo's config.toml: 1 and the text, 0 when there is none. */
+#define SETUP_CONFIG_MAX (16 * 1024 * 1024)
 static int read_all(const char *path, char **out, size_t *len, struct bsbox_err *err)
 {
 	*out = NULL;
 	*len = 0;
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return bsbox_err_set(err, errno, "%s", path);
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf)
-			return bsbox_err_set(err, ENOMEM, "%s", path);
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				return bsbox_err_set(err, ENOMEM, "%s", path);
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			return bsbox_err_set(err, e, "reading %s", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n)) {
-		free(buf);
+	int r = util_read_file(path, SETUP_CONFIG_MAX, out, len, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (memchr(*out, '\0', *len)) {
+		free(*out);
+		*out = NULL;
 		return bsbox_err_setx(err, 0, "%s: not a text file", path);
 	}
-	*out = buf;
-	*len = n;
 	return 1;
 }
 
@@ -456,17 +431,7 @@ static int mkdir_parents(const char *path)
 	if (!slash || slash == buf)
 		return 0;
 	*slash = '\0';
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return util_mkdir_p(buf, 0755);
 }
 
 static bool is_dir(const char *home, const char *rel)
@@ -630,13 +595,12 @@ int setup_main(int argc, char **argv)
 	}
 
 	char self[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (l <= 0) {
+	int sr = util_self_exe(self, sizeof self);
+	if (sr < 0) {
 		fprintf(stderr, "bsbox setup: error: cannot find my own path (/proc/self/exe): %s\n",
-			strerror(errno));
+			strerror(-sr));
 		return BSBOX_EXIT_SETUP;
 	}
-	self[l] = '\0';
 
 	char path[PATH_MAX], legacy[PATH_MAX];
 	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");

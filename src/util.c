@@ -128,12 +128,8 @@ int util_mkdir_p(const char *path, mode_t mode)
 			return -errno;
 		*p = saved;
 		if (!saved)
-			break;
+			return 0;
 	}
-	struct stat st;
-	if (stat(tmp, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -EEXIST;
 }
 
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct bsbox_err *err)

@@ -428,10 +428,9 @@ static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 static int install_shim(const char *binary, const char *rustc, struct bsbox_err *err)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0)
-		return bsbox_err_set(err, errno, "readlink /proc/self/exe");
-	self[n] = '\0';
+	int sr = util_self_exe(self, sizeof self);
+	if (sr < 0)
+		return bsbox_err_set(err, -sr, "readlink /proc/self/exe");
 
 	cleanup_free char *real = NULL;
 	cleanup_free char *tmp = NULL;
