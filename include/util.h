@@ -43,6 +43,16 @@ int util_mkdir_p(const char *path, mode_t mode);
  * with err filled ("opening PATH: ..."). */
 int util_read_file(const char *path, size_t max, char **out, size_t *len, struct bsbox_err *err);
 
+/* Write all len bytes of buf to fd, through short writes and EINTR. 0 or
+ * -errno. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/* Replace path with len bytes of data, atomically: a new PATH.bsbox-tmp.PID
+ * (created with mode, never through a symlink), fsync'ed, renamed over
+ * path; it never stays behind.  0 or -errno with err filled. */
+int util_write_atomic(const char *path, const char *data, size_t len, mode_t mode,
+		      struct bsbox_err *err);
+
 /* This binary's absolute path (/proc/self/exe) into buf. 0 or -errno. */
 int util_self_exe(char *buf, size_t size);
 

@@ -596,28 +596,6 @@ void learn_env_from_process(struct learn_env *env, char (*bufs)[4096])
 
 /* ---- writing a policy file ------------------------------------------------ */
 
-static int write_atomic(const char *path, const char *text, struct bsbox_err *err)
-{
-	cleanup_free char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return bsbox_err_set(err, ENOMEM, "writing %s", path);
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "creating %s", tmp);
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "writing %s", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "renaming %s to %s", tmp, path);
-	}
-	return 0;
-}
-
 /* The keys a reader looks for first, first; the rest in their order. */
 static cJSON *reorder(cJSON *obj)
 {
@@ -765,7 +743,9 @@ static int write_policy(const struct write_opts *o, const struct learn_crate *c,
 	int mr = util_mkdir_p(o->dir, 0755);
 	if (mr < 0)
 		return bsbox_err_set(err, -mr, "creating %s", o->dir);
-	if (write_atomic(path, out, err) < 0)
+	size_t olen = strlen(out);
+	out[olen] = '\n'; /* cJSON_Print's NUL: the file ends with a newline */
+	if (util_write_atomic(path, out, olen + 1, 0644, err) < 0)
 		return bsbox_err_ret(err);
 	printf("wrote %s (%s%s%s):\n%s", path, exists ? "updated" : "new",
 	       seed ? ", starting from " : "", seed ? seed : "", addbuf ? addbuf : "");

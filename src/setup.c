@@ -396,33 +396,6 @@ static int read_all(const char *path, char **out, size_t *len, struct bsbox_err 
 }
 
 /* Write via PATH.bsbox-tmp + rename, keeping the old file's mode. */
-static int write_atomic(const char *path, const char *data, mode_t mode, struct bsbox_err *err)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s.bsbox-tmp", path);
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "creating %s", tmp);
-	size_t len = strlen(data), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			unlink(tmp);
-			return bsbox_err_set(err, e, "writing %s", tmp);
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "replacing %s", path);
-	}
-	return 0;
-}
-
 static int mkdir_parents(const char *path)
 {
 	char buf[PATH_MAX];
@@ -651,7 +624,7 @@ int setup_main(int argc, char **argv)
 		mode_t mode = exists > 0 && stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
 		char bak[PATH_MAX];
 		snprintf(bak, sizeof bak, "%s.bsbox-bak", path);
-		if (exists > 0 && write_atomic(bak, old, mode, &err) < 0) {
+		if (exists > 0 && util_write_atomic(bak, old, strlen(old), mode, &err) < 0) {
 			fprintf(stderr, "bsbox setup: error: backup: %s\n", err.msg);
 			return BSBOX_EXIT_SETUP;
 		}
@@ -661,7 +634,7 @@ int setup_main(int argc, char **argv)
 				strerror(-mr));
 			return BSBOX_EXIT_SETUP;
 		}
-		if (write_atomic(path, new, mode, &err) < 0) {
+		if (util_write_atomic(path, new, strlen(new), mode, &err) < 0) {
 			fprintf(stderr, "bsbox setup: error: %s\n", err.msg);
 			return BSBOX_EXIT_SETUP;
 		}

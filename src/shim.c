@@ -296,18 +296,10 @@ struct filter_ctx {
 	bool audit;
 };
 
+/* cargo went away: keep draining the pipe all the same */
 static void write_out(int fd, const char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* cargo went away: keep draining the pipe */
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
+	(void)util_write_all(fd, buf, len);
 }
 
 /* For messages: at most 300 bytes, control characters shown as '?'. */

@@ -180,6 +180,42 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len, struct
 	return 0;
 }
 
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int util_write_atomic(const char *path, const char *data, size_t len, mode_t mode,
+		      struct bsbox_err *err)
+{
+	cleanup_free char *tmp = NULL;
+	if (asprintf(&tmp, "%s.bsbox-tmp.%ld", path, (long)getpid()) < 0)
+		return bsbox_err_set(err, ENOMEM, "writing %s", path);
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return bsbox_err_set(err, errno, "creating %s", tmp);
+	int r = util_write_all(fd, data, len);
+	/* fchmod: the mode asked for, whatever the umask */
+	if (r < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0 || close(steal_fd(&fd)) < 0 ||
+	    rename(tmp, path) < 0) {
+		int e = r < 0 ? -r : errno;
+		unlink(tmp);
+		return bsbox_err_set(err, e, "writing %s", path);
+	}
+	return 0;
+}
+
 int util_self_exe(char *buf, size_t size)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, size);

@@ -346,21 +346,6 @@ static char *find_workspace(const char *target_dir)
 	return strdup(e ? e : "/");
 }
 
-static int write_all(int fd, const char *buf, size_t len, struct bsbox_err *err)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "write");
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Quote s for sh inside single quotes. */
 static char *sh_quote(const char *s)
 {
@@ -478,10 +463,9 @@ static int install_shim(const char *binary, const char *rustc, struct bsbox_err 
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0700);
 	if (fd < 0)
 		return bsbox_err_set(err, errno, "creating %s", tmp);
-	if (write_all(fd, text, strlen(text), err) < 0 || fchmod(fd, 0755) < 0 ||
-	    close(steal_fd(&fd)) < 0) {
-		if (!err->msg[0] || err->errnum == 0)
-			bsbox_err_set(err, errno, "writing %s", tmp);
+	int wr = util_write_all(fd, text, strlen(text));
+	if (wr < 0 || fchmod(fd, 0755) < 0 || close(steal_fd(&fd)) < 0) {
+		bsbox_err_set(err, wr < 0 ? -wr : errno, "writing %s", tmp);
 		unlink(tmp);
 		return bsbox_err_ret(err);
 	}

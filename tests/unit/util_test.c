@@ -97,6 +97,21 @@ static void test_fs(const char *tmp)
 	      "a /proc file (st_size 0) is read to its end");
 	free(text);
 
+	/* replacing a file atomically, with the mode asked for */
+	snprintf(p, sizeof p, "%s/atomic", tmp);
+	check(util_write_atomic(p, "one\n", 4, 0600, &err) == 0, "write_atomic a new file");
+	check(util_write_atomic(p, "second\n", 7, 0640, &err) == 0, "write_atomic over it");
+	text = NULL;
+	check(util_read_file(p, 100, &text, &len, &err) == 0 && strcmp(text, "second\n") == 0,
+	      "the file holds the second text");
+	free(text);
+	check(stat(p, &st) == 0 && (st.st_mode & 07777) == 0640, "the file has mode 0640");
+	snprintf(q, sizeof q, "%s/d1/nowhere/x", tmp);
+	check(util_write_atomic(q, "x", 1, 0644, &err) == -ENOENT, "write_atomic into a missing dir: -ENOENT");
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q bsbox-tmp", tmp);
+	check(system(cmd) != 0, "no temporary file stays behind");
+
 	/* our own executable */
 	char self[PATH_MAX];
 	check(util_self_exe(self, sizeof self) == 0 && self[0] == '/' && strstr(self, "util_test"),
