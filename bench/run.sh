@@ -345,6 +345,11 @@ else
 fi
 
 echo
+
+# ---- c. issue 13: proc macros ------------------------------------------------------
+# shellcheck source=bench/procmacro.sh
+. "$ROOT/bench/procmacro.sh"
+
 if [ "$nfail" = 0 ]; then
 	echo "bench: all checked rows passed"
 else

@@ -35,10 +35,12 @@ static inline void cleanup_strvp(char ***v)
 	}
 }
 
-#define cleanup_free __attribute__((cleanup(cleanup_freep)))
-#define cleanup_close __attribute__((cleanup(cleanup_closep)))
-#define cleanup_fclose __attribute__((cleanup(cleanup_fclosep)))
-#define cleanup_strv __attribute__((cleanup(cleanup_strvp)))
+/* `unused`: a variable that only owns what its cleanup frees is not unused,
+ * but clang 14 warns about it. */
+#define cleanup_free __attribute__((cleanup(cleanup_freep), unused))
+#define cleanup_close __attribute__((cleanup(cleanup_closep), unused))
+#define cleanup_fclose __attribute__((cleanup(cleanup_fclosep), unused))
+#define cleanup_strv __attribute__((cleanup(cleanup_strvp), unused))
 
 static inline void *steal_ptr_impl(void *pp)
 {

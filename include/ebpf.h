@@ -1,15 +1,43 @@
-/* The libbpf side: what eBPF this machine and user can load. */
+/* The libbpf side: what eBPF this machine and user can load, and the BPF
+ * trace backend (src/bpf/trace.bpf.c) that follows one sandbox's processes. */
 #ifndef BSBOX_EBPF_H
 #define BSBOX_EBPF_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "trace.h"
 
 struct ebpf_caps {
-	bool socket_filter; /* any program at all (unprivileged BPF or CAP_BPF) */
-	bool lsm;           /* BPF LSM programs (CAP_BPF + CAP_MAC_ADMIN, lsm=...,bpf) */
+	bool socket_filter;    /* any program at all (unprivileged BPF or CAP_BPF) */
+	bool lsm;              /* BPF LSM programs usable: active and loadable by this user */
+	bool lsm_active;       /* "bpf" is in the kernel's active LSM list */
+	const char *lsm_how;   /* where that list was read, for doctor */
+	bool built;            /* bsbox was built with the BPF programs */
+	bool btf;              /* /sys/kernel/btf/vmlinux (CO-RE needs it) */
+	bool privileged;       /* CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN, effective */
+	bool trace;            /* the BPF trace backend can load here */
+	char why_not[256];     /* why not, with the remedy; "" when trace */
 };
 
-/* Probes with libbpf by loading trivial programs; prints nothing. */
+/* Probes without loading anything that stays; prints nothing. */
 void ebpf_probe(struct ebpf_caps *c);
+
+/* Pure: is LSM id 109 (bpf) in ids / "bpf" in a comma-separated LSM list. */
+bool ebpf_lsm_list_has_bpf(const char *list);
+
+struct ebpf_tracer;
+
+/* Loads and attaches the trace programs; events go to out (borrowed; it
+ * must outlive the tracer).  -errno with the reason when this user or
+ * kernel cannot (the caller falls back to the supervisor's trace). */
+int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **t, struct bsbox_err *err);
+/* Trace process pid and, from now on, everything it forks. */
+int ebpf_tracer_follow(struct ebpf_tracer *t, pid_t pid, struct bsbox_err *err);
+/* Start the thread that drains the ring buffer into the trace. */
+int ebpf_tracer_start(struct ebpf_tracer *t, struct bsbox_err *err);
+/* Drain what is left, stop, detach, free. NULL is fine. */
+void ebpf_tracer_close(struct ebpf_tracer *t);
 
 #endif

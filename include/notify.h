@@ -12,6 +12,7 @@
 #include "fusefs.h"
 #include "policy.h"
 #include "report.h"
+#include "trace.h"
 
 struct notify_ctx {
 	const struct policy *policy; /* expanded */
@@ -23,6 +24,11 @@ struct notify_ctx {
 	int sigfd;                   /* signalfd (SIGINT, SIGTERM, SIGHUP), or -1 */
 	pid_t top_pid;               /* the sandbox's pid 1 (full mode), for FUSE's pids */
 	struct fusefs *fuse;         /* the FUSE root to serve and hear misses from, or NULL */
+	uid_t root_id;               /* the host id the sandbox runs as when root started it
+	                                (sandbox.h), 0 = the caller's own: granted files it
+	                                may not read are denied and logged */
+	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
+	                                there; allowed calls too when trace->bpf is NULL */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -14,6 +14,23 @@
  * what Ubuntu's AppArmor restriction looks like (the clone succeeded). */
 int ns_map_ids(uid_t uid, gid_t gid, struct bsbox_err *err);
 
+/* When the caller is root: map the namespace of process pid so that its
+ * uid/gid 0 is host uid/gid `id` (an unprivileged id: a build script must
+ * never act as the host's root).  Written by the parent, which alone has
+ * CAP_SETUID over the ids; pid 1 then calls ns_become_root(). */
+int ns_map_root_to(pid_t pid, uid_t id, struct bsbox_err *err);
+
+/* In pid 1 after ns_map_root_to: drop the host's supplementary groups and
+ * switch to the namespace's uid/gid 0 (capabilities are kept). */
+int ns_become_root(struct bsbox_err *err);
+
+/* A detached copy of the tree at path (open_tree) whose ownership is seen
+ * through userns_fd's id map: with ns_map_root_to's map, files the host's
+ * root owns belong to the sandbox's root, and what it creates is owned by
+ * the host's root on disk.  nosuid, nodev, noexec unless exec.  Needs the
+ * host's root (CAP_SYS_ADMIN over the filesystem).  *out: the mount fd. */
+int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struct bsbox_err *err);
+
 struct ns_root_opts {
 	const struct policy *policy; /* expanded, rules sorted (parents first) */
 	bool audit;                  /* bind the whole host tree read-write instead of the rules */
@@ -25,6 +42,19 @@ struct ns_root_opts {
 	int (*hand_fuse)(int fd, void *arg);
 	void *hand_arg;
 	bool *fuse_used;
+	/* Root's sandbox (ns_map_root_to): switch to the namespace's root
+	 * (ns_become_root) once every source and /dev/fuse are open, since the
+	 * unprivileged id it maps to may not reach them (/root is 0700) ... */
+	bool become_root;
+	/* ... and per rule, -1 or a detached idmapped mount (ns_idmapped_tree)
+	 * to attach instead of a bind; NULL: none. */
+	const int *idmapped;
+	/* A rule that could not be applied (source unopenable for another
+	 * reason than not existing, target path too long, mount point not
+	 * made): the rule is left out and skipped(skipped_arg, path, errno,
+	 * why) says so.  NULL: silently. */
+	void (*skipped)(void *arg, const char *path, int errnum, const char *why);
+	void *skipped_arg;
 };
 
 /* Build the new root (tmpfs or FUSE + binds + private /tmp + minimal /dev + fresh
@@ -37,6 +67,10 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err);
  * starts (fusefs_add). */
 typedef void (*ns_node_fn)(void *arg, const char *path, mode_t mode, const char *link);
 void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg);
+
+/* Whether ns_build_root binds a rule's path from the host (not a place the
+ * sandbox provides itself: /, /tmp, /dev, /proc). */
+bool ns_rule_bound(const char *path);
 
 /* Bring up loopback in the new network namespace. Optional; failure ignored. */
 void ns_loopback_up(void);

@@ -15,6 +15,7 @@ struct run_req {
 	char **argv;               /* CMD */
 	struct policy *policy;     /* loaded, not yet expanded; run_confined expands it (owned by caller) */
 	const char *log_path;      /* NULL: evlog_default_path() */
+	const char *trace_path;    /* access trace (trace.h); NULL: $BSBOX_TRACE, else none */
 	bool audit;
 	bool allow_weak;
 	const int *keep_fds;
@@ -23,6 +24,8 @@ struct run_req {
 	const char *cwd;           /* NULL = current */
 	const char *crate;         /* for the log and the summary, may be NULL */
 	const char *crate_version;
+	const char *proc_macros;   /* a confined rustc call: the proc macros it loads, for the
+	                              log and the summary ("a@1.0, b@2.1"), may be NULL */
 	const char *policy_hint;   /* "create .bsbox/policies/foo.json" etc., may be NULL */
 	const char *summary_prefix; /* prefix for summary lines (e.g. "cargo:warning=" in audit), may be NULL */
 	unsigned extra_denials;    /* denials found outside the sandbox (rejected directives) */

@@ -6,17 +6,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "evlog.h"
 #include "policy.h"
 #include "report.h"
+#include "trace.h"
 
 enum sandbox_level {
 	SB_FULL,         /* user+mount+net+pid+ipc+uts+cgroup namespaces, Landlock, seccomp */
 	SB_LANDLOCK,     /* no user namespace: Landlock + seccomp (+ subreaper) */
 	SB_SECCOMP_ONLY, /* neither: only with --allow-weak */
 };
+
+/* The host uid and gid build scripts run as when root starts bsbox: one
+ * no account uses (outside the usual user, system and subuid ranges);
+ * BSBOX_SANDBOX_ID overrides it. */
+#define BSBOX_SANDBOX_ID 1999999999
 
 struct sandbox_opts {
 	const struct policy *policy; /* expanded (absolute paths) */
@@ -36,8 +43,15 @@ struct sandbox_opts {
 	                                errnos, nothing is logged and no FUSE root (so the
 	                                supervisor's own cost can be measured) */
 	bool quiet;                  /* no "degraded mode" notice */
+	uid_t root_id;               /* the caller is root: CMD runs as this host uid and gid
+	                                instead (full mode: the user namespace's 0 maps to it),
+	                                so a build script never acts as the host's root; 0 = run
+	                                as the caller (not root, or audit mode, which lets path
+	                                accesses through by design) */
 	struct evlog *log;           /* may have fd -1 */
 	struct report *report;       /* collects denials for the summary; not NULL */
+	struct trace *trace;         /* --trace (trace.h), or NULL: sandbox_run picks the
+	                                backend (BPF, else the supervisor) */
 };
 
 struct sandbox_result {

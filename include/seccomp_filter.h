@@ -17,9 +17,16 @@ struct scf_opts {
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
 	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
+	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
+	                      without a netns too; only AF_UNIX sockets exist then, and
+	                      those it lets through */
 };
 
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);
+
+/* pid 1's own filter (full mode), loaded once CMD is forked: an allow list
+ * of what it still does (wait, its socket, exit), EPERM for the rest. */
+int scf_build_init(scmp_filter_ctx *out, struct bsbox_err *err);
 
 /* errno the supervisor answers for a denied (non-path, non-network) syscall
  * number, e.g. ENOSYS for io_uring_setup, EPERM otherwise. */

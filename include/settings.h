@@ -19,6 +19,7 @@ struct bsbox_settings {
 	bool unsupervised;         /* BSBOX_BENCH_UNSUPERVISED: no supervisor (a benchmark switch) */
 	bool quiet;                /* BSBOX_QUIET: no degraded-mode notice */
 	bool allow_weak;           /* BSBOX_ALLOW_WEAK: run with seccomp alone */
+	int sandbox_id;            /* BSBOX_SANDBOX_ID: host uid/gid of a root-started sandbox; -1 unset */
 };
 
 /* Fill s from the environment envp ("NAME=value", NULL-terminated; the

@@ -27,6 +27,11 @@
 int setup_edit(const char *old, size_t len, const char *wrapper, char **out, int *changed,
 	       char **replaced, struct bsbox_err *err);
 
+/* Pure.  The same for build.KEY = "VALUE" (setup_edit is KEY rustc-wrapper;
+ * `bsbox setup` also sets rustdoc, to the bsbox-rustdoc link). */
+int setup_edit_key(const char *old, size_t len, const char *key, const char *value, char **out,
+		   int *changed, char **replaced, struct bsbox_err *err);
+
 /* Pure.  Removes what setup_edit added (restoring a replaced line from its
  * "was:" note).  *changed false when there was nothing of ours. */
 int setup_undo(const char *old, size_t len, char **out, int *changed, struct bsbox_err *err);

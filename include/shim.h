@@ -24,6 +24,7 @@
 #define BSBOX_SHIM_H
 
 #include "settings.h"
+#include <stddef.h>
 
 #define SHIM_MARKER "# bsbox-shim 1"
 #define SHIM_REAL_SUFFIX ".bsbox-real"
@@ -40,6 +41,22 @@ struct shim_meta {
 	const char *rustc;        /* the rustc cargo ran, absolute; may be "" (see toolchain.h) */
 	const char *sysroot;      /* its sysroot, may be "" */
 };
+
+struct policy;
+struct bsbox_err;
+
+/* The policy the shim runs crate@version under, found from workspace
+ * (run_policy_dirs: <crate>@<version>.json, then <crate>.json, else the
+ * built-in default); for the lock's policy digest.  Caller frees *out. */
+int shim_policy_for(const char *workspace, const char *crate, const char *version,
+		    struct policy **out, struct bsbox_err *err);
+
+/* cargo's jobserver in CARGO_MAKEFLAGS (mf, may be NULL):
+ * `--jobserver-fds=R,W` / `--jobserver-auth=R,W` (pipes we inherit: the open
+ * ones above 2 go to fds, at most SHIM_JOBSERVER_FDS) or
+ * `--jobserver-auth=fifo:PATH` (make >= 4.4: *fifo, malloc'ed, else NULL). */
+#define SHIM_JOBSERVER_FDS 4
+void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo);
 
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
 int shim_main(int argc, char **argv, const struct bsbox_settings *set);

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "doctor.h"
+#include "ebpf.h"
 #include "fusefs.h"
 #include "sandbox.h"
 
@@ -32,8 +34,24 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no (pids limits via RLIMIT_NPROC only)");
 	printf("  %-28s %s\n", "eBPF for this user",
 	       c.bpf ? "yes" : "no (needs CAP_BPF or kernel.unprivileged_bpf_disabled=0; optional)");
-	printf("  %-28s %s\n", "BPF LSM programs",
-	       c.bpf_lsm ? "yes" : "not detected (needs CAP_BPF + CAP_MAC_ADMIN and lsm=...,bpf; optional)");
+	struct ebpf_caps eb;
+	ebpf_probe(&eb);
+	printf("  %-28s %s\n", "BPF LSM", eb.lsm_active ? "active" : "not active");
+	if (eb.lsm_how)
+		printf("  %-28s   (from %s)\n", "", eb.lsm_how);
+	if (!eb.lsm_active)
+		printf("  %-28s   the kernel needs CONFIG_BPF_LSM=y and lsm=...,bpf\n", "");
+	else if (!eb.lsm)
+		printf("  %-28s   loading LSM programs needs CAP_BPF + CAP_PERFMON (root)\n", "");
+	printf("  %-28s %s\n", "kernel BTF", eb.btf ? "yes" : "no (/sys/kernel/btf/vmlinux)");
+	printf("  %-28s %s\n", "BPF programs in this build",
+	       eb.built ? "yes" : "no (built without clang/bpftool/BTF)");
+	if (eb.trace)
+		printf("  %-28s BPF (fexit on the security hooks, ring buffer)\n", "trace backend (--trace)");
+	else
+		printf("  %-28s seccomp supervisor (slower: every open is notified)\n"
+		       "  %-28s   not BPF: %s\n",
+		       "trace backend (--trace)", "", eb.why_not);
 
 	bool nofuse_env = set->no_fuse;
 	bool fuse = c.userns && !nofuse_env && fusefs_available();
@@ -42,6 +60,10 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 	       : nofuse_env ? "off (BSBOX_NO_FUSE=1): the supervisor checks every open"
 	       : c.userns   ? "no: the supervisor checks every open (slower)"
 			    : "no (needs user namespaces)");
+	if (fuse && geteuid() == 0)
+		printf("  %-28s   but as root every open still goes to the supervisor: build\n"
+		       "  %-28s   scripts run as an unprivileged id, and it logs what only root\n"
+		       "  %-28s   may read (README: Started by root)\n", "", "", "");
 	if (!fuse && !nofuse_env && c.userns)
 		printf("  %-28s   /dev/fuse is not read-writable by this user (Debian and Ubuntu\n"
 		       "  %-28s   ship it 0666; `modprobe fuse` if it is missing)\n", "", "");

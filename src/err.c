@@ -4,6 +4,7 @@
 
 #include "err.h"
 
+__attribute__((format(printf, 4, 0)))
 static int err_vset(struct bsbox_err *e, int errnum, int with_strerror, const char *fmt, va_list ap)
 {
 	if (!e)

@@ -200,6 +200,7 @@ int evlog_open(struct evlog *log, const char *path, const char *crate, const cha
 	log->fd = -1;
 	log->crate = crate;
 	log->version = version;
+	log->proc_macros = NULL;
 	if (!path)
 		return 0;
 	int rc = mkdir_parents(path, err);
@@ -230,6 +231,7 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 	sb_field(&b, "time", tbuf);
 	sb_field(&b, "crate", log ? log->crate : NULL);
 	sb_field(&b, "version", log ? log->version : NULL);
+	sb_field(&b, "proc_macros", log ? log->proc_macros : NULL);
 	if (ev->pid > 0) {
 		sb_puts(&b, ",\"pid\":");
 		sb_puts(&b, pid);

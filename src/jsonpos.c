@@ -142,7 +142,9 @@ static int string_eq(struct cur *c, const char *key)
 		if (n == 0)
 			break;
 		for (int j = 0; j < n && eq; j++) {
-			if (*k != buf[j])
+			/* a NUL in the text must not match the key's end and
+			 * step past it */
+			if (*k == '\0' || *k != buf[j])
 				eq = false;
 			else
 				k++;

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "learn.h"
+#include "lock.h"
 #include "strv.h"
 #include "policy.h"
 #include "policystore.h"
@@ -218,8 +219,42 @@ static const char *base(const char *p)
 
 static int collect_one(struct learn_set *s, const struct learn_env *env, const cJSON *o)
 {
+	/* an access trace line (trace.h): what the kernel resolved and let
+	 * through outside the policy counts as an audit-mode finding */
+	if (jstr(o, "op")) {
+		const cJSON *out = cJSON_GetObjectItemCaseSensitive(o, "outside_policy");
+		const char *acc = jstr(o, "access"), *op = jstr(o, "op");
+		if (!cJSON_IsTrue(out) || !jstr(o, "crate") || !jstr(o, "path"))
+			return 0;
+		cJSON *ev = cJSON_Duplicate(o, 1);
+		if (!ev)
+			return -ENOMEM;
+		cJSON_AddStringToObject(ev, "kind", "path");
+		cJSON_AddStringToObject(ev, "action", "allowed-audit");
+		cJSON_DeleteItemFromObject(ev, "access");
+		cJSON_AddStringToObject(ev, "access", !strcmp(op, "exec") || (acc && !strcmp(acc, "exec")) ? "exec"
+						     : acc && !strcmp(acc, "read")			  ? "read"
+													  : "write");
+		cJSON_DeleteItemFromObject(ev, "op");
+		int rc = collect_one(s, env, ev);
+		cJSON_Delete(ev);
+		return rc;
+	}
 	const char *crate = jstr(o, "crate"), *kind = jstr(o, "kind"), *action = jstr(o, "action");
 	const char *version = jstr(o, "version");
+	/* a confined rustc call that loads one proc macro: what it needed is
+	 * that macro's ("name@version"); with several, the entry cannot be
+	 * pinned on one and stays with the crate being compiled */
+	const char *pm = jstr(o, "proc_macros");
+	char pm_name[256];
+	if (pm && !strstr(pm, ", ") && !strchr(pm, '(') && strlen(pm) < sizeof pm_name) {
+		strcpy(pm_name, pm);
+		char *at = strrchr(pm_name, '@');
+		if (at)
+			*at = '\0';
+		crate = pm_name;
+		version = at ? pm + (at - pm_name) + 1 : NULL;
+	}
 	if (!crate || !kind || !action ||
 	    (strcmp(action, "denied") != 0 && strcmp(action, "allowed-audit") != 0) ||
 	    strcmp(kind, "setup") == 0)
@@ -685,8 +720,10 @@ static int write_policy(const struct write_opts *o, const struct learn_crate *c,
 			return bsbox_err_set(err, ENOMEM, "policy");
 		}
 	}
-	cleanup_fclose FILE *added = NULL;
+	/* addbuf before added: cleanups run in reverse, the stream must be
+	 * closed (it writes into addbuf) before addbuf is freed */
 	cleanup_free char *addbuf = NULL;
+	cleanup_fclose FILE *added = NULL;
 	size_t addlen = 0;
 	added = open_memstream(&addbuf, &addlen);
 	/* versions: set when absent; when the learned versions fall outside the
@@ -763,9 +800,11 @@ static const char usage[] =
 	"  then writes the policy entries each build script needed into\n"
 	"  DIR/<crate>.json (default ./.bsbox/policies), merged with the file there.\n"
 	"  Sets RUSTC_WRAPPER to bsbox unless it is set.  Build scripts cargo does\n"
-	"  not rerun are not observed: run `cargo clean` first for a full picture.\n";
+	"  not rerun are not observed: run `cargo clean` first for a full picture.\n"
+	"  For a cargo command, .bsbox/lock.json is written too (see bsbox lock).\n";
 
-static int run_cmd(char **argv, const char *log, const char *dir, bool dir_given)
+static int run_cmd(char **argv, const char *log, const char *trace, const char *dir,
+		   bool dir_given)
 {
 	char self[PATH_MAX];
 	bool have_self = util_self_exe(self, sizeof self) == 0;
@@ -777,6 +816,8 @@ static int run_cmd(char **argv, const char *log, const char *dir, bool dir_given
 	if (pid == 0) {
 		setenv("BSBOX_MODE", "audit", 1);
 		setenv("BSBOX_LOG", log, 1);
+		if (trace) /* the kernel's view too, where BPF loads (trace.h) */
+			setenv("BSBOX_TRACE", trace, 1);
 		if (dir_given)
 			setenv("BSBOX_POLICY_DIR", dir, 1);
 		const char *w = getenv("RUSTC_WRAPPER");
@@ -860,15 +901,27 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 		return BSBOX_EXIT_SETUP;
 	}
 
+	/* an access trace beside the log, unless the user keeps their own */
+	cleanup_free char *trace = NULL;
+	const char *user_trace = getenv("BSBOX_TRACE");
+	if ((!user_trace || !*user_trace) && asprintf(&trace, "%s.trace", log) < 0)
+		trace = NULL;
+	if (trace)
+		unlink(trace);
+
 	fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
-	int code = run_cmd(argv + i, log, dir, dir_given);
+	int code = run_cmd(argv + i, log, trace, dir, dir_given);
 
 	struct learn_set set = { 0 };
 	struct bsbox_err err = { 0 };
 	unsigned bad = 0;
 	int rc = learn_collect_here(log, &set, &bad, &err);
+	if (rc == 0 && trace && access(trace, F_OK) == 0)
+		rc = learn_collect_here(trace, &set, &bad, &err);
 	if (!keep)
 		unlink(log);
+	if (trace)
+		unlink(trace);
 	if (rc < 0) {
 		fprintf(stderr, "bsbox learn: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
@@ -897,6 +950,14 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 	if (!written && !failed)
 		printf("bsbox learn: no build script needed more than its policy; nothing written\n");
 	learn_set_free(&set);
+	/* the lock records the build-time code that just ran and its policies */
+	const char *prog = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
+	if (strncmp(prog, "cargo", 5) == 0) {
+		if (dir_given)
+			setenv("BSBOX_POLICY_DIR", dir, 1);
+		if (lock_write_project(false, &err) < 0)
+			fprintf(stderr, "bsbox learn: not writing %s: %s\n", LOCK_FILE, err.msg);
+	}
 	if (failed)
 		return BSBOX_EXIT_SETUP;
 	return code;

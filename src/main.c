@@ -9,9 +9,11 @@ extern char **environ;
 #include "doctor.h"
 #include "err.h"
 #include "learn.h"
+#include "lock.h"
 #include "policycmd.h"
 #include "procmacro.h"
 #include "report.h"
+#include "review.h"
 #include "run.h"
 #include "settings.h"
 #include "setup.h"
@@ -25,11 +27,14 @@ static const char help[] =
 	"    RUSTC_WRAPPER=bsbox cargo build ...   confine every build script of the build\n"
 	"    bsbox run [OPTIONS] [--] CMD [ARGS...] run one command confined\n"
 	"    bsbox report [--json|--format F] [LOG]  summarise the event log\n"
+	"    bsbox report --inputs [--json] [TRACE]  host files each build script read or ran\n"
 	"    bsbox policy check FILE...            validate policy files\n"
 	"    bsbox policy show CRATE[@VERSION]     the effective policy for a crate\n"
 	"    bsbox policy explain [LOG]            the policy entries the log's denials need\n"
 	"    bsbox learn [--dir DIR] -- CMD...     run CMD in audit mode, write the policies it needs\n"
 	"    bsbox doctor                          which layers this machine provides\n"
+	"    bsbox lock [--accept CRATE] [--check] record the build scripts and proc macros in .bsbox/lock.json\n"
+	"    bsbox review CRATE                    what changed in CRATE's build-time code since it was locked\n"
 	"    bsbox proc-macro-srv [--policy FILE] [-- SERVER]  rust-analyzer's proc-macro server, confined\n"
 	"    bsbox setup [--dry-run] [--undo]      enable bsbox in ~/.cargo/config.toml, print editor settings\n"
 	"    bsbox --help | --version\n"
@@ -46,6 +51,9 @@ static const char help[] =
 	"    environment; only stdin/out/err and cargo's jobserver fds inherited.\n"
 	"    Anything denied fails the build with a summary naming what was denied\n"
 	"    and the policy entry that would allow it.\n"
+	"    A rustc call that loads a proc macro runs rustc itself confined, by the\n"
+	"    union of the policies of the macros it loads. Run as bsbox-rustdoc (cargo's\n"
+	"    build.rustdoc, set by bsbox setup), bsbox does the same for rustdoc.\n"
 	"\n"
 	"RUN OPTIONS\n"
 	"    --policy FILE   JSON policy (docs/policy.md); default: the built-in one\n"
@@ -57,12 +65,18 @@ static const char help[] =
 	"    --allow-weak    run with seccomp alone where neither user namespaces\n"
 	"                    nor Landlock exist (otherwise bsbox refuses)\n"
 	"    --crate NAME    name used in the log and the summary\n"
+	"    --trace FILE    append every access (allowed too) as JSON lines;\n"
+	"                    BPF as root, else the supervisor (docs/trace.md)\n"
 	"\n"
 	"ENVIRONMENT\n"
 	"    BSBOX_MODE=audit        audit mode (also for build scripts under cargo)\n"
 	"    BSBOX_LOG=FILE          event log location\n"
 	"    BSBOX_POLICY_DIR=DIR    searched first for <crate>.json and presets\n"
-	"    BSBOX_RUSTC_WRAPPER=W   chain another wrapper (e.g. sccache)\n"
+	"    BSBOX_RUSTC_WRAPPER=W   chain another wrapper (e.g. sccache); not for calls\n"
+	"                            that load proc macros (those run confined)\n"
+	"    BSBOX_RUSTDOC=PATH      the rustdoc bsbox-rustdoc runs (default: PATH's)\n"
+	"    BSBOX_TRACE=FILE        the access trace of every build script\n"
+	"    BSBOX_TRACE_BACKEND=seccomp  trace through the supervisor even as root\n"
 	"    BSBOX_FORCE_NO_USERNS=1 behave as if user namespaces were unavailable\n"
 	"    BSBOX_LANDLOCK_ABI=N    use at most Landlock ABI N (0: none)\n"
 	"    BSBOX_NO_FUSE=1         no FUSE root: the supervisor checks every open\n"
@@ -70,12 +84,17 @@ static const char help[] =
 	"    BSBOX_BENCH_UNSUPERVISED=1  the same sandbox without the supervisor:\n"
 	"                            denials enforced but not logged (make bench)\n"
 	"    BSBOX_QUIET=1           no degraded-mode notice\n"
+	"    BSBOX_SANDBOX_ID=N      started by root: the unprivileged host uid/gid\n"
+	"                            CMD runs as (default 1999999999; never 0)\n"
+	"    BSBOX_LOCKED=1          locked mode: refuse a build script or proc macro that is\n"
+	"                            not in .bsbox/lock.json, or whose code or policy changed\n"
 	"\n"
 	"EXIT STATUS\n"
 	"    CMD's own status passes through, otherwise:\n"
 	"    121  usage error            122  policy missing or malformed\n"
 	"    123  sandbox setup failed (nothing ran)\n"
 	"    124  policy violation: something was denied (enforce mode)\n"
+	"         or the lock refused a new or changed build script/proc macro\n"
 	"    126  CMD could not be executed   127  CMD not found\n"
 	"    128+N  CMD was killed by signal N\n"
 	"\n"
@@ -96,6 +115,9 @@ static bool is_wrapper_call(const char *a)
 
 int main(int argc, char **argv)
 {
+	const char *self = strrchr(argv[0], '/');
+	if (strcmp(self ? self + 1 : argv[0], "bsbox-rustdoc") == 0)
+		return wrapper_rustdoc_main(argc, argv);
 	if (argc < 2) {
 		fputs("usage: bsbox run [OPTIONS] -- CMD [ARGS...]   (bsbox --help for more)\n", stderr);
 		return BSBOX_EXIT_USAGE;
@@ -124,6 +146,10 @@ int main(int argc, char **argv)
 		return policycmd_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "learn") == 0)
 		return learn_main(argc - 1, argv + 1, &set);
+	if (strcmp(cmd, "lock") == 0)
+		return lock_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "review") == 0)
+		return review_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "setup") == 0)
 		return setup_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "proc-macro-srv") == 0)

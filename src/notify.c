@@ -368,6 +368,108 @@ static void emit(struct call *c, struct bsbox_event *ev)
 	evlog_write(c->ctx->log, ev);
 	if (c->ctx->report)
 		report_add(c->ctx->report, ev, NULL);
+	trace_event(c->ctx->trace, ev); /* --trace: a denial never reaches the kernel */
+}
+
+/* ---- the trace's supervisor backend (trace.h) --------------------------
+ * Without the BPF backend, the supervisor traces what it let through as
+ * well; emit() already traces what it denied. */
+
+static bool tracing_all(const struct call *c)
+{
+	return c->ctx->trace && !c->ctx->trace->bpf;
+}
+
+/* execve's argv from the target's memory, into buf (NUL separated). */
+static size_t trace_read_argv(pid_t pid, uint64_t addr, char *buf, size_t size,
+			      const char **argv, size_t max)
+{
+	size_t argc = 0, used = 0;
+	for (size_t i = 0; i < max && used < size; i++) {
+		uint64_t p = 0;
+		if (mem_read(pid, addr + i * sizeof p, &p, sizeof p) != (ssize_t)sizeof p || !p)
+			break;
+		if (read_string(pid, p, buf + used, size - used) < 0)
+			break;
+		argv[argc++] = buf + used;
+		used += strlen(buf + used) + 1;
+	}
+	return argc;
+}
+
+static void trace_open_target(pid_t pid, const char *path, char *buf, size_t size,
+			      struct trace_rec *r)
+{
+	char root[64];
+	snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (trace_symlink_target(rfd, path, buf, size))
+		r->target = buf;
+}
+
+static void trace_allowed_paths(struct call *c, const struct sysent *se, char abs[][PATH_MAX],
+				const bool *denied, int n, uint64_t flags)
+{
+	const __u64 *a = c->req->data.args;
+	struct trace_rec r = { .pid = (pid_t)c->req->pid, .path = abs[0] };
+	char argbuf[2048], target[PATH_MAX];
+	const char *argv[64];
+	if (denied[0] || (n > 1 && denied[1]))
+		return; /* emit() traced it */
+	switch (se->kind) {
+	case K_OPEN:
+	case K_OPENAT:
+	case K_OPENAT2:
+		r.op = TRACE_OPEN;
+		r.access = (flags & O_ACCMODE) == O_RDWR ? "read-write"
+			   : (flags & O_ACCMODE) == O_WRONLY || (flags & (O_CREAT | O_TRUNC)) ? "write"
+											      : "read";
+
+		/* the supervisor judged the name; the kernel follows the link */
+		trace_open_target(r.pid, abs[0], target, sizeof target, &r);
+		break;
+	case K_CREAT:
+		r.op = TRACE_OPEN;
+		r.access = "write";
+		break;
+	case K_EXECVE:
+	case K_EXECVEAT:
+		r.op = TRACE_EXEC;
+		r.argv = argv;
+		r.argc = trace_read_argv(r.pid, se->kind == K_EXECVE ? a[1] : a[2], argbuf,
+					 sizeof argbuf, argv, 64);
+		break;
+	case K_RENAME:
+	case K_RENAMEAT:
+		r.op = TRACE_RENAME;
+		r.to = abs[1];
+		break;
+	case K_PATH_W:
+	case K_AT_W:
+		if (strstr(se->name, "unlink"))
+			r.op = se->kind == K_AT_W && (a[2] & AT_REMOVEDIR) ? TRACE_RMDIR : TRACE_UNLINK;
+		else if (strcmp(se->name, "rmdir") == 0)
+			r.op = TRACE_RMDIR;
+		else if (strstr(se->name, "mkdir"))
+			r.op = TRACE_MKDIR;
+		else
+			return; /* chmod, truncate, mknod: not in the trace's vocabulary */
+		break;
+	case K_OTHER:
+	case K_LINK:
+	case K_LINKAT:
+	case K_SYMLINK:
+	case K_SYMLINKAT:
+	case K_CONNECT:
+	case K_BIND:
+	case K_SENDTO:
+	case K_SENDMSG:
+	case K_SENDMMSG:
+	case K_SOCKET:
+	case K_SOCKETPAIR:
+		return;
+	}
+	trace_write(c->ctx->trace, &r);
 }
 
 /* ---- path syscalls ------------------------------------------------------ */
@@ -391,6 +493,24 @@ static bool is_rule_ancestor(const struct policy *p, const char *path)
 			return true;
 	}
 	return false;
+}
+
+/* Started by root, the sandbox runs as ctx->root_id (sandbox.h).  A file the
+ * policy grants but that id may not read (root-only: /etc/shadow, ssh host
+ * keys, /root/...) the kernel would refuse without a word, so it is refused
+ * and logged here.  Under a writable rule the files are the sandbox's own
+ * (idmapped or handed over), and listing a directory reveals names at most. */
+static bool root_only(const struct notify_ctx *ctx, const char *path)
+{
+	struct stat st;
+	if (!ctx->root_id || (policy_access_for(ctx->policy, path) & POL_W) ||
+	    stat(path, &st) < 0 || S_ISDIR(st.st_mode))
+		return false;
+	if (st.st_uid == ctx->root_id)
+		return !(st.st_mode & S_IRUSR);
+	if (st.st_gid == ctx->root_id)
+		return !(st.st_mode & S_IRGRP);
+	return !(st.st_mode & S_IROTH);
 }
 
 static enum verdict path_call(struct call *c, const struct sysent *se, int *errp)
@@ -500,13 +620,17 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	 * there, and allowed opens are the hot path. Before anything is logged
 	 * from what was read, it is checked below. */
 
-	bool denied[2] = { false, false }, any = false;
+	bool denied[2] = { false, false }, any = false, dac[2] = { false, false };
+	bool opens = se->kind == K_OPEN || se->kind == K_OPENAT || se->kind == K_OPENAT2;
 	for (int i = 0; i < n; i++) {
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
 		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
-		if ((have & pa[i].want) == pa[i].want)
+		if ((have & pa[i].want) == pa[i].want) {
+			if (opens && pa[i].want == POL_R && root_only(c->ctx, abs[i]))
+				denied[i] = any = dac[i] = true;
 			continue;
+		}
 		/* Listing a directory on the way to an allowed path ("/", "/home"):
 		 * in our mount tree it holds only the mount points, and on the host
 		 * tree Landlock refuses it; neither is worth a violation. */
@@ -533,6 +657,8 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 			continue;
 		denied[i] = any = true;
 	}
+	if (tracing_all(c))
+		trace_allowed_paths(c, se, abs, denied, n, flags);
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */
@@ -542,16 +668,19 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	for (int i = 0; i < n; i++) {
 		if (!denied[i])
 			continue;
-		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
+		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], why[96];
 		json_escape(abs[i], esc, sizeof esc);
 		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]", access_name(pa[i].want), esc);
+		/* granting it changes nothing: only the host's root may read it */
+		snprintf(why, sizeof why, "root-only: the sandbox's uid %u may not read it",
+			 (unsigned)c->ctx->root_id);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = detail[0] ? detail : NULL,
+			.detail = dac[i] ? why : detail[0] ? detail : NULL,
 			.path = abs[i],
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = suggest,
+			.suggest = dac[i] ? NULL : suggest,
 		};
 		emit(c, &ev);
 	}
@@ -763,8 +892,17 @@ static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
 		return V_CONTINUE;
 	char desc[128], detail[160];
 	bool dns;
-	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns))
+	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns)) {
+		if (tracing_all(c)) { /* unix sockets: let through, but traced */
+			char ta[160];
+			trace_sockaddr(sa, (size_t)r, ta, sizeof ta);
+			struct trace_rec tr = { .op = se->kind == K_CONNECT ? TRACE_CONNECT : TRACE_SEND,
+						.pid = pid, .addr = ta };
+			if (se->kind != K_BIND)
+				trace_write(c->ctx->trace, &tr);
+		}
 		return V_CONTINUE;
+	}
 	/* netlink inside our own network namespace only sees the sandbox's
 	 * loopback (getaddrinfo's AI_ADDRCONFIG probe, getifaddrs): not news */
 	if (c->ctx->have_netns && ((const struct sockaddr *)sa)->sa_family == AF_NETLINK)

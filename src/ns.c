@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "fusefs.h"
 #include "ns.h"
@@ -47,6 +48,56 @@ int ns_map_ids(uid_t uid, gid_t gid, struct bsbox_err *err)
 	snprintf(buf, sizeof buf, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
 	if (write_file("/proc/self/gid_map", buf, err) < 0)
 		return bsbox_err_ret(err);
+	return 0;
+}
+
+int ns_map_root_to(pid_t pid, uid_t id, struct bsbox_err *err)
+{
+	char path[64], buf[64];
+	snprintf(buf, sizeof buf, "0 %u 1\n", (unsigned)id);
+	/* setgroups stays "allow": pid 1 must clear the supplementary groups
+	 * it inherited from root (group 0 among them) before switching */
+	snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+	if (write_file(path, buf, err) < 0)
+		return bsbox_err_ret(err);
+	snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+	if (write_file(path, buf, err) < 0)
+		return bsbox_err_ret(err);
+	return 0;
+}
+
+int ns_become_root(struct bsbox_err *err)
+{
+	if (caps_set_ids(0, 0, err) < 0)
+		return bsbox_err_prefix(err, "becoming the namespace's root");
+	return 0;
+}
+
+int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struct bsbox_err *err)
+{
+	*out = -1;
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    (exec ? 0 : MOUNT_ATTR_NOEXEC),
+		.userns_fd = (__u64)userns_fd,
+	};
+	/* recursive first, as the other binds are; a submount whose
+	 * filesystem cannot be idmapped makes that fail, so then this one
+	 * alone */
+	for (int rec = 1; rec >= 0; rec--) {
+		unsigned rflag = rec ? AT_RECURSIVE : 0;
+		cleanup_close int fd = open_tree(AT_FDCWD, path,
+						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rflag);
+		if (fd < 0)
+			return bsbox_err_set(err, errno, "open_tree %s", path);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | rflag, &attr, sizeof attr) == 0) {
+			*out = steal_fd(&fd);
+			return 0;
+		}
+		if (!rec || errno != EINVAL)
+			return bsbox_err_set(err, errno, "idmapping %s (mount_setattr, Linux 5.12)",
+					     path);
+	}
 	return 0;
 }
 
@@ -171,6 +222,11 @@ static bool is_provided(const char *path)
 	return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
 }
 
+bool ns_rule_bound(const char *path)
+{
+	return !is_provided(path);
+}
+
 /* A rule path that is itself a symlink (Debian's /lib -> usr/lib) is
  * recreated as one, so the tree looks like the host's.  Its target into
  * link, or false. */
@@ -208,6 +264,17 @@ void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
 	}
 }
 
+static void skipped(const struct ns_root_opts *o, const char *path, int errnum, const char *why)
+{
+	if (o->skipped)
+		o->skipped(o->skipped_arg, path, errnum, why);
+}
+
+static bool idmapped(const struct ns_root_opts *o, size_t i)
+{
+	return o->idmapped && o->idmapped[i] >= 0;
+}
+
 int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 {
 	const struct policy *p = o->policy;
@@ -228,9 +295,13 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 			continue;
 		/* audit binds the host tree, but the private /tmp covers what lives
 		 * there: those rules are bound again on top */
-		if (o->audit && strncmp(p->rules[i].path, "/tmp/", 5) != 0)
+		if (o->audit && strncmp(p->rules[i].path, "/tmp/", 5) != 0 && !idmapped(o, i))
 			continue;
 		fds[i] = open(p->rules[i].path, O_PATH | O_CLOEXEC);
+		/* a path this machine lacks is not bound, as documented; any
+		 * other reason is worth a word */
+		if (fds[i] < 0 && errno != ENOENT && errno != ENOTDIR)
+			skipped(o, p->rules[i].path, errno, "cannot open the source");
 	}
 	int rootfd = -1;
 	if (o->audit)
@@ -242,7 +313,11 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		 * keeps checking every open itself */
 		struct bsbox_err ferr = { 0 };
 		int ffd;
-		if (fusefs_mount(NEWROOT, getuid(), getgid(), &ffd, &ferr) == 0) {
+		/* root's sandbox: still the host's root here, the owner of a
+		 * /dev/fuse that is often 0600; the owner is the namespace's root */
+		uid_t fuid = o->become_root ? 0 : getuid();
+		gid_t fgid = o->become_root ? 0 : getgid();
+		if (fusefs_mount(NEWROOT, fuid, fgid, &ffd, &ferr) == 0) {
 			int r = o->hand_fuse(ffd, o->hand_arg);
 			close(ffd);
 			if (r < 0) {
@@ -254,6 +329,12 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 	}
 	if (o->fuse_used)
 		*o->fuse_used = fuse;
+	/* Everything is open: from here on the mapped ids are enough (and
+	 * needed: an unmapped id cannot create files in our tmpfs or FUSE). */
+	if (o->become_root && ns_become_root(err) < 0) {
+		ret = bsbox_err_ret(err);
+		goto out;
+	}
 	if (!fuse && mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
 		ret = bsbox_err_set(err, errno, "mounting the new root");
 		goto out;
@@ -296,8 +377,10 @@ binds:
 			continue;
 		const char *path = p->rules[i].path;
 		char target[PATH_MAX];
-		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target)
+		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target) {
+			skipped(o, path, ENAMETOOLONG, "the mount point's path is too long");
 			continue;
+		}
 		struct stat st;
 		char link[PATH_MAX];
 		if (rule_symlink(path, link, sizeof link)) {
@@ -316,12 +399,23 @@ binds:
 				continue;
 			}
 		}
-		if (fstat(fds[i], &st) < 0)
+		if (fstat(fds[i], &st) < 0) {
+			skipped(o, path, errno, "cannot stat the source");
 			continue;
+		}
 		int r = make_mountpoint(target, S_ISDIR(st.st_mode));
 		if (r < 0) {
-			/* beneath a read-only bind whose source lacks it: cannot happen for
-			 * a path that exists, except through symlinks; skip */
+			/* beneath a read-only bind whose source lacks it (through a
+			 * symlink, say) */
+			skipped(o, path, -r, "cannot make the mount point");
+			continue;
+		}
+		if (idmapped(o, i)) {
+			/* the supervisor made it, flags and all */
+			if (move_mount(o->idmapped[i], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+				ret = bsbox_err_set(err, errno, "attaching the idmapped mount of %s", path);
+				goto out;
+			}
 			continue;
 		}
 		unsigned acc = o->audit ? (POL_R | POL_W | POL_X) : p->rules[i].access;

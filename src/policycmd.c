@@ -12,6 +12,7 @@
 #include "err.h"
 #include "jsonpos.h"
 #include "learn.h"
+#include "lock.h"
 #include "evlog.h"
 #include "policy.h"
 #include "policycmd.h"
@@ -126,10 +127,13 @@ static int check(int argc, char **argv, const struct bsbox_settings *set)
 		fprintf(stderr, "bsbox policy check: %s\n", derr.msg);
 		return BSBOX_EXIT_SETUP;
 	}
-	if (argc < 1) {
+	/* the lock's entries name policy files: report the missing ones */
+	int lockbad = lock_policy_problems(stdout);
+	if (argc < 1 && !lockbad) {
 		fputs("usage: bsbox policy check FILE...\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
+	bad += lockbad;
 	for (int i = 0; i < argc; i++) {
 		struct bsbox_err err = { 0 };
 		cleanup_policy struct policy *p = NULL;

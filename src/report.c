@@ -10,6 +10,7 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "inputs.h"
 #include "report.h"
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
@@ -19,8 +20,11 @@ void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 	const char *sc = ev->syscall ? ev->syscall : "?";
 	switch (ev->kind) {
 	case EV_PATH:
-		snprintf(buf, len, "%s %s", ev->access ? ev->access : "access",
-			 ev->path ? ev->path : "?");
+		/* no policy entry to suggest: the detail says why */
+		snprintf(buf, len, "%s %s%s%s%s", ev->access ? ev->access : "access",
+			 ev->path ? ev->path : "?", !ev->suggest && ev->detail ? " (" : "",
+			 !ev->suggest && ev->detail ? ev->detail : "",
+			 !ev->suggest && ev->detail ? ")" : "");
 		return;
 	case EV_NETWORK:
 		if (ev->addr)
@@ -294,7 +298,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 			continue;
 		}
 		const cJSON *pid = cJSON_GetObjectItemCaseSensitive(o, "pid");
-		ev.pid = cJSON_IsNumber(pid) ? (pid_t)pid->valuedouble : 0;
+		/* the log is only text: a pid that is no pid_t is no pid (and
+		 * converting it would be undefined) */
+		ev.pid = cJSON_IsNumber(pid) && pid->valuedouble >= 1 && pid->valuedouble <= INT_MAX
+				 ? (pid_t)pid->valuedouble
+				 : 0;
 		ev.exe = jstr(o, "exe");
 		ev.syscall = jstr(o, "syscall");
 		ev.detail = jstr(o, "detail");
@@ -314,6 +322,15 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 	if (a->n)
 		qsort(a->v, a->n, sizeof *a->v, agg_cmp);
 	return 0;
+}
+
+/* How an annotation opens: a setup event (a lock refusal or change, a
+ * version warning) was not a denied access */
+static const char *verb(const struct agg *g)
+{
+	if (g->kind == EV_SETUP)
+		return g->audit ? "note:" : "refused:";
+	return g->audit ? "would deny" : "denied";
 }
 
 static const char *action_name(const struct agg *g)
@@ -420,7 +437,7 @@ static void print_github(const struct aggs *a, FILE *out)
 		gh_escape(out, title, true);
 		fputs("::", out);
 		char msg[PATH_MAX_WHAT + 600];
-		snprintf(msg, sizeof msg, "%s %s%s%s", g->audit ? "would deny" : "denied", g->what,
+		snprintf(msg, sizeof msg, "%s %s%s%s", verb(g), g->what,
 			 g->by ? " by " : "", g->by ? g->by : "");
 		gh_escape(out, msg, false);
 		if (g->count > 1)
@@ -472,8 +489,7 @@ static int print_sarif(const struct aggs *a, FILE *out)
 		cJSON_AddItemToArray(results, res);
 		cJSON *msg = res ? cJSON_AddObjectToObject(res, "message") : NULL;
 		cleanup_free char *text = NULL;
-		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate,
-			     g->audit ? "would deny" : "denied", g->what, g->by ? " by " : "",
+		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate, verb(g), g->what, g->by ? " by " : "",
 			     g->by ? g->by : "", g->count, g->count == 1 ? "" : "s",
 			     g->suggest ? "; to allow: " : "", g->suggest ? g->suggest : "") < 0)
 			text = NULL;
@@ -497,17 +513,25 @@ static void report_usage(FILE *out)
 		"usage: bsbox report [--json] [--format text|json|github|sarif] [--crate NAME] [LOG]\n"
 		"Summarise the event log LOG (default: $BSBOX_LOG, else\n"
 		"$XDG_STATE_HOME/bsbox/events.jsonl, else ~/.local/state/bsbox/events.jsonl)\n"
-		"by crate and kind.\n");
+		"by crate and kind.\n"
+		"\n"
+		"       bsbox report --inputs [--json] [--crate NAME] [TRACE]\n"
+		"Per crate, the host files its build script read or executed (outside\n"
+		"its own crate and OUT_DIR), with SHA-256 and the Debian package that\n"
+		"owns each, from an access trace (default: $BSBOX_TRACE).\n");
 }
 
 int report_main(int argc, char **argv)
 {
 	enum fmt fmt = FMT_TEXT;
 	const char *crate = NULL, *log = NULL;
+	bool inputs = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
-		if (!strcmp(a, "--json")) {
+		if (!strcmp(a, "--inputs")) {
+			inputs = true;
+		} else if (!strcmp(a, "--json")) {
 			fmt = FMT_JSON;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			report_usage(stdout);
@@ -542,6 +566,18 @@ int report_main(int argc, char **argv)
 			fprintf(stderr, "bsbox report: only one LOG\n");
 			return BSBOX_EXIT_USAGE;
 		}
+	}
+	if (inputs) {
+		const char *trace = log ? log : getenv("BSBOX_TRACE");
+		if (!trace || !*trace) {
+			fprintf(stderr, "bsbox report --inputs: no TRACE given and BSBOX_TRACE is not set\n");
+			return BSBOX_EXIT_USAGE;
+		}
+		if (fmt != FMT_TEXT && fmt != FMT_JSON) {
+			fprintf(stderr, "bsbox report --inputs: text or json only\n");
+			return BSBOX_EXIT_USAGE;
+		}
+		return inputs_report(trace, crate, fmt == FMT_JSON);
 	}
 	cleanup_free char *deflog = NULL;
 	if (!log) {

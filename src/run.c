@@ -53,6 +53,19 @@ static char *policy_path_filter(const struct policy *p, const char *path)
 	return out;
 }
 
+/* Started by root: the host id build scripts run as (sandbox.h root_id).
+ * BSBOX_SANDBOX_ID picks another; it can never be 0, so a project's
+ * [env] table cannot hand a build script the host's root.  Audit mode lets
+ * path accesses through by design (it is for learning a policy from code
+ * you trust that far): it runs as the caller, root included. */
+static uid_t root_id(bool audit, const struct bsbox_settings *set)
+{
+	if (geteuid() != 0 || audit)
+		return 0;
+	int id = set->sandbox_id;
+	return id > 0 ? (uid_t)id : BSBOX_SANDBOX_ID;
+}
+
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
@@ -86,7 +99,23 @@ int run_confined(struct run_req *req)
 		log.version = req->crate_version;
 	}
 
-	struct report rep = { .crate = req->crate, .policy_hint = req->policy_hint };
+	struct trace trace;
+	const char *tpath = req->trace_path ? req->trace_path : getenv("BSBOX_TRACE");
+	if (trace_open(&trace, tpath && *tpath ? tpath : NULL, req->crate, req->crate_version,
+		       &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		evlog_close(&log);
+		return BSBOX_EXIT_SETUP;
+	}
+	trace_start(&trace, getenv("CARGO_MANIFEST_DIR"), getenv("OUT_DIR"));
+
+	log.proc_macros = req->proc_macros;
+	char label[1024];
+	if (req->proc_macros)
+		snprintf(label, sizeof label, "%s (compiling it loads the proc macros %s)",
+			 req->crate ? req->crate : "?", req->proc_macros);
+	struct report rep = { .crate = req->proc_macros ? label : req->crate,
+			      .policy_hint = req->policy_hint };
 	struct sandbox_opts so = {
 		.policy = req->policy,
 		.argv = req->argv,
@@ -102,8 +131,10 @@ int run_confined(struct run_req *req)
 		.no_fuse = set->no_fuse,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,
+		.root_id = root_id(req->audit, set),
 		.log = &log,
 		.report = &rep,
+		.trace = trace_on(&trace) ? &trace : NULL,
 	};
 	if (so.unsupervised && !so.quiet)
 		fprintf(stderr, "bsbox: warning: BSBOX_BENCH_UNSUPERVISED=1: denials are enforced but "
@@ -130,13 +161,14 @@ int run_confined(struct run_req *req)
 		fflush(out);
 	}
 	report_free(&rep);
+	trace_close(&trace);
 	evlog_close(&log);
 	return code;
 }
 
 static const char run_usage[] =
 	"usage: bsbox run [--policy FILE] [--log FILE] [--audit] [--keep-fd N]... [--allow-weak]\n"
-	"                 [--crate NAME] [--] CMD [ARGS...]\n"
+	"                 [--crate NAME] [--trace FILE] [--] CMD [ARGS...]\n"
 	"See `bsbox --help`.\n";
 
 static int parse_fd(const char *s, int *out)
@@ -156,16 +188,17 @@ int run_main(int argc, char **argv, const struct bsbox_settings *set)
 		{ "policy", required_argument, NULL, 'p' }, { "log", required_argument, NULL, 'l' },
 		{ "audit", no_argument, NULL, 'a' },        { "keep-fd", required_argument, NULL, 'k' },
 		{ "allow-weak", no_argument, NULL, 'w' },   { "crate", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },         { "trace", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy_file = NULL, *log_path = NULL, *crate = NULL;
+	const char *policy_file = NULL, *log_path = NULL, *crate = NULL, *trace_path = NULL;
 	bool audit = false, weak = false;
 	int keep[64];
 	size_t nkeep = 0;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:l:ak:wc:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:l:ak:wc:ht:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			policy_file = optarg;
@@ -188,6 +221,9 @@ int run_main(int argc, char **argv, const struct bsbox_settings *set)
 			break;
 		case 'c':
 			crate = optarg;
+			break;
+		case 't':
+			trace_path = optarg;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);
@@ -216,6 +252,7 @@ int run_main(int argc, char **argv, const struct bsbox_settings *set)
 		.argv = argv + optind,
 		.policy = p,
 		.log_path = log_path,
+		.trace_path = trace_path,
 		.audit = audit,
 		.allow_weak = weak,
 		.keep_fds = keep,

@@ -2,7 +2,10 @@
  *
  * Full mode:   supervisor --clone(NEWUSER|NEWNS|NEWNET|NEWPID|NEWIPC|NEWUTS|NEWCGROUP)-->
  *              pid 1 (ids, mount tree) --fork--> CMD (rlimits, caps, Landlock, seccomp, exec)
- * Degraded:    supervisor (child subreaper) --fork--> CMD (rlimits, caps, Landlock, seccomp)
+ *              then pid 1 drops its capabilities, sets no_new_privs and loads its own
+ *              filter (wait, report, exit) before CMD may go on
+ * Degraded:    supervisor --fork--> reaper (child subreaper) --fork--> CMD (rlimits, caps,
+ *              Landlock, seccomp)
  *
  * Everything is compiled in the supervisor before forking (policy, seccomp
  * filters); the children only apply.  One SOCK_SEQPACKET socketpair carries
@@ -38,6 +41,7 @@
 #include "ebpf.h"
 #include "fusefs.h"
 #include "cleanup.h"
+#include "handover.h"
 #include "landlock.h"
 #include "notify.h"
 #include "ns.h"
@@ -46,7 +50,17 @@
 
 extern char **environ;
 
-enum msg_type { MSG_ERROR = 1, MSG_USERNS, MSG_LISTENER, MSG_EXEC_FAILED, MSG_STATUS, MSG_FUSE };
+enum msg_type {
+	MSG_ERROR = 1,
+	MSG_USERNS,
+	MSG_LISTENER,
+	MSG_EXEC_FAILED,
+	MSG_STATUS,
+	MSG_FUSE,
+	MSG_MOUNT, /* to pid 1: rule val's idmapped mount (SCM_RIGHTS) */
+	MSG_IDS,   /* to pid 1: its ids are mapped, the mounts all sent */
+	MSG_SKIPPED, /* from pid 1: a policy rule it could not apply ("why\0path") */
+};
 
 struct sync_msg {
 	int type;
@@ -190,11 +204,15 @@ struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
 	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	scmp_filter_ctx filter_init; /* pid 1's own, once CMD is forked (full mode) */
+	bool try_fuse;               /* pid 1 tries to build the root over FUSE */
 	bool fuse;                   /* pid 1 built the root over FUSE */
 	enum sandbox_level level;
 	int landlock_abi;
 	int sock;     /* child end of the sync socketpair */
 	int cg_procs; /* cgroup.procs of the pids cgroup to join, or -1 */
+	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
+	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
 };
 
@@ -223,6 +241,12 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	if (st->level != SB_FULL && o->cwd && chdir(o->cwd) < 0) {
 		bsbox_err_set(&err, errno, "chdir %s", o->cwd);
 		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	if (st->root_id && st->level != SB_FULL) {
+		/* root's sandbox with no user namespace to map the id: become it */
+		if (caps_set_ids(st->root_id, st->root_id, &err) < 0)
+			child_fail(st->sock, MSG_ERROR, &err);
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
 	}
 	if (caps_drop_all(&err) < 0)
 		child_fail(st->sock, MSG_ERROR, &err);
@@ -266,9 +290,55 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	_exit(e == ENOENT ? BSBOX_EXIT_NOTFOUND : BSBOX_EXIT_NOEXEC);
 }
 
+/* ns_root_opts.skipped in pid 1: tell the supervisor (log_skipped). */
+static void report_skipped(void *arg, const char *path, int errnum, const char *why)
+{
+	struct sync_msg m = { .type = MSG_SKIPPED, .val = errnum };
+	int n = snprintf(m.text, sizeof m.text, "%s", why);
+	if (n < 0 || (size_t)n + 1 >= sizeof m.text)
+		return;
+	snprintf(m.text + n + 1, sizeof m.text - (size_t)n - 1, "%s", path);
+	(void)!send(*(int *)arg, &m, sizeof m, MSG_NOSIGNAL);
+}
+
 static int hand_fuse(int fd, void *arg)
 {
 	return send_msg(*(int *)arg, MSG_FUSE, 0, NULL, fd);
+}
+
+/* pid 1 of root's sandbox: wait until the supervisor has mapped our ids
+ * (map_root) and sent the idmapped mounts. */
+static int await_ids(struct stage *st, struct bsbox_err *err)
+{
+	for (;;) {
+		struct sync_msg m;
+		int fd = -1;
+		int r = recv_msg(st->sock, &m, &fd, NULL, 0);
+		if (r <= 0)
+			return bsbox_err_set(err, r < 0 ? -r : EPIPE, "waiting for the id map");
+		if (m.type == MSG_IDS)
+			return 0;
+		if (m.type == MSG_MOUNT && fd >= 0 && m.val >= 0 &&
+		    (size_t)m.val < st->o->policy->nrules && st->idmapped[m.val] < 0)
+			st->idmapped[m.val] = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* pid 1 once the root is built and CMD forked: it only waits and reports
+ * now, so it keeps no capability, sets no_new_privs and loads an allow list
+ * of exactly that (bubblewrap's init does the same). */
+static int harden_init(const struct stage *st, struct bsbox_err *err)
+{
+	if (caps_drop_all(err) < 0)
+		return bsbox_err_prefix(err, "pid 1");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bsbox_err_set(err, errno, "pid 1: prctl(PR_SET_NO_NEW_PRIVS)");
+	int rc = seccomp_load(st->filter_init); /* SYSRAWRC: -errno */
+	if (rc < 0)
+		return bsbox_err_set(err, -rc, "pid 1: loading its seccomp filter");
+	return 0;
 }
 
 /* pid 1 of the new pid namespace. */
@@ -280,15 +350,25 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	struct bsbox_err err = { 0 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (ns_map_ids(uid, gid, &err) < 0)
+	if (st->root_id) {
+		if (await_ids(st, &err) < 0)
+			child_fail(st->sock, MSG_ERROR, &err);
+	} else if (ns_map_ids(uid, gid, &err) < 0) {
 		child_fail(st->sock, MSG_USERNS, &err);
+	}
 	if (sethostname("bsbox", 5) < 0) {
 		bsbox_err_set(&err, errno, "sethostname in the new uts namespace");
 		child_fail(st->sock, MSG_USERNS, &err);
 	}
 	ns_loopback_up();
-	struct ns_root_opts ro = { .policy = o->policy, .audit = o->audit, .cwd = NULL };
-	if (st->filter_fast) {
+	struct ns_root_opts ro = { .policy = o->policy,
+				   .audit = o->audit,
+				   .cwd = NULL,
+				   .become_root = st->root_id != 0,
+				   .idmapped = st->root_id ? st->idmapped : NULL,
+				   .skipped = report_skipped,
+				   .skipped_arg = &st->sock };
+	if (st->try_fuse) {
 		ro.hand_fuse = hand_fuse;
 		ro.hand_arg = &st->sock;
 		ro.fuse_used = &st->fuse;
@@ -298,14 +378,38 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		 * (Ubuntu's AppArmor userns rule) shows: let the supervisor degrade. */
 		child_fail(st->sock, err.errnum == EPERM ? MSG_USERNS : MSG_ERROR, &err);
 	}
+	if (st->root_id)
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the id switch cleared it */
+	for (size_t i = 0; st->idmapped && i < o->policy->nrules; i++)
+		if (st->idmapped[i] >= 0)
+			close(st->idmapped[i]); /* attached now */
 
+	/* CMD waits at the gate until pid 1 has given up its powers, so that
+	 * nothing in the sandbox ever sees a pid 1 that has them. */
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		bsbox_err_set(&err, errno, "pipe");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
 	pid_t cmd = fork();
 	if (cmd < 0) {
 		bsbox_err_set(&err, errno, "fork");
 		child_fail(st->sock, MSG_ERROR, &err);
 	}
-	if (cmd == 0)
+	if (cmd == 0) {
+		char c;
+		close(gate[1]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(gate[0]);
 		exec_stage(st);
+	}
+	close(gate[0]);
+	if (harden_init(st, &err) < 0) {
+		kill(cmd, SIGKILL);
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	close(gate[1]);
 
 	/* Reap everything; report CMD's status; when we exit the kernel kills
 	 * whatever CMD left behind. */
@@ -326,7 +430,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 	_exit(0);
 }
 
-/* Degraded mode: kill every process left below us (we are a subreaper, so
+/* The reaper: kill every process left below us (we are a subreaper, so
  * double-forked daemons are re-parented to us) until none is left. */
 static void kill_descendants(void)
 {
@@ -365,6 +469,60 @@ static void kill_descendants(void)
 			break;
 		usleep(1000);
 	}
+}
+
+/* Degraded mode's pid 1: a child subreaper between the supervisor and CMD,
+ * so what CMD leaves behind is re-parented here and killed, while the
+ * supervisor's own children (the shim's directive filter) are never touched.
+ * It waits for CMD (or SIGTERM from the supervisor, or the supervisor's
+ * death), kills every descendant, reports CMD's status and exits. */
+static __attribute__((noreturn)) void reaper_stage(const struct stage *st, pid_t supervisor)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* SIGTERM, not SIGKILL: the reaper must outlive CMD to clean up */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != supervisor)
+		_exit(BSBOX_EXIT_SETUP);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		struct bsbox_err err = { 0 };
+		bsbox_err_set(&err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	pid_t cmd = fork();
+	if (cmd < 0) {
+		struct bsbox_err err = { 0 };
+		bsbox_err_set(&err, errno, "fork");
+		child_fail(st->sock, MSG_ERROR, &err);
+	}
+	if (cmd == 0)
+		exec_stage(st);
+
+	int status = 0;
+	bool done = false;
+	while (!done) {
+		siginfo_t si;
+		if (sigwaitinfo(&set, &si) < 0)
+			continue;
+		if (si.si_signo == SIGTERM) {
+			kill(cmd, SIGKILL);
+			status = SIGKILL; /* as waitpid reports a SIGKILLed process */
+			break;
+		}
+		int s;
+		pid_t w;
+		while ((w = waitpid(-1, &s, WNOHANG)) > 0)
+			if (w == cmd) {
+				status = s;
+				done = true;
+			}
+	}
+	kill_descendants();
+	send_msg(st->sock, MSG_STATUS, status, NULL, -1);
+	_exit(0);
 }
 
 /* A pids cgroup for the sandbox when running as root: RLIMIT_NPROC does not
@@ -471,6 +629,28 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 	c->sync_wakeup = true; /* refined by notify_tune at run time */
 }
 
+/* --trace: the BPF backend when it loads here, else the supervisor's. */
+static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
+{
+	struct bsbox_err terr = { 0 };
+	t->policy = policy;
+	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
+	 * (tests, and `make bench` to compare the two) */
+	const char *want = getenv("BSBOX_TRACE_BACKEND");
+	if (want && strcmp(want, "seccomp") == 0) {
+		t->backend = "seccomp";
+		return;
+	}
+	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+		t->backend = "bpf";
+		return;
+	}
+	t->backend = "seccomp";
+	if (!quiet)
+		fprintf(stderr, "bsbox: note: --trace: not BPF (%s): the supervisor traces (slower)\n",
+			terr.msg);
+}
+
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
 {
 	/* best effort: what is missing pid 1 creates itself */
@@ -500,10 +680,34 @@ static int take_listener(int sock, pid_t sender, int num, int *nfd, struct bsbox
 	return 0;
 }
 
+/* MSG_SKIPPED: a policy rule pid 1 could not apply is a setup event in the
+ * log and a warning, not a silent hole in the tree. */
+static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
+{
+	const char *why = m->text;
+	size_t wl = strnlen(why, sizeof m->text - 1);
+	const char *path = wl + 1 < sizeof m->text ? m->text + wl + 1 : "?";
+	char detail[BSBOX_ERR_MSG + 64];
+	snprintf(detail, sizeof detail, "policy rule %s not applied: %s: %s", path, why,
+		 strerror(m->val));
+	if (!o->quiet)
+		fprintf(stderr, "bsbox: warning: %s\n", detail);
+	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true };
+	if (o->log)
+		evlog_write(o->log, &ev);
+}
+
+/* What wait_listener() saw (or -errno). */
+enum awaited {
+	AW_LISTENER, /* CMD handed over its listener and is about to exec */
+	AW_ENDED,    /* CMD ended before that (m: its status or exec failure) */
+	AW_REFUSED,  /* setup failed in the sandbox (m: MSG_ERROR or MSG_USERNS) */
+};
+
 /* Wait for the seccomp listener.  Meanwhile pid 1 may hand over a FUSE root
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
-static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct policy *policy,
+static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
 			 struct fusefs **fs, struct bsbox_err *err)
 {
 	for (;;) {
@@ -535,21 +739,32 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct po
 		if (m->type == MSG_LISTENER) {
 			if (fd >= 0)
 				close(fd);
-			return take_listener(sock, sender, m->val, nfd, err);
+			/* trace: CMD is about to exec; from now on it and its children */
+			int fr = o->trace && o->trace->bpf && sender > 0
+					 ? ebpf_tracer_follow(o->trace->bpf, sender, err)
+					 : 0;
+			if (fr < 0)
+				return fr;
+			int r2 = take_listener(sock, sender, m->val, nfd, err);
+			return r2 < 0 ? r2 : AW_LISTENER;
 		}
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
 			if (fusefs_new(fd, getuid(), getgid(), fs, err) < 0)
 				return bsbox_err_prefix(err, "serving the FUSE root");
-			ns_skeleton(policy, skeleton_node, *fs);
+			ns_skeleton(o->policy, skeleton_node, *fs);
 			continue;
 		}
 		if (fd >= 0)
 			close(fd);
 		if (m->type == MSG_FUSE)
 			continue;
+		if (m->type == MSG_SKIPPED) {
+			log_skipped(o, m);
+			continue;
+		}
 		if (m->type == MSG_STATUS || m->type == MSG_EXEC_FAILED)
-			return 1; /* CMD ended before exec: handled by the caller */
-		return 2;         /* MSG_ERROR / MSG_USERNS: m->text says why */
+			return AW_ENDED;
+		return AW_REFUSED;
 	}
 }
 
@@ -579,54 +794,175 @@ static bool inherits_a_directory(const struct sandbox_opts *o)
 	return false;
 }
 
-/* One attempt at a given level. Returns 0 when CMD ran (r filled), 1 when the
- * user namespace turned out unusable (the caller degrades), -errno on error. */
-static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, int abi,
-			int sigfd, const sigset_t *oldmask, struct sandbox_result *r,
-			struct bsbox_err *err)
+/* Root's sandbox (full mode): pid 1's uid/gid 0 becomes host id `id` (only
+ * we can write that map), and each writable rule an idmapped mount, so it
+ * stays writable for that id and what is written there is root's on disk. */
+static int map_root(pid_t pid, const struct sandbox_opts *o, uid_t id, int sock,
+		    struct bsbox_err *err)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return bsbox_err_set(err, errno, "socketpair");
-	cleanup_close int sock = sv[0];
-	cleanup_close int csock = sv[1];
-	/* who sent MSG_LISTENER: the process to take the listener from */
-	int one = 1;
-	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
-		return bsbox_err_set(err, errno, "setsockopt(SO_PASSCRED)");
+	if (ns_map_root_to(pid, id, err) < 0)
+		return bsbox_err_prefix(err, "mapping the sandbox's root to uid %u", (unsigned)id);
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/ns/user", (int)pid);
+	cleanup_close int userns = open(p, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return bsbox_err_set(err, errno, "open %s", p);
+	const struct policy *pol = o->policy;
+	for (size_t i = 0; i < pol->nrules; i++) {
+		const struct policy_rule *r = &pol->rules[i];
+		struct stat st;
+		if (!(r->access & POL_W) || !ns_rule_bound(r->path) || lstat(r->path, &st) < 0 ||
+		    S_ISLNK(st.st_mode))
+			continue; /* not bound from the host */
+		int fd;
+		struct bsbox_err e = { 0 };
+		if (ns_idmapped_tree(r->path, userns, (r->access & POL_X) != 0, &fd, &e) < 0) {
+			if (!o->quiet)
+				fprintf(stderr,
+					"bsbox: warning: %s: the sandbox's user (uid %u) cannot write "
+					"there\n",
+					e.msg, (unsigned)id);
+			continue;
+		}
+		int rc = send_msg(sock, MSG_MOUNT, (int)i, NULL, fd);
+		close(fd);
+		if (rc < 0)
+			return bsbox_err_set(err, -rc, "handing the idmapped mounts to the sandbox");
+	}
+	int rc = send_msg(sock, MSG_IDS, 0, NULL, -1);
+	return rc < 0 ? bsbox_err_set(err, -rc, "handing the id map to the sandbox") : 0;
+}
 
+/* How one attempt at a level ended. */
+enum run_outcome {
+	RUN_DONE,      /* CMD ran, or could not be executed: the result is filled */
+	RUN_NO_USERNS, /* the user namespace is unusable here: degrade and retry */
+	RUN_FAILED,    /* setup or the supervisor failed: err says why */
+};
+
+/* What one attempt holds; attempt_end() releases it, on every path. */
+struct attempt {
+	const struct sandbox_opts *o;
+	enum sandbox_level level;
+	int abi;
+	int sock;                    /* our end of the sync socketpair */
+	int csock;                   /* the children's end, until they have it */
+	scmp_filter_ctx filter;      /* CMD's */
+	scmp_filter_ctx filter_fast; /* CMD's with a FUSE root (reads_free), or NULL */
+	scmp_filter_ctx filter_init; /* pid 1's own (full mode), or NULL */
+	bool try_fuse;
+	int *idmapped;               /* root's full mode: per rule, for pid 1 */
+	char cgdir[512];             /* the pids cgroup, "" if none */
+	int cg_procs;
+	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
+	int pidfd;
+	struct fusefs *fs;           /* the FUSE root being served, or NULL */
+	int notify_fd;               /* the seccomp listener, or -1 */
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The one kill/wait/cleanup sequence.  kill: the sandbox must end now (a
+ * failure, or a signal); otherwise it is ending by itself.  The death of
+ * pid 1 takes its pid namespace with it; the degraded mode's reaper, asked
+ * with SIGTERM, kills everything below itself first.  *status (if asked):
+ * pid 1's own wait status. */
+static void attempt_end(struct attempt *a, bool kill_it, int *status)
+{
+	int s = 0;
+	if (a->pid > 0) {
+		if (kill_it)
+			kill(a->pid, a->level == SB_FULL ? SIGKILL : SIGTERM);
+		while (waitpid(a->pid, &s, 0) < 0 && errno == EINTR)
+			;
+		a->pid = 0;
+	}
+	if (status)
+		*status = s;
+	if (a->filter)
+		seccomp_release(a->filter);
+	if (a->filter_fast)
+		seccomp_release(a->filter_fast);
+	if (a->filter_init)
+		seccomp_release(a->filter_init);
+	a->filter = a->filter_fast = a->filter_init = NULL;
+	if (a->cg_procs >= 0)
+		close(a->cg_procs);
+	a->cg_procs = -1;
+	cgroup_remove(a->cgdir);
+	a->cgdir[0] = '\0';
+	close_fd(&a->csock);
+	close_fd(&a->pidfd);
+	close_fd(&a->notify_fd);
+	fusefs_free(a->fs);
+	a->fs = NULL;
+	free(a->idmapped);
+	a->idmapped = NULL;
+}
+
+/* Step 1: everything the children apply, compiled here (and the cgroup). */
+static int build_filters(struct attempt *a, struct bsbox_err *err)
+{
+	const struct sandbox_opts *o = a->o;
 	struct scf_opts so = {
 		.network = o->policy->network,
-		.have_netns = level == SB_FULL,
+		.have_netns = a->level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
+		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
 	};
-	scmp_filter_ctx filter = NULL, filter_fast = NULL;
-	if (scf_build(&so, &filter, err) < 0) {
-		err->exit_code = BSBOX_EXIT_SETUP;
+	if (scf_build(&so, &a->filter, err) < 0)
 		return bsbox_err_prefix(err, "building the seccomp filter");
-	}
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
-	 * filter once it knows whether the FUSE mount worked. */
-	if (level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
-	    all_rules_readable(o->policy) && !inherits_a_directory(o) &&
-	    fusefs_available()) {
+	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
+	 * keeps the FUSE root but not the fast filter: the supervisor must see
+	 * every open to log attempts at root-only files (notify.c). */
+	a->try_fuse = a->level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
+		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
+		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
+		      fusefs_available();
+	if (a->try_fuse && !o->root_id) {
 		so.reads_free = true;
-		if (scf_build(&so, &filter_fast, err) < 0) {
-			seccomp_release(filter);
-			err->exit_code = BSBOX_EXIT_SETUP;
+		if (scf_build(&so, &a->filter_fast, err) < 0)
 			return bsbox_err_prefix(err, "building the seccomp filter");
-		}
 	}
+	if (a->level == SB_FULL && scf_build_init(&a->filter_init, err) < 0)
+		return bsbox_err_prefix(err, "building pid 1's seccomp filter");
+	if (a->level == SB_FULL && o->root_id) {
+		a->idmapped = malloc((o->policy->nrules + 1) * sizeof *a->idmapped);
+		if (!a->idmapped)
+			return bsbox_err_set(err, ENOMEM, "allocating");
+		for (size_t i = 0; i <= o->policy->nrules; i++)
+			a->idmapped[i] = -1;
+	}
+	a->cg_procs = cgroup_pids(o->policy->limits.nproc, a->cgdir, sizeof a->cgdir);
+	return 0;
+}
 
-	char cgdir[512] = "";
-	struct stage st = { .o = o, .filter = filter, .filter_fast = filter_fast, .level = level,
-			    .landlock_abi = abi,
-			    .sock = csock, .oldmask = *oldmask, .cg_procs = -1 };
-	st.cg_procs = cgroup_pids(o->policy->limits.nproc, cgdir, sizeof cgdir);
-
+/* Step 2: pid 1 (full mode: clone with the namespaces) or the reaper;
+ * root's full mode also maps the ids and hands the idmapped mounts over. */
+static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct bsbox_err *err)
+{
+	const struct sandbox_opts *o = a->o;
+	struct stage st = { .o = o,
+			    .filter = a->filter,
+			    .filter_fast = a->filter_fast,
+			    .filter_init = a->filter_init,
+			    .try_fuse = a->try_fuse,
+			    .level = a->level,
+			    .landlock_abi = a->abi,
+			    .sock = a->csock,
+			    .cg_procs = a->cg_procs,
+			    .root_id = o->root_id,
+			    .idmapped = a->idmapped,
+			    .oldmask = *oldmask };
 	pid_t pid;
-	if (level == SB_FULL) {
+	if (a->level == SB_FULL) {
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 		pid = (pid_t)syscall(SYS_clone,
@@ -636,123 +972,154 @@ static int run_at_level(const struct sandbox_opts *o, enum sandbox_level level, 
 		if (pid == 0)
 			init_stage(&st, uid, gid);
 	} else {
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		pid_t self = getpid();
 		pid = fork();
 		if (pid == 0)
-			exec_stage(&st);
+			reaper_stage(&st, self);
 	}
-	int clone_errno = errno;
-	seccomp_release(filter);
-	if (filter_fast)
-		seccomp_release(filter_fast);
-	if (st.cg_procs >= 0)
-		close(st.cg_procs);
 	if (pid < 0) {
-		cgroup_remove(cgdir);
-		if (level == SB_FULL && (clone_errno == EPERM || clone_errno == EINVAL ||
-					 clone_errno == ENOSPC || clone_errno == EUSERS)) {
+		int e = errno;
+		if (a->level == SB_FULL && (e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS)) {
 			if (!o->quiet)
 				fprintf(stderr, "bsbox: note: cannot create namespaces: %s\n",
-					strerror(clone_errno));
-			return 1;
+					strerror(e));
+			return RUN_NO_USERNS;
 		}
-		err->exit_code = BSBOX_EXIT_SETUP;
-		return bsbox_err_set(err, clone_errno, "starting the sandbox");
+		bsbox_err_set(err, e, "starting the sandbox");
+		return RUN_FAILED;
 	}
-	close(steal_fd(&csock));
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	a->pid = pid;
+	a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	close(a->csock);
+	a->csock = -1;
+	if (a->level == SB_FULL && o->root_id && map_root(pid, o, o->root_id, a->sock, err) < 0)
+		return RUN_FAILED;
+	return RUN_DONE;
+}
 
+/* Step 3: until CMD hands over its listener (or ends first: r is filled,
+ * *ended is set). */
+static enum run_outcome await_listener(struct attempt *a, struct sandbox_result *r, bool *ended,
+				       struct bsbox_err *err)
+{
 	struct sync_msg m;
-	int nfd = -1;
-	cleanup_fusefs struct fusefs *fs = NULL;
-	int w = wait_listener(sock, &nfd, &m, o->policy, &fs, err);
-	if (w == 2 && m.type == MSG_USERNS && level == SB_FULL) {
-		waitpid(pid, NULL, 0);
-		cgroup_remove(cgdir);
-		if (!o->quiet)
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, &a->fs, err);
+	if (w < 0)
+		return RUN_FAILED;
+	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
+		if (!a->o->quiet)
 			fprintf(stderr, "bsbox: note: user namespace unusable: %s\n", m.text);
-		return 1;
+		return RUN_NO_USERNS;
 	}
-	if (w < 0 || w == 2) {
-		if (w == 2)
-			bsbox_err_setx(err, m.val, "setting up the sandbox: %s", m.text);
-		err->exit_code = BSBOX_EXIT_SETUP;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		if (level != SB_FULL)
-			kill_descendants();
-		cgroup_remove(cgdir);
-		return bsbox_err_ret(err);
+	if (w == AW_REFUSED) {
+		bsbox_err_setx(err, m.val, "setting up the sandbox: %s", m.text);
+		return RUN_FAILED;
 	}
-	if (w == 1) {
-		/* ended before the listener was sent */
+	*ended = w == AW_ENDED;
+	if (*ended) {
 		if (m.type == MSG_EXEC_FAILED)
 			r->exec_errno = m.val;
 		else
 			r->wait_status = m.val;
 	}
+	return RUN_DONE;
+}
 
-	cleanup_close int notify_fd = nfd;
-	if (notify_fd >= 0)
-		notify_tune(notify_fd);
+/* Step 4: serve notifications (and the FUSE root) until the sandbox ends;
+ * returns the signal that asked us to stop it, 0, or -errno. */
+static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err *err)
+{
+	if (a->notify_fd >= 0)
+		notify_tune(a->notify_fd);
+	if (a->fs)
+		fusefs_seal(a->fs); /* CMD is about to exec: the tree is complete */
+	if (ended)
+		return 0;
 	struct notify_ctx nc = {
-		.policy = o->policy,
-		.audit = o->audit,
-		.have_netns = level == SB_FULL,
-		.log = o->log,
-		.report = o->report,
-		.pidfd = pidfd,
+		.policy = a->o->policy,
+		.audit = a->o->audit,
+		.have_netns = a->level == SB_FULL,
+		.log = a->o->log,
+		.report = a->o->report,
+		.pidfd = a->pidfd,
 		.sigfd = sigfd,
-		.top_pid = pid,
-		.fuse = fs,
+		.top_pid = a->pid,
+		.fuse = a->fs,
+		.root_id = a->o->root_id,
+		.trace = a->o->trace,
 	};
-	if (fs)
-		fusefs_seal(fs); /* CMD is about to exec: the tree is complete */
-	int sig = 0;
-	if (w == 0) {
-		int s = notify_supervise(&nc, notify_fd, err);
-		if (s < 0) {
-			/* fail closed: nothing runs unsupervised */
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			if (level != SB_FULL)
-				kill_descendants();
-			cgroup_remove(cgdir);
-			err->exit_code = BSBOX_EXIT_SETUP;
-			return bsbox_err_prefix(err, "supervisor");
-		}
-		sig = s;
-	}
-	if (sig > 0)
-		kill(pid, SIGKILL);
+	/* the BPF trace's reader: a thread only now, never across the raw clone */
+	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
+		return bsbox_err_ret(err);
+	int s = notify_supervise(&nc, a->notify_fd, err);
+	if (s < 0)
+		return bsbox_err_prefix(err, "supervisor");
+	return s;
+}
 
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (level == SB_FULL) {
-		/* pid 1 reports CMD's status and any exec failure */
-		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1) {
-			if (m.type == MSG_STATUS)
-				r->wait_status = m.val;
-			else if (m.type == MSG_EXEC_FAILED)
-				r->exec_errno = m.val;
-		}
-		if (WIFSIGNALED(status))
-			r->wait_status = status; /* pid 1 itself was killed */
-	} else {
-		while (recv_msg(sock, &m, NULL, NULL, MSG_DONTWAIT) == 1)
-			if (m.type == MSG_EXEC_FAILED)
-				r->exec_errno = m.val;
-		r->wait_status = status;
-		kill_descendants();
+/* Step 5: pid 1 (the reaper) reports CMD's status, CMD any exec failure. */
+static void collect_status(struct attempt *a, int sig, int top_status, bool fuse,
+			   struct sandbox_result *r)
+{
+	struct sync_msg m;
+	while (recv_msg(a->sock, &m, NULL, NULL, MSG_DONTWAIT) == 1) {
+		if (m.type == MSG_STATUS)
+			r->wait_status = m.val;
+		else if (m.type == MSG_EXEC_FAILED)
+			r->exec_errno = m.val;
 	}
+	if (WIFSIGNALED(top_status))
+		r->wait_status = top_status; /* pid 1 itself was killed */
 	if (sig > 0)
 		r->wait_status = sig; /* reported as killed by that signal */
-	cgroup_remove(cgdir);
-	r->level = level;
-	r->landlock_abi = abi;
-	r->fuse = fs != NULL;
-	return 0;
+	r->level = a->level;
+	r->landlock_abi = a->abi;
+	r->fuse = fuse;
+}
+
+/* One attempt at a given level. */
+static enum run_outcome run_at_level(const struct sandbox_opts *o, enum sandbox_level level,
+				     int abi, int sigfd, const sigset_t *oldmask,
+				     struct sandbox_result *r, struct bsbox_err *err)
+{
+	struct attempt a = { .o = o, .level = level, .abi = abi, .sock = -1, .csock = -1,
+			     .cg_procs = -1, .pidfd = -1, .notify_fd = -1 };
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		bsbox_err_set(err, errno, "socketpair");
+		err->exit_code = BSBOX_EXIT_SETUP;
+		return RUN_FAILED;
+	}
+	a.sock = sv[0];
+	a.csock = sv[1];
+	enum run_outcome out = RUN_FAILED;
+	bool ended = false;
+	int sig = 0, top_status = 0;
+	/* who sent MSG_LISTENER: the process to take the listener from */
+	int one = 1;
+	if (setsockopt(a.sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+		bsbox_err_set(err, errno, "setsockopt(SO_PASSCRED)");
+		goto end;
+	}
+	if (build_filters(&a, err) < 0)
+		goto end;
+	if ((out = spawn(&a, oldmask, err)) != RUN_DONE)
+		goto end;
+	if ((out = await_listener(&a, r, &ended, err)) != RUN_DONE)
+		goto end;
+	if ((sig = supervise(&a, sigfd, ended, err)) < 0) {
+		out = RUN_FAILED; /* fail closed: nothing runs unsupervised */
+		goto end;
+	}
+end:;
+	bool fuse = a.fs != NULL;
+	attempt_end(&a, out != RUN_DONE || sig > 0, &top_status);
+	if (out == RUN_DONE)
+		collect_status(&a, sig, top_status, fuse, r);
+	close(a.sock);
+	if (out == RUN_FAILED)
+		err->exit_code = BSBOX_EXIT_SETUP;
+	return out;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -766,18 +1133,46 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 	return 0;
 }
 
+/* Root's degraded sandbox runs as root_id (handover.h): let it reach the
+ * policy's paths and write its writable ones. Failures are warnings: what
+ * it cannot reach, it is refused (and the supervisor logs). */
+static void hand_over(const struct policy *p, uid_t id, bool quiet)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct bsbox_err e = { 0 };
+		if (handover_search(p->rules[i].path, id, &e) < 0 ||
+		    ((p->rules[i].access & POL_W) && handover_give(p->rules[i].path, id, &e) < 0)) {
+			if (!quiet)
+				fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+		}
+	}
+}
+
+static void take_back(const struct policy *p, uid_t id, bool quiet)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct bsbox_err e = { 0 };
+		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0 &&
+		    !quiet)
+			fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+	}
+}
+
 /* Without a mount namespace there is no private /tmp: the policy's "/tmp"
  * grant becomes a fresh directory of our own (and TMPDIR points there), so a
  * script cannot touch other users' or other builds' files in the host /tmp
  * (a target dir under /tmp holds other crates' shims). */
-static int run_degraded(const struct sandbox_opts *o, enum sandbox_level level, int abi,
-			int sigfd, const sigset_t *oldmask, struct sandbox_result *r,
-			struct bsbox_err *err)
+static enum run_outcome run_degraded(const struct sandbox_opts *o, enum sandbox_level level,
+				     int abi, int sigfd, const sigset_t *oldmask,
+				     struct sandbox_result *r, struct bsbox_err *err)
 {
 	char tmpdir[64];
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/bsbox-%d-XXXXXX", (int)getpid());
-	if (!mkdtemp(tmpdir))
-		return bsbox_err_set(err, errno, "creating a private temporary directory");
+	if (!mkdtemp(tmpdir)) {
+		bsbox_err_set(err, errno, "creating a private temporary directory");
+		err->exit_code = BSBOX_EXIT_SETUP;
+		return RUN_FAILED;
+	}
 
 	struct policy pol = *o->policy;
 	cleanup_free struct policy_rule *rules = calloc(pol.nrules + 1, sizeof *rules);
@@ -787,9 +1182,10 @@ static int run_degraded(const struct sandbox_opts *o, enum sandbox_level level, 
 	cleanup_free char **envp = calloc(nenv + 2, sizeof *envp);
 	char tmpenv[80];
 	snprintf(tmpenv, sizeof tmpenv, "TMPDIR=%s", tmpdir);
-	int ret;
+	enum run_outcome ret = RUN_FAILED;
 	if (!rules || !envp) {
-		ret = bsbox_err_set(err, ENOMEM, "allocating");
+		bsbox_err_set(err, ENOMEM, "allocating");
+		err->exit_code = BSBOX_EXIT_SETUP;
 		goto out;
 	}
 	for (size_t i = 0; i < pol.nrules; i++) {
@@ -806,7 +1202,11 @@ static int run_degraded(const struct sandbox_opts *o, enum sandbox_level level, 
 	struct sandbox_opts od = *o;
 	od.policy = &pol;
 	od.envp = envp;
+	if (o->root_id)
+		hand_over(&pol, o->root_id, o->quiet);
 	ret = run_at_level(&od, level, abi, sigfd, oldmask, r, err);
+	if (o->root_id)
+		take_back(&pol, o->root_id, o->quiet);
 out:
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return ret;
@@ -826,11 +1226,15 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 	cleanup_close int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	int ret;
+	if (o->trace)
+		trace_pick_backend(o->trace, o->policy, o->quiet);
+
+	enum run_outcome out;
 	for (;;) {
 		if (level != SB_FULL && abi == 0) {
 			if (!o->allow_weak) {
-				ret = bsbox_err_setx(
+				out = RUN_FAILED;
+				bsbox_err_setx(
 					err, 0,
 					"refusing to run: no user namespaces and no Landlock here, so only "
 					"seccomp would confine CMD (see `bsbox doctor`; --allow-weak "
@@ -847,17 +1251,21 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 				level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
 				level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
 		if (level == SB_FULL)
-			ret = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
+			out = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
 		else
-			ret = run_degraded(o, level, abi, sigfd, &oldmask, r, err);
-		if (ret == 1 && level == SB_FULL) {
+			out = run_degraded(o, level, abi, sigfd, &oldmask, r, err);
+		if (out == RUN_NO_USERNS && level == SB_FULL) {
 			level = SB_LANDLOCK;
 			continue;
 		}
 		break;
 	}
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	return ret < 0 ? ret : 0;
+	if (o->trace) {
+		ebpf_tracer_close(o->trace->bpf); /* drains what is left */
+		o->trace->bpf = NULL;
+	}
+	return out == RUN_FAILED ? bsbox_err_ret(err) : 0;
 }
 
 int sandbox_exit_code(const struct sandbox_result *r, const struct report *rep, bool audit)

@@ -175,12 +175,12 @@ static int add_family_rules(scmp_filter_ctx ctx, const struct scf_opts *o, const
 			ok |= allowed[i] == v;
 		if (ok)
 			continue;
-		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v);
+		struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_EQ, (uint64_t)v, 0);
 		int rc = add_rule(ctx, act, nr, name, 1, &c, err);
 		if (rc < 0)
 			return rc;
 	}
-	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max);
+	struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_GT, (uint64_t)max, 0);
 	return add_rule(ctx, act, nr, name, 1, &c, err);
 }
 
@@ -252,8 +252,9 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 
 	/* Without a network namespace nothing but AF_UNIX sockets can be made,
 	 * and the supervisor must never CONTINUE a connect it cannot enforce;
-	 * so connect & co. are only notified when a netns isolates them. */
-	if (!o->have_netns || !o->notify)
+	 * so connect & co. are only notified when a netns isolates them, or
+	 * for the supervisor's trace (unix sockets only, let through). */
+	if ((!o->have_netns && !o->trace_net) || !o->notify)
 		return 0;
 
 	static const char *const always[] = { "connect", "bind", "sendmmsg" };
@@ -264,7 +265,7 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 	}
 	int nr = seccomp_syscall_resolve_name("sendto");
 	if (nr >= 0) {
-		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0);
+		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0, 0);
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
 			return rc;
 	}
@@ -369,4 +370,35 @@ int scf_deny_errno(int syscall_nr)
 	    syscall_nr == seccomp_syscall_resolve_name("socketpair"))
 		return EAFNOSUPPORT;
 	return EPERM;
+}
+
+int scf_build_init(scmp_filter_ctx *out, struct bsbox_err *err)
+{
+	/* what pid 1 still does once CMD runs: wait, report over its socket,
+	 * exit; (signals it only receives).  The rest is EPERM, which its
+	 * loops treat as the end. */
+	static const char *const allow[] = { "wait4",        "waitid",      "sendto",
+					     "close",        "exit",        "exit_group",
+					     "rt_sigreturn", "rt_sigprocmask", "restart_syscall" };
+	*out = NULL;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!ctx)
+		return bsbox_err_set(err, ENOMEM, "seccomp_init");
+	int rc;
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1)) < 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS))) < 0) {
+		seccomp_release(ctx);
+		return bsbox_err_set(err, -rc, "seccomp: bad-arch action");
+	}
+	for (size_t i = 0; i < sizeof allow / sizeof allow[0]; i++) {
+		int nr = seccomp_syscall_resolve_name(allow[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		if ((rc = add_rule(ctx, SCMP_ACT_ALLOW, nr, allow[i], 0, NULL, err)) < 0) {
+			seccomp_release(ctx);
+			return rc;
+		}
+	}
+	*out = ctx;
+	return 0;
 }

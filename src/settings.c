@@ -54,5 +54,6 @@ void settings_read(struct bsbox_settings *s, char *const *envp)
 		.unsupervised = flag(envp, "BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = flag(envp, "BSBOX_QUIET"),
 		.allow_weak = flag(envp, "BSBOX_ALLOW_WEAK"),
+		.sandbox_id = number(envp, "BSBOX_SANDBOX_ID", -1),
 	};
 }

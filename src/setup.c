@@ -174,6 +174,14 @@ static const char *line_eol(const struct line *ln)
 int setup_edit(const char *old, size_t len, const char *wrapper, char **out, int *changed,
 	       char **replaced, struct bsbox_err *err)
 {
+	return setup_edit_key(old, len, "rustc-wrapper", wrapper, out, changed, replaced, err);
+}
+
+int setup_edit_key(const char *old, size_t len, const char *key, const char *wrapper, char **out,
+		   int *changed, char **replaced, struct bsbox_err *err)
+{
+	char dotted_key[64];
+	snprintf(dotted_key, sizeof dotted_key, "build.%s", key);
 	struct lines L = { 0 };
 	*out = NULL;
 	*changed = 0;
@@ -202,14 +210,14 @@ int setup_edit(const char *old, size_t len, const char *wrapper, char **out, int
 				if (strcmp(li.name, "build") == 0)
 					return bsbox_err_setx(err, 0,
 							      "line %zu: an inline `build = {...}` table; add "
-							      "rustc-wrapper to it by hand", i + 1);
-				if (strcmp(li.name, "build.rustc-wrapper") == 0 && value < 0) {
+							      "%s to it by hand", i + 1, key);
+				if (strcmp(li.name, dotted_key) == 0 && value < 0) {
 					value = (ssize_t)i;
 					value_dotted = true;
 				} else if (strncmp(li.name, "build.", 6) == 0) {
 					dotted = (ssize_t)i;
 				}
-			} else if (strcmp(table, "build") == 0 && strcmp(li.name, "rustc-wrapper") == 0 &&
+			} else if (strcmp(table, "build") == 0 && strcmp(li.name, key) == 0 &&
 				   value < 0) {
 				value = (ssize_t)i;
 			}
@@ -217,8 +225,8 @@ int setup_edit(const char *old, size_t len, const char *wrapper, char **out, int
 	}
 
 	struct sbuf nl = { 0 }; /* the new value line, without indentation and eol */
-	sb_str(&nl, value_dotted || (value < 0 && header < 0 && dotted >= 0) ? "build.rustc-wrapper = "
-									      : "rustc-wrapper = ");
+	sb_str(&nl, value_dotted || (value < 0 && header < 0 && dotted >= 0) ? dotted_key : key);
+	sb_str(&nl, " = ");
 	toml_string(&nl, wrapper);
 	if (nl.oom)
 		return bsbox_err_set(err, ENOMEM, "building the config");
@@ -505,24 +513,89 @@ static unsigned detect_editors(void)
 	return e ? e : ED_ALL;
 }
 
+/* `bsbox setup --ci`: locked mode and the wrapper for the rest of a CI job:
+ * appended to $GITHUB_ENV (GitHub Actions), else printed as shell exports
+ * (`eval "$(bsbox setup --ci)"`, GitLab). */
+static int setup_ci(const char *self)
+{
+	const char *ghenv = getenv("GITHUB_ENV");
+	FILE *out = stdout;
+	cleanup_fclose FILE *f = NULL;
+	if (ghenv && *ghenv) {
+		if (!(f = fopen(ghenv, "ae"))) {
+			fprintf(stderr, "bsbox setup: error: %s: %s\n", ghenv, strerror(errno));
+			return BSBOX_EXIT_SETUP;
+		}
+		out = f;
+	}
+	/* locked mode: a build script or proc macro not in .bsbox/lock.json is refused */
+	if (f)
+		fprintf(out, "RUSTC_WRAPPER=%s\nBSBOX_LOCKED=1\n", self);
+	else
+		fprintf(out, "export RUSTC_WRAPPER='%s'\nexport BSBOX_LOCKED=1\n", self);
+	if (f)
+		fprintf(stderr, "bsbox setup: RUSTC_WRAPPER=%s and BSBOX_LOCKED=1 added to %s\n", self, ghenv);
+	return 0;
+}
+
+/* The bsbox-rustdoc link cargo runs as build.rustdoc (main.c dispatches on
+ * the name): next to bsbox when installed (make install makes it), else
+ * $XDG_DATA_HOME/bsbox/bsbox-rustdoc (~/.local/share/...), made when create. */
+static int rustdoc_link(const char *self, char *out, size_t len, bool create, struct bsbox_err *err)
+{
+	snprintf(out, len, "%.*s/bsbox-rustdoc", (int)(strrchr(self, '/') - self), self);
+	cleanup_free char *rp = realpath(out, NULL);
+	if (rp && strcmp(rp, self) == 0)
+		return 0;
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(out, len, "%s/bsbox/bsbox-rustdoc", xdg);
+	else if (home && *home)
+		snprintf(out, len, "%s/.local/share/bsbox/bsbox-rustdoc", home);
+	else
+		return bsbox_err_setx(err, ENOENT, "no place for the bsbox-rustdoc link (HOME unset)");
+	free(rp);
+	rp = realpath(out, NULL);
+	if (!create || (rp && strcmp(rp, self) == 0))
+		return 0;
+	int mr = mkdir_parents(out);
+	if (mr < 0)
+		return bsbox_err_set(err, -mr, "creating the directory of %s", out);
+	char tmp[PATH_MAX + 16];
+	snprintf(tmp, sizeof tmp, "%s.%ld", out, (long)getpid());
+	if (symlink(self, tmp) < 0)
+		return bsbox_err_set(err, errno, "creating %s", tmp);
+	if (rename(tmp, out) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return bsbox_err_set(err, e, "creating %s", out);
+	}
+	return 0;
+}
+
 static const char setup_usage[] =
 	"usage: bsbox setup [--dry-run] [--undo] [--editor vscode|nvim|helix|emacs|all] [--no-editor]\n"
+	"       bsbox setup --ci\n"
 	"\n"
-	"Adds build.rustc-wrapper = \"<this bsbox>\" to $CARGO_HOME/config.toml (default\n"
+	"Adds build.rustc-wrapper = \"<this bsbox>\" and build.rustdoc = \"<bsbox-rustdoc>\"\n"
+	"(a link to bsbox: rustdoc runs proc macros too) to $CARGO_HOME/config.toml (default\n"
 	"~/.cargo/config.toml), keeping everything else in the file as it is; the old file\n"
 	"is kept as config.toml.bsbox-bak.  Then prints the rust-analyzer settings for the\n"
 	"editors found in your home directory (or --editor NAME).\n"
 	"    --dry-run   print the change as a diff, write nothing\n"
-	"    --undo      remove what bsbox setup added (restores a replaced rustc-wrapper)\n";
+	"    --undo      remove what bsbox setup added (restores a replaced rustc-wrapper)\n"
+	"    --ci        for the rest of a CI job: RUSTC_WRAPPER and locked mode\n"
+	"                (BSBOX_LOCKED=1) into $GITHUB_ENV, else printed as shell exports\n";
 
 int setup_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' }, { "undo", no_argument, NULL, 'u' },
 		{ "editor", required_argument, NULL, 'e' }, { "no-editor", no_argument, NULL, 'E' },
-		{ "help", no_argument, NULL, 'h' },    { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },    { "ci", no_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
 	};
-	bool dry = false, undo = false;
+	bool dry = false, undo = false, ci = false;
 	int editors = -1; /* -1 detect, 0 none */
 	int c;
 
@@ -537,6 +610,9 @@ int setup_main(int argc, char **argv)
 			break;
 		case 'E':
 			editors = 0;
+			break;
+		case 'C':
+			ci = true;
 			break;
 		case 'e':
 			if (strcmp(optarg, "vscode") == 0 || strcmp(optarg, "code") == 0)
@@ -574,6 +650,8 @@ int setup_main(int argc, char **argv)
 			strerror(-sr));
 		return BSBOX_EXIT_SETUP;
 	}
+	if (ci)
+		return setup_ci(self);
 
 	char path[PATH_MAX], legacy[PATH_MAX];
 	const char *ch = getenv("CARGO_HOME"), *home = getenv("HOME");
@@ -612,6 +690,25 @@ int setup_main(int argc, char **argv)
 		fprintf(stderr, "bsbox setup: error: %s: %s\n", path, err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
+	/* rustdoc runs proc macros too, and RUSTC_WRAPPER never applies to it */
+	char rustdoc[PATH_MAX];
+	cleanup_free char *new2 = NULL;
+	cleanup_free char *replaced_doc = NULL;
+	if (!undo) {
+		if (rustdoc_link(self, rustdoc, sizeof rustdoc, !dry, &err) < 0) {
+			fprintf(stderr, "bsbox setup: error: %s\n", err.msg);
+			return BSBOX_EXIT_SETUP;
+		}
+		int changed2 = 0;
+		if (setup_edit_key(new, strlen(new), "rustdoc", rustdoc, &new2, &changed2, &replaced_doc,
+				   &err) < 0) {
+			fprintf(stderr, "bsbox setup: error: %s: %s\n", path, err.msg);
+			return BSBOX_EXIT_SETUP;
+		}
+		free(new);
+		new = steal_ptr(new2);
+		changed |= changed2;
+	}
 
 	if (!changed) {
 		printf("%s: %s\n", path,
@@ -649,6 +746,11 @@ int setup_main(int argc, char **argv)
 				"bsbox setup: note: this replaced `%s`; to keep that wrapper, set "
 				"BSBOX_RUSTC_WRAPPER to it in your environment (bsbox chains it)\n",
 				replaced);
+		if (replaced_doc)
+			fprintf(stderr,
+				"bsbox setup: note: this replaced `%s`; to keep that rustdoc, set "
+				"BSBOX_RUSTDOC to it in your environment (bsbox-rustdoc runs it)\n",
+				replaced_doc);
 	}
 
 	if (!undo && editors != 0) {

@@ -27,6 +27,7 @@
 #include "directives.h"
 #include "err.h"
 #include "evlog.h"
+#include "lock.h"
 #include "policy.h"
 #include "policystore.h"
 #include "policyvars.h"
@@ -41,7 +42,7 @@ extern char **environ;
 #define SHIM_FILE_MAX (64 * 1024)
 #define FILTER_MAX_COUNT 100
 #define FILTER_FAILED 101
-#define MAX_KEEP_FDS 4
+#define MAX_KEEP_FDS SHIM_JOBSERVER_FDS
 #define MAX_KEYS 16
 
 struct shim_file {
@@ -100,9 +101,19 @@ static const char *nonempty(const char *a, const char *b)
 	return NULL;
 }
 
-/* cargo's jobserver: `--jobserver-fds=R,W` / `--jobserver-auth=R,W` (pipes we
- * inherit) or `--jobserver-auth=fifo:PATH` (make >= 4.4). */
-static void jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
+int shim_policy_for(const char *workspace, const char *crate, const char *version,
+		    struct policy **out, struct bsbox_err *err)
+{
+	/* lock.c has no settings struct of its own: the same parser, here */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
+	cleanup_strv char **dirs = NULL;
+	if (policystore_dirs(set.policy_dir, workspace, &dirs, err) < 0)
+		return bsbox_err_ret(err);
+	return policystore_load(crate, version, (const char *const *)dirs, out, err);
+}
+
+void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
 {
 	*nfds = 0;
 	*fifo = NULL;
@@ -473,6 +484,11 @@ int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 		return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
 	}
 	check_versions(policy, crate, version);
+	if (lock_locked()) {
+		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy);
+		if (lrc)
+			return lrc;
+	}
 
 	/* where the user allows more: the policy file in use, else a new file in
 	 * the workspace (report.c prints "add these entries to <hint>") */
@@ -504,7 +520,7 @@ int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 	int keep[MAX_KEEP_FDS];
 	size_t nkeep;
 	cleanup_free char *fifo = NULL;
-	jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
+	shim_jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
 	const char *target_dir = nonempty(sf.m.target_dir, NULL);
 	cleanup_free char *sysroot = NULL;

@@ -1,8 +1,9 @@
 /* rustc-wrapper mode (see wrapper.h).
  *
- * The common case -- not a build script -- must cost nothing measurable:
- * argv is scanned once and rustc is exec'ed in place.  Only build scripts and
- * the `-vV` probe fork. */
+ * The common case -- not a build script, no proc macro -- must cost nothing
+ * measurable: argv is scanned once, the library's proc-macro record written
+ * (rustcbox.h) and rustc is exec'ed in place.  Only build scripts, the `-vV`
+ * probe and the calls that load proc macros (run confined) fork. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "lock.h"
+#include "rustcbox.h"
 #include "shim.h"
 #include "toolchain.h"
 #include "util.h"
@@ -30,103 +33,6 @@
 
 /* Longest "#!<bsbox> --shim-exec\n" line we write; Linux reads 256 bytes. */
 #define SHEBANG_MAX 250
-
-struct rustc_call {
-	const char *crate_name;
-	const char *out_dir;
-	const char *out_file;        /* -o */
-	const char *extra_filename;  /* -C extra-filename= */
-	bool crate_type_seen;
-	bool crate_type_other;       /* a crate type other than bin */
-	bool emit_seen;
-	bool emit_link;
-	bool version_probe;          /* -vV */
-};
-
-/* "-C extra-filename=X", "-Cextra-filename=X", "--codegen extra-filename=X" */
-static void codegen_opt(struct rustc_call *c, const char *opt)
-{
-	if (strncmp(opt, "extra-filename=", 15) == 0)
-		c->extra_filename = opt + 15;
-}
-
-static void crate_types(struct rustc_call *c, const char *v)
-{
-	/* comma-separated list */
-	c->crate_type_seen = true;
-	while (*v) {
-		size_t n = strcspn(v, ",");
-		if (!(n == 3 && strncmp(v, "bin", 3) == 0))
-			c->crate_type_other = true;
-		v += n;
-		if (*v == ',')
-			v++;
-	}
-}
-
-static void emits(struct rustc_call *c, const char *v)
-{
-	c->emit_seen = true;
-	while (*v) {
-		size_t n = strcspn(v, ",");
-		if (n >= 4 && strncmp(v, "link", 4) == 0 && (n == 4 || v[4] == '='))
-			c->emit_link = true;
-		v += n;
-		if (*v == ',')
-			v++;
-	}
-}
-
-/* Value of "--opt VALUE" / "--opt=VALUE" at args[*i], or NULL. */
-static const char *opt_value(char **args, int n, int *i, const char *opt)
-{
-	size_t l = strlen(opt);
-	const char *a = args[*i];
-	if (strncmp(a, opt, l) != 0)
-		return NULL;
-	if (a[l] == '=')
-		return a + l + 1;
-	if (a[l] == '\0' && *i + 1 < n)
-		return args[++*i];
-	return NULL;
-}
-
-static void classify(struct rustc_call *c, char **args, int n)
-{
-	memset(c, 0, sizeof *c);
-	if (n == 1 && strcmp(args[0], "-vV") == 0)
-		c->version_probe = true;
-	if (n == 2) {
-		const char *a = args[0], *b = args[1];
-		if ((!strcmp(a, "-V") && !strcmp(b, "-v")) || (!strcmp(a, "-v") && !strcmp(b, "-V")) ||
-		    (!strcmp(a, "--version") && !strcmp(b, "--verbose")) ||
-		    (!strcmp(a, "--verbose") && !strcmp(b, "--version")))
-			c->version_probe = true;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *a = args[i], *v;
-		if (a[0] != '-')
-			continue;
-		if ((v = opt_value(args, n, &i, "--crate-name")))
-			c->crate_name = v;
-		else if ((v = opt_value(args, n, &i, "--crate-type")))
-			crate_types(c, v);
-		else if ((v = opt_value(args, n, &i, "--out-dir")))
-			c->out_dir = v;
-		else if ((v = opt_value(args, n, &i, "--emit")))
-			emits(c, v);
-		else if ((v = opt_value(args, n, &i, "--codegen")))
-			codegen_opt(c, v);
-		else if (strcmp(a, "-o") == 0 && i + 1 < n)
-			c->out_file = args[++i];
-		else if (strncmp(a, "-o", 2) == 0 && a[2])
-			c->out_file = a + 2;
-		else if (strcmp(a, "-C") == 0 && i + 1 < n)
-			codegen_opt(c, args[++i]);
-		else if (strncmp(a, "-C", 2) == 0 && a[2])
-			codegen_opt(c, a + 2);
-	}
-}
 
 /* rustc reads `@path` arguments from a file, one per line (cargo uses one when
  * the command line is too long).  Expand them so a build script cannot hide
@@ -183,7 +89,7 @@ static char **expand_argfiles(char **args, int n, int *nout)
 	return v;
 }
 
-static bool is_build_script(const struct rustc_call *c)
+static bool is_build_script(const struct rustc_args *c)
 {
 	return c->crate_name && strncmp(c->crate_name, "build_script_", 13) == 0 &&
 	       c->crate_name[13] && !c->crate_type_other;
@@ -483,7 +389,7 @@ static int install_shim(const char *binary, const char *rustc, struct bsbox_err 
 }
 
 /* The build script's binary path from rustc's arguments; malloc'ed, absolute. */
-static char *binary_path(const struct rustc_call *c, struct bsbox_err *err)
+static char *binary_path(const struct rustc_args *c, struct bsbox_err *err)
 {
 	if (c->out_file)
 		return absolute(c->out_file, err);
@@ -509,10 +415,36 @@ static int run_rustc(char **cmd)
 	return st ? exit_code_of(st) : 0;
 }
 
-static int build_script(char **cmd, const char *rustc, const struct rustc_call *c)
+/* What a call loads, for the decision to confine it. */
+struct loads {
+	char **macros; /* "<package>@<version>" */
+	size_t n;
+	bool unknown;  /* a dependency without a record (rustcbox.h) */
+	const char *out_dir; /* for the workspace lookup */
+};
+
+static bool loads_any(const struct loads *l)
+{
+	return l->n > 0 || l->unknown;
+}
+
+/* Compile: confined when the call loads proc macros (cmd_direct is the
+ * command without a chained wrapper, see wrapper_main), else run and wait. */
+static int compile(char **cmd, char **cmd_direct, const struct rustc_args *c, const struct loads *l)
+{
+	if (!loads_any(l))
+		return run_rustc(cmd);
+	cleanup_free char *target = l->out_dir ? find_target_dir(l->out_dir) : NULL;
+	cleanup_free char *workspace = find_workspace(target);
+	return rustcbox_run(cmd_direct, c, l->macros, l->n, l->unknown, workspace);
+}
+
+/* rustc: the compiler as cargo named it (recorded for the shim, toolchain.h) */
+static int build_script(char **cmd, char **cmd_direct, const char *rustc,
+			const struct rustc_args *c, const struct loads *l)
 {
 	struct bsbox_err err = { 0 };
-	int rc = run_rustc(cmd);
+	int rc = compile(cmd, cmd_direct, c, l);
 	if (rc)
 		return rc;
 	if (c->emit_seen && !c->emit_link)
@@ -574,6 +506,61 @@ static bool inside_sandbox(void)
 	return nnp && filtered;
 }
 
+/* The lock (lock.h): build scripts and proc macros are digested before
+ * rustc compiles them, and in locked mode checked, as is every proc macro a
+ * call loads.  Unlocked, other calls cost one getenv. */
+static int lock_hook(const struct rustc_args *c, char **args, int nargs)
+{
+	bool bs = is_build_script(c);
+	if (!bs && !c->proc_macro && !lock_locked())
+		return 0;
+	/* cargo passes an absolute --out-dir; find_target_dir wants one */
+	cleanup_free char *target_dir =
+		c->out_dir && c->out_dir[0] == '/' ? find_target_dir(c->out_dir) : NULL;
+	cleanup_free char *workspace = find_workspace(target_dir);
+	struct lock_rustc r = {
+		.crate_name = c->crate_name ? c->crate_name : "",
+		.input = c->input,
+		.out_dir = c->out_dir,
+		.extra_filename = c->extra_filename,
+		.build_script = bs,
+		.proc_macro = c->proc_macro,
+		.args = args,
+		.nargs = nargs,
+		.workspace = workspace,
+		.target_dir = target_dir,
+	};
+	return lock_rustc_hook(&r);
+}
+
+/* `W rustc ARGS` as cargo runs RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTC
+ * (`bsbox clippy-driver rustc ARGS` under cargo clippy): is a the rustc of
+ * that form, i.e. not an argument? */
+static bool is_rustc_path(const char *a)
+{
+	const char *base = strrchr(a, '/');
+	base = base ? base + 1 : a;
+	size_t l = strlen(base);
+	return a[0] != '-' && strncmp(base, "rustc", 5) == 0 && !(l > 3 && !strcmp(base + l - 3, ".rs"));
+}
+
+/* The proc macros the call loads, and the record of what its library pulls
+ * in (written before rustc runs: it depends on the arguments only). */
+static int find_loads(const struct rustc_args *c, struct loads *l)
+{
+	struct bsbox_err err = { 0 };
+	memset(l, 0, sizeof *l);
+	l->out_dir = c->out_dir;
+	if (rustcbox_loaded(c, &l->macros, &l->n, &l->unknown, &err) < 0) {
+		fprintf(stderr, "bsbox: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
+	}
+	if (!c->rustdoc && rustcbox_record(c, l->macros, l->n, &err) < 0)
+		/* dependents without the record are confined as "unknown" */
+		fprintf(stderr, "bsbox: warning: %s\n", err.msg);
+	return 0;
+}
+
 int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	if (argc < 2) {
@@ -585,23 +572,97 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 		execvp(argv[1], argv + 1);
 		return exec_failed(argv[1]);
 	}
-	/* the command: [BSBOX_RUSTC_WRAPPER] rustc ARGS; argv[0] is ours to reuse */
-	char **cmd = argv + 1;
+	/* the command: [BSBOX_RUSTC_WRAPPER] [WORKSPACE_WRAPPER] rustc ARGS;
+	 * argv[0] is ours to reuse.  A confined call runs without the chained
+	 * wrapper: sccache and the like need their server (the network) and a
+	 * cache outside the sandbox. */
+	char **cmd = argv + 1, **cmd_direct = argv + 1;
 	const char *chain = set->rustc_wrapper;
 	if (chain) {
 		argv[0] = (char *)chain;
 		cmd = argv;
 	}
+	int first = argc > 2 && is_rustc_path(argv[2]) ? 3 : 2;
 
-	struct rustc_call c;
-	int nargs = argc - 2;
-	char **args = expand_argfiles(argv + 2, nargs, &nargs);
-	classify(&c, args ? args : argv + 2, args ? nargs : argc - 2);
+	struct rustc_args c = { 0 };
+	int nargs = argc - first;
+	char **args = expand_argfiles(argv + first, nargs, &nargs);
+	if (rustc_args_parse(&c, args ? args : argv + first, args ? nargs : argc - first) < 0) {
+		fprintf(stderr, "bsbox: out of memory\n");
+		return BSBOX_EXIT_SETUP;
+	}
 	if (c.version_probe)
 		return version_probe(cmd);
+	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first);
+	if (lrc)
+		return lrc;
+	struct loads l;
+	int rc = find_loads(&c, &l);
+	if (rc)
+		return rc;
 	if (is_build_script(&c))
-		return build_script(cmd, argv[1], &c);
+		return build_script(cmd, cmd_direct, argv[first - 1], &c, &l);
+	if (loads_any(&l))
+		return compile(cmd, cmd_direct, &c, &l);
 
 	execvp(cmd[0], cmd);
 	return exec_failed(cmd[0]);
+}
+
+/* The rustdoc to run: $BSBOX_RUSTDOC, else the first `rustdoc` on PATH that
+ * is not this binary (a rustup proxy picks the toolchain cargo runs). */
+static int find_rustdoc(char *out, size_t len)
+{
+	const char *e = getenv("BSBOX_RUSTDOC");
+	if (e && *e) {
+		snprintf(out, len, "%s", e);
+		return 0;
+	}
+	cleanup_free char *self = realpath("/proc/self/exe", NULL);
+	const char *path = getenv("PATH");
+	cleanup_free char *copy = strdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		char cand[PATH_MAX];
+		if (!*d || snprintf(cand, sizeof cand, "%s/rustdoc", d) >= (int)sizeof cand ||
+		    access(cand, X_OK) != 0)
+			continue;
+		cleanup_free char *rp = realpath(cand, NULL);
+		if (rp && self && strcmp(rp, self) == 0)
+			continue;
+		snprintf(out, len, "%s", cand);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int wrapper_rustdoc_main(int argc, char **argv)
+{
+	char real[PATH_MAX];
+	if (find_rustdoc(real, sizeof real) < 0) {
+		fprintf(stderr, "bsbox: no rustdoc on PATH besides bsbox itself; set BSBOX_RUSTDOC\n");
+		return BSBOX_EXIT_NOTFOUND;
+	}
+	argv[0] = real; /* the command: rustdoc ARGS */
+	if (inside_sandbox()) {
+		execv(argv[0], argv);
+		return exec_failed(argv[0]);
+	}
+	struct rustc_args c = { .rustdoc = true };
+	int nargs = argc - 1;
+	char **args = expand_argfiles(argv + 1, nargs, &nargs);
+	if (rustc_args_parse(&c, args ? args : argv + 1, args ? nargs : argc - 1) < 0) {
+		fprintf(stderr, "bsbox: out of memory\n");
+		return BSBOX_EXIT_SETUP;
+	}
+	struct loads l;
+	int rc = find_loads(&c, &l);
+	if (rc)
+		return rc;
+	if (loads_any(&l)) {
+		l.out_dir = c.out_file ? c.out_file : c.out_dir;
+		return compile(argv, argv, &c, &l);
+	}
+	execv(argv[0], argv);
+	return exec_failed(argv[0]);
 }

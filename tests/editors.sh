@@ -522,11 +522,14 @@ assert c["net"]["git-fetch-with-cli"] is True, c
 assert c["target"]["x86_64-unknown-linux-gnu"]["linker"] == "clang", c
 assert c["alias"]["b"] == "build", c
 EOF
-	# byte for byte: the only difference is the one added line
+	# byte for byte: the only difference is the two added lines (rustdoc
+	# runs proc macros too: build.rustdoc is the bsbox-rustdoc link)
 	diff "$T/orig.toml" "$cfg" >"$T/diff.txt"
-	[ "$(grep -c '^[<>]' "$T/diff.txt")" = 1 ] && grep -q "^> rustc-wrapper = \"$BSBOX\"" "$T/diff.txt" ||
+	[ "$(grep -c '^[<>]' "$T/diff.txt")" = 2 ] && grep -q "^> rustc-wrapper = \"$BSBOX\"" "$T/diff.txt" &&
+		grep -q "^> rustdoc = \"$H/.local/share/bsbox/bsbox-rustdoc\"" "$T/diff.txt" &&
+		[ "$(readlink "$H/.local/share/bsbox/bsbox-rustdoc")" = "$(readlink -f "$BSBOX")" ] ||
 		{
-			fail "setup changed more than one line"
+			fail "setup changed more than the two lines"
 			show "$T/diff.txt"
 		}
 	cmp -s "$T/orig.toml" "$cfg.bsbox-bak" || fail "no exact backup in config.toml.bsbox-bak"

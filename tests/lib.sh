@@ -16,9 +16,13 @@
 #   $rc, $T/out, $T/err                set by run_bsbox / run_probe
 # run_bsbox writes the event log to $BSBOX_LOG ($TSTATE/events.jsonl).
 #
-# Tagging: `tag_unpriv test_name...` (at file level) also runs those tests as
-# the unprivileged user when the suite runs as root.  test_layer_* tests are
-# tagged implicitly and also run in the degraded modes.
+# Tagging (at file level):
+#   tag_unpriv test_name...   also run those tests as the unprivileged user
+#                             when the suite runs as root
+#   tag_modes MODES test_name...   run those tests once in each of MODES
+#                             ("full no-userns no-userns-ll1 no-fuse user", or
+#                             `all` for every mode), like test_layer_*
+# test_layer_* tests are tagged implicitly and also run in the degraded modes.
 
 : "${BSBOX_TEST_USER:=bsbox-test}"
 
@@ -50,6 +54,17 @@ tag_unpriv() {
 	UNPRIV_TESTS+=("$@")
 }
 declare -a UNPRIV_TESTS=()
+
+ALL_MODES="full no-userns no-userns-ll1 no-fuse user"
+tag_modes() {
+	local modes=$1 t
+	shift
+	[ "$modes" = all ] && modes=$ALL_MODES
+	for t in "$@"; do
+		TAGGED_MODES[$t]=$modes
+	done
+}
+declare -A TAGGED_MODES=()
 
 # ---- assertions -------------------------------------------------------------
 

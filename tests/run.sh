@@ -17,7 +17,10 @@
 #   BSBOX_NO_FUSE=1                          "ok - layer_log_x [no-fuse]"
 # so both ways reads outside the policy are seen are tested as root: the
 # FUSE root's lookup misses and a notification for every open.
-# Tests tagged with tag_unpriv run in full mode and as the unprivileged user.
+# Tests tagged with tag_unpriv run in full mode and as the unprivileged user;
+# tests tagged with `tag_modes MODES` run once in each of those modes (the
+# display names as above, e.g. "ok - cargo_benign [no-fuse]"), [user] only
+# when the suite runs as root.
 # Each test runs in its own bash process under `timeout`, in a fresh $T.
 #
 # Environment:
@@ -92,6 +95,10 @@ if [ "${1:-}" = "--one" ]; then
 	elif [ -e "$TSTATE/skip" ]; then
 		[ -e "$TSTATE/skip_ok" ] && exit 78
 		exit 77
+	elif [ "$r" = 77 ]; then
+		# a skip must say why (skip/skip_ok), or it is not one
+		echo "  FAIL: returned 77 without calling skip or skip_ok"
+		exit 1
 	elif [ "$r" != 0 ]; then
 		echo "  FAIL: returned $r"
 		exit 1
@@ -268,7 +275,10 @@ for fn in "${ORDERED[@]}"; do
 	modes="full"
 	[[ $fn == test_layer_* ]] && modes="full no-userns no-userns-ll1"
 	[[ $fn == test_layer_log_* ]] && modes="$modes no-fuse"
-	is_unpriv "$fn" && [ "$(id -u)" = 0 ] && modes="$modes user"
+	is_unpriv "$fn" && modes="$modes user"
+	[ -n "${TAGGED_MODES[$fn]:-}" ] && modes=${TAGGED_MODES[$fn]}
+	# the user mode switches to the test user: only root can
+	[ "$(id -u)" = 0 ] || modes=$(for m in $modes; do [ "$m" = user ] || echo "$m"; done)
 	for mode in $modes; do
 		mode_on "$mode" || continue
 		case $mode in

@@ -33,6 +33,16 @@ if [ -f "$staging/usr/share/man/man1/bsbox.1" ]; then
 fi
 strip --strip-unneeded "$staging/usr/bin/bsbox" 2>/dev/null || true
 
+# Depends: the packages that ship the libraries the binary links (its NEEDED
+# entries), so the list cannot fall behind the Makefile's (libbpf1 did)
+depends=
+for so in $(objdump -p "$staging/usr/bin/bsbox" | awk '$1 == "NEEDED" { print $2 }'); do
+	pkg=$(dpkg -S "*/$so" 2>/dev/null | awk -F: -v a="$arch" '$2 == a { print $1; exit }')
+	[ -n "$pkg" ] || pkg=$(dpkg -S "*/$so" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
+	[ -n "$pkg" ] || { echo "build-deb: no package ships $so" >&2; exit 1; }
+	case ", $depends, " in *", $pkg, "*) ;; *) depends=${depends:+$depends, }$pkg ;; esac
+done
+
 install -d "$staging/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$staging" | cut -f1)
 cat >"$staging/DEBIAN/control" <<CONTROL
@@ -41,7 +51,7 @@ Version: $version
 Architecture: $arch
 Maintainer: bsbox developers <bsbox@invalid>
 Installed-Size: $size
-Depends: libseccomp2, libcap2, libcjson1
+Depends: $depends
 Section: devel
 Priority: optional
 Homepage: https://bsbox.invalid/

@@ -5,17 +5,7 @@
 
 #include "directives.h"
 #include "policy.h"
-
-static int passed, failed;
-
-static void check(int cond, const char *what, const char *line)
-{
-	printf("%s - %s: %s\n", cond ? "ok" : "not ok", what, line);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
+#include "tap.h"
 
 static const char *const dirs[] = { "/t/target/debug/build/x-1/out", "/t/target", NULL };
 
@@ -36,7 +26,7 @@ static void expect(const char *line, const struct policy *p, int want, const cha
 		 (r != DIRECTIVE_REJECTED || v.why[0]);
 	if (!ok)
 		printf("# got %d key=%s why=%s\n", r, v.key, v.why);
-	check(ok, what, line);
+	check(ok, "%s: %s", what, line);
 }
 
 int main(void)
@@ -133,17 +123,16 @@ int main(void)
 		static const char line[] = "cargo:rustc-link-search=native=/t/target\0/../../../home";
 		struct directive_verdict v;
 		int r = directives_check(line, sizeof line - 1, NULL, dirs, &v);
-		check(r == DIRECTIVE_REJECTED, "rejected (NUL byte)", "cargo:rustc-link-search=...\\0...");
+		check(r == DIRECTIVE_REJECTED, "rejected (NUL byte): cargo:rustc-link-search=...\\0...");
 		static const char line2[] = "\0cargo:rustc-link-arg=x";
 		r = directives_check(line2, sizeof line2 - 1, NULL, dirs, &v);
-		check(r == DIRECTIVE_NONE, "not a directive (leading NUL)", "\\0cargo:...");
+		check(r == DIRECTIVE_NONE, "not a directive (leading NUL): \\0cargo:...");
 	}
 	/* v may be NULL */
 	check(directives_check("cargo:rustc-link-arg=x", 22, NULL, NULL, NULL) == DIRECTIVE_REJECTED,
-	      "rejected without verdict struct", "cargo:rustc-link-arg=x");
+	      "rejected without verdict struct: cargo:rustc-link-arg=x");
 
 	/* path containment: tests/unit/util_test.c (util_path_within) */
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done();
 }

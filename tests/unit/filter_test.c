@@ -21,22 +21,11 @@
 #include <unistd.h>
 
 #include "seccomp_filter.h"
+#include "tap.h"
 
 #ifndef TIOCLINUX
 #define TIOCLINUX 0x541C
 #endif
-
-static int passed, failed;
-
-static void check(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	fflush(stdout);
-	if (cond)
-		passed++;
-	else
-		failed++;
-}
 
 /* r is a syscall result: expect -1 with errno e */
 static void expect_errno(long r, int e, const char *what)
@@ -48,7 +37,7 @@ static void expect_errno(long r, int e, const char *what)
 	else
 		snprintf(buf, sizeof buf, "%s -> got %ld (%s), want %s", what, r,
 			 r == -1 ? strerror(saved) : "success", strerror(e));
-	check(r == -1 && saved == e, buf);
+	check(r == -1 && saved == e, "%s", buf);
 }
 
 static void expect_ok(long r, const char *what)
@@ -56,7 +45,7 @@ static void expect_ok(long r, const char *what)
 	int saved = errno;
 	char buf[256];
 	snprintf(buf, sizeof buf, "%s -> %s", what, r >= 0 ? "works" : strerror(saved));
-	check(r >= 0, buf);
+	check(r >= 0, "%s", buf);
 }
 
 /* run fn in a fresh child; its exit status is the result (for calls that
@@ -126,7 +115,7 @@ static void tests_default(void)
 	int st = in_child(do_clone_newuser);
 	char buf[128];
 	snprintf(buf, sizeof buf, "clone(CLONE_NEWUSER) -> EPERM (child status %d)", st);
-	check(st == EPERM, buf);
+	check(st == EPERM, "%s", buf);
 	expect_errno(syscall(SYS_clone3, NULL, 0), ENOSYS, "clone3");
 	expect_errno(syscall(SYS_io_uring_setup, 1, NULL), ENOSYS, "io_uring_setup");
 	expect_errno(syscall(SYS_keyctl, 0, 0, 0, 0, 0), EPERM, "keyctl");
@@ -156,7 +145,7 @@ static void tests_default(void)
 	long r = syscall(SYS_ioctl, fds[0], (unsigned long)TIOCSTI + 1, "x");
 	snprintf(buf, sizeof buf, "ioctl(TIOCSTI+1) reaches the kernel (%s)",
 		 r == -1 ? strerror(errno) : "ok");
-	check(!(r == -1 && errno == EPERM), buf);
+	check(!(r == -1 && errno == EPERM), "%s", buf);
 
 	/* sockets, no netns */
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -178,7 +167,7 @@ static void tests_default(void)
 	expect_errno(syscall(0x40000000 | SYS_ptrace, PTRACE_TRACEME, 0, 0, 0), ENOSYS, "x32 ptrace");
 	st = in_child(do_i386_getpid);
 	snprintf(buf, sizeof buf, "i386 int 0x80 getpid -> ENOSYS (child status %d)", st);
-	check(st == ENOSYS, buf);
+	check(st == ENOSYS, "%s", buf);
 
 	/* seccomp: stacking plain filters is fine, a new listener is not */
 	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -330,8 +319,7 @@ int main(void)
 	if (ctx)
 		seccomp_release(ctx);
 
-	npass += passed;
-	nfail += failed;
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	passed += npass;
+	failed += nfail;
+	return tap_done();
 }

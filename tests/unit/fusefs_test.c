@@ -547,6 +547,5 @@ int main(void)
 	if (rmdir(mnt) < 0)
 		check(0, "rmdir %s: %s", mnt, strerror(errno));
 
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done();
 }

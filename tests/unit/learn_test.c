@@ -9,17 +9,8 @@
 
 #include "learn.h"
 #include "policy.h"
+#include "tap.h"
 
-static int npass, nfail;
-
-static void check_str(const char *what, const char *got, const char *want)
-{
-	bool ok = got && strcmp(got, want) == 0;
-	printf("%s - %s\n", ok ? "ok" : "not ok", what);
-	if (!ok)
-		printf("#   got \"%s\", want \"%s\"\n", got ? got : "(null)", want);
-	ok ? npass++ : nfail++;
-}
 
 static const struct learn_env env = {
 	.home = "/home/u",
@@ -109,6 +100,5 @@ int main(void)
 	check_str("versions 1.2.3 + 1.7.0", req, "^1.2");
 	learn_set_free(&s);
 
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return tap_done();
 }

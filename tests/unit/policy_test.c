@@ -14,6 +14,7 @@
 #include "err.h"
 #include "jsonpos.h"
 #include "policy.h"
+#include "tap.h"
 
 static int case_failed;
 
@@ -594,18 +595,12 @@ static void teardown(void)
 
 int main(void)
 {
-	unsigned passed = 0, failed = 0;
 	setup();
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		case_failed = 0;
 		cases[i].fn();
-		printf("%s - %s\n", case_failed ? "not ok" : "ok", cases[i].name);
-		if (case_failed)
-			failed++;
-		else
-			passed++;
+		check(!case_failed, "%s", cases[i].name);
 	}
 	teardown();
-	printf("%u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tap_done();
 }

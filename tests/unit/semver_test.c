@@ -7,18 +7,7 @@
 
 #include "err.h"
 #include "semver.h"
-
-static int npass, nfail;
-
-/* prints "ok - A WHAT B" */
-static void result(bool ok, const char *a, const char *what, const char *b)
-{
-	printf("%s - %s %s %s\n", ok ? "ok" : "not ok", a, what, b);
-	if (ok)
-		npass++;
-	else
-		nfail++;
-}
+#include "tap.h"
 
 static const struct {
 	const char *req, *version;
@@ -84,22 +73,20 @@ int main(void)
 		int r = semver_req_matches(matches[i].req, matches[i].version, &m, &err);
 		if (r < 0)
 			fprintf(stderr, "  %s\n", err.msg);
-		result(r == 0 && m == matches[i].match,
-		       matches[i].req, matches[i].match ? "matches" : "does not match",
+		check(r == 0 && m == matches[i].match, "%s %s %s", matches[i].req, matches[i].match ? "matches" : "does not match",
 		       matches[i].version);
 	}
 	for (size_t i = 0; i < sizeof bad_reqs / sizeof bad_reqs[0]; i++) {
 		struct bsbox_err err = { 0 };
 		int r = semver_req_check(bad_reqs[i], &err);
 		bool ok = r < 0 && strstr(err.msg, "is not a version requirement");
-		result(ok, "requirement", bad_reqs[i], "rejected");
+		check(ok, "requirement %s rejected", bad_reqs[i]);
 	}
 	for (size_t i = 0; i < sizeof bad_versions / sizeof bad_versions[0]; i++) {
 		struct bsbox_err err = { 0 };
 		bool m;
 		int r = semver_req_matches("*", bad_versions[i], &m, &err);
-		result(r < 0 && strstr(err.msg, "is not a version"), "version", bad_versions[i],
-		       "rejected");
+		check(r < 0 && strstr(err.msg, "is not a version"), "version %s rejected", bad_versions[i]);
 	}
 	struct semver a, b;
 	struct bsbox_err err = { 0 };
@@ -109,8 +96,7 @@ int main(void)
 	for (size_t i = 0; i + 1 < sizeof order / sizeof order[0]; i++) {
 		bool ok = semver_parse(order[i], &a, &err) == 0 && semver_parse(order[i + 1], &b, &err) == 0 &&
 			  semver_cmp(&a, &b) < 0 && semver_cmp(&b, &a) > 0 && semver_cmp(&a, &a) == 0;
-		result(ok, order[i], "<", order[i + 1]);
+		check(ok, "%s < %s", order[i], order[i + 1]);
 	}
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail ? 1 : 0;
+	return tap_done();
 }

@@ -1,10 +1,14 @@
-/* The unit tests' output: "ok - ..." / "not ok - ..." per check, and a last
- * line "N passed, M failed" (tap_done) that tests/run.sh reads. */
+/* The unit tests' one harness.  check() prints "ok - ..." or "not ok - ..."
+ * for each check and counts it; check_str() compares strings and shows both
+ * when they differ; tap_done() prints the last line, "N passed, M failed",
+ * which tests/run.sh shows, and returns main's exit status (1 on any
+ * failure).  A test that forks may reset passed/failed in the child. */
 #ifndef BSBOX_TEST_TAP_H
 #define BSBOX_TEST_TAP_H
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static int passed, failed;
 
@@ -22,6 +26,20 @@ static void check(int cond, const char *fmt, ...)
 		passed++;
 	else
 		failed++;
+}
+
+static inline void check_str(const char *what, const char *got, const char *want)
+{
+	int ok = got && strcmp(got, want) == 0;
+	check(ok, "%s", what);
+	if (!ok)
+		printf("#   got \"%s\", want \"%s\"\n", got ? got : "(null)", want);
+}
+
+static inline int tap_done(void)
+{
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
 }
 
 #endif
