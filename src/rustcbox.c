@@ -503,12 +503,10 @@ static int rule(struct rules *r, const char *path, unsigned access, const char *
 		return 0;
 	/* "/", $HOME or above it (a -L from some rustflags): that would hand out
 	 * the home directory the sandbox exists to withhold */
-	const char *home = getenv("HOME");
 	size_t l = strlen(abs);
 	while (l > 1 && abs[l - 1] == '/')
 		abs[--l] = '\0';
-	if (strcmp(abs, "/") == 0 ||
-	    (home && *home && strncmp(home, abs, l) == 0 && (home[l] == '\0' || home[l] == '/')))
+	if (util_holds_home(abs)) /* resolved: "-L dir/.." cannot name the home */
 		return 0;
 	struct policy_rule *nv = realloc(r->v, (r->n + 1) * sizeof *nv);
 	if (!nv)
