@@ -60,7 +60,8 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
 # that those modules stay pure: one that starts calling libseccomp, libcap or
 # libbpf, or pulls in a module that does, fails to link here.
 PURE_UNITS := $(O)/unit/directives_test $(O)/unit/policy_test $(O)/unit/semver_test \
-	$(O)/unit/util_test $(O)/unit/settings_test $(O)/unit/policystore_test
+	$(O)/unit/syscalls_test $(O)/unit/util_test $(O)/unit/settings_test \
+	$(O)/unit/policystore_test
 PURE_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 all: bsbox
@@ -138,7 +139,7 @@ $(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
 	  od -An -v -tx1 /sys/kernel/notes | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	} > $@.tmp && mv $@.tmp $@
 $(O)/ebpf.o: $(O)/bpf/trace.skel.h $(O)/bpf/trace_btf.h
-$(O)/ebpf.o: CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
+$(O)/ebpf.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)
 endif

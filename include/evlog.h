@@ -1,6 +1,6 @@
 /* The event log: one JSON object per line, appended with a single write() on
  * an O_APPEND fd so parallel bsbox processes never interleave lines.
- * Schema (docs/events.md): {"time","crate","version","proc_macros","pid","exe","cmdline",
+ * Schema (docs/events.md): {"time","crate","version","proc_macros","command","pid","exe","cmdline",
  * "kind":"syscall|network|path|directive|setup","syscall","detail","path",
  * "access","addr","action":"denied|allowed-audit","suggest"}. */
 #ifndef BSBOX_EVLOG_H
@@ -33,6 +33,9 @@ struct evlog {
 	const char *version; /* borrowed */
 	const char *proc_macros; /* borrowed, may be NULL: the proc macros a confined
 	                            rustc call loads ("a@1.0, b@2.1"), logged as "proc_macros" */
+	const char *command;     /* borrowed, may be NULL: `bsbox run`'s command ("probe udp
+	                            ..."), logged as "command" when there is no crate, so
+	                            `bsbox report` can name what ran */
 };
 
 /* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else

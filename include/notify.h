@@ -12,6 +12,7 @@
 #include "fusefs.h"
 #include "policy.h"
 #include "report.h"
+#include "syscalls.h"
 #include "trace.h"
 
 struct notify_ctx {
@@ -29,6 +30,7 @@ struct notify_ctx {
 	                                may not read are denied and logged */
 	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
 	                                there; allowed calls too when trace->bpf is NULL */
+	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -47,7 +47,7 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 	printf("  %-28s %s\n", "BPF programs in this build",
 	       eb.built ? "yes" : "no (built without clang/bpftool/BTF)");
 	if (eb.trace)
-		printf("  %-28s BPF (fexit on the security hooks, ring buffer)\n", "trace backend (--trace)");
+		printf("  %-28s BPF (raw tracepoints, ring buffer)\n", "trace backend (--trace)");
 	else
 		printf("  %-28s seccomp supervisor (slower: every open is notified)\n"
 		       "  %-28s   not BPF: %s\n",

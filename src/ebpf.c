@@ -184,6 +184,9 @@ struct ebpf_tracer {
 	struct tr_event *ev; /* on_event's copy of the record */
 	int rootfd;          /* the sandbox's root (O_PATH), to follow symlinks in it
 	                        after the process that opened them is gone */
+	int hostfd;          /* the host's root: once the sandbox has ended its
+	                        bind mounts are gone from rootfd, but the tree
+	                        mirrors host paths, so a bound symlink reads the same */
 };
 
 /* comp[] holds the leaf first: join it root first. */
@@ -253,7 +256,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		r.path = a;
 		if (e->pad) { /* failed: the open flags */
 			r.access = (e->fmode & 3) == 2 ? "read-write" : (e->fmode & 3) ? "write" : "read";
-			if (trace_symlink_target(t->rootfd, a, b, sizeof b))
+			if (trace_symlink_target(t->rootfd, a, b, sizeof b) ||
+			    trace_symlink_target(t->hostfd, a, b, sizeof b))
 				r.target = b;
 		} else
 			r.access = trace_fmode_access(e->fmode);
@@ -323,6 +327,7 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 		free(t);
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	}
+	t->hostfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* BSBOX_BPF_DEBUG=1: all of libbpf's messages (verifier logs included) */
 	const char *dbg = getenv("BSBOX_BPF_DEBUG");
 	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? loud : quiet);
@@ -429,6 +434,8 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 		close(t->stopfd);
 	if (t->rootfd >= 0)
 		close(t->rootfd);
+	if (t->hostfd >= 0)
+		close(t->hostfd);
 	free(t->ev);
 	free(t);
 }

@@ -232,6 +232,7 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 	sb_field(&b, "crate", log ? log->crate : NULL);
 	sb_field(&b, "version", log ? log->version : NULL);
 	sb_field(&b, "proc_macros", log ? log->proc_macros : NULL);
+	sb_field(&b, "command", log && !log->crate ? log->command : NULL);
 	if (ev->pid > 0) {
 		sb_puts(&b, ",\"pid\":");
 		sb_puts(&b, pid);

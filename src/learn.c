@@ -885,8 +885,14 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 	cleanup_free char *log = NULL;
 	if (keep) {
 		log = strdup(keep);
-		if (log)
-			unlink(log);
+		/* emptied, and there even when nothing is logged: its path is shown */
+		int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+		if (log && fd < 0) {
+			fprintf(stderr, "bsbox learn: --keep-log %s: %s\n", log, strerror(errno));
+			return BSBOX_EXIT_SETUP;
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (asprintf(&log, "%s/bsbox-learn.XXXXXX", td && *td == '/' ? td : "/tmp") >= 0) {
 		int fd = mkstemp(log);
 		if (fd < 0) {
@@ -909,7 +915,12 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 	if (trace)
 		unlink(trace);
 
-	fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	/* the log's path is only shown where it stays: with --keep-log, or
+	 * below when something failed (a temporary log is removed otherwise) */
+	if (keep)
+		fprintf(stderr, "bsbox learn: running %s in audit mode (log %s)\n", argv[i], log);
+	else
+		fprintf(stderr, "bsbox learn: running %s in audit mode\n", argv[i]);
 	int code = run_cmd(argv + i, log, trace, dir, dir_given);
 
 	struct learn_set set = { 0 };
@@ -918,7 +929,9 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 	int rc = learn_collect_here(log, &set, &bad, &err);
 	if (rc == 0 && trace && access(trace, F_OK) == 0)
 		rc = learn_collect_here(trace, &set, &bad, &err);
-	if (!keep)
+	if (!keep && (code != 0 || rc < 0))
+		fprintf(stderr, "bsbox learn: events kept in %s (bsbox report %s)\n", log, log);
+	else if (!keep)
 		unlink(log);
 	if (trace)
 		unlink(trace);

@@ -56,6 +56,7 @@
 #include "cleanup.h"
 #include "notify.h"
 #include "seccomp_filter.h"
+#include "syscalls.h"
 #include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -67,78 +68,6 @@
 #ifndef SECCOMP_GET_NOTIF_SIZES
 #define SECCOMP_GET_NOTIF_SIZES 3
 #endif
-
-enum kind {
-	K_OTHER,     /* the dangerous list: log, deny */
-	K_OPEN,      /* path a0, flags a1 */
-	K_OPENAT,    /* dirfd a0, path a1, flags a2 */
-	K_OPENAT2,   /* dirfd a0, path a1, struct open_how *a2 */
-	K_CREAT,     /* path a0: write */
-	K_EXECVE,    /* path a0: exec */
-	K_EXECVEAT,  /* dirfd a0, path a1, flags a4: exec */
-	K_PATH_W,    /* path a0: write (mkdir, rmdir, unlink, chmod, truncate, mknod) */
-	K_AT_W,      /* dirfd a0, path a1: write (mkdirat, unlinkat, fchmodat*, mknodat) */
-	K_RENAME,    /* a0 write, a1 write */
-	K_RENAMEAT,  /* (a0,a1) write, (a2,a3) write */
-	K_LINK,      /* a0 read, a1 write */
-	K_LINKAT,    /* (a0,a1) read, (a2,a3) write, flags a4 */
-	K_SYMLINK,   /* a1 write (a0 is the link's text, not a path we touch) */
-	K_SYMLINKAT, /* (a1,a2) write */
-	K_CONNECT,   /* fd a0, addr a1, len a2 (also bind) */
-	K_BIND,
-	K_SENDTO,    /* fd a0, addr a4, len a5 */
-	K_SENDMSG,   /* fd a0, struct msghdr *a1 */
-	K_SENDMMSG,  /* fd a0, struct mmsghdr *a1, vlen a2 */
-	K_SOCKET,    /* domain a0, type a1 */
-	K_SOCKETPAIR,
-};
-
-struct sysent {
-	const char *name;
-	enum kind kind;
-	int nr; /* resolved at start; -1 unknown */
-};
-
-static struct sysent systab[] = {
-	{ "open", K_OPEN, -1 },         { "openat", K_OPENAT, -1 },
-	{ "openat2", K_OPENAT2, -1 },   { "creat", K_CREAT, -1 },
-	{ "execve", K_EXECVE, -1 },     { "execveat", K_EXECVEAT, -1 },
-	{ "mkdir", K_PATH_W, -1 },      { "rmdir", K_PATH_W, -1 },
-	{ "unlink", K_PATH_W, -1 },     { "chmod", K_PATH_W, -1 },
-	{ "truncate", K_PATH_W, -1 },   { "mknod", K_PATH_W, -1 },
-	{ "mkdirat", K_AT_W, -1 },      { "unlinkat", K_AT_W, -1 },
-	{ "fchmodat", K_AT_W, -1 },     { "fchmodat2", K_AT_W, -1 },
-	{ "mknodat", K_AT_W, -1 },      { "rename", K_RENAME, -1 },
-	{ "renameat", K_RENAMEAT, -1 }, { "renameat2", K_RENAMEAT, -1 },
-	{ "link", K_LINK, -1 },         { "linkat", K_LINKAT, -1 },
-	{ "symlink", K_SYMLINK, -1 },   { "symlinkat", K_SYMLINKAT, -1 },
-	{ "connect", K_CONNECT, -1 },   { "bind", K_BIND, -1 },
-	{ "sendto", K_SENDTO, -1 },     { "sendmsg", K_SENDMSG, -1 },
-	{ "sendmmsg", K_SENDMMSG, -1 }, { "socket", K_SOCKET, -1 },
-	{ "socketpair", K_SOCKETPAIR, -1 },
-};
-
-static void systab_init(void)
-{
-	static int done;
-	if (done)
-		return;
-	done = 1;
-	for (size_t i = 0; i < sizeof systab / sizeof *systab; i++) {
-		int nr = seccomp_syscall_resolve_name(systab[i].name);
-		if (nr == __NR_SCMP_ERROR && !strcmp(systab[i].name, "fchmodat2"))
-			nr = 452; /* unified number, newer than some libseccomp tables */
-		systab[i].nr = nr;
-	}
-}
-
-static const struct sysent *systab_find(int nr)
-{
-	for (size_t i = 0; i < sizeof systab / sizeof *systab; i++)
-		if (systab[i].nr == nr)
-			return &systab[i];
-	return NULL;
-}
 
 /* One notification being served. */
 struct call {
@@ -407,7 +336,7 @@ static void trace_open_target(pid_t pid, const char *path, char *buf, size_t siz
 		r->target = buf;
 }
 
-static void trace_allowed_paths(struct call *c, const struct sysent *se, char abs[][PATH_MAX],
+static void trace_allowed_paths(struct call *c, const struct sc_entry *se, char abs[][PATH_MAX],
 				const bool *denied, int n, uint64_t flags)
 {
 	const __u64 *a = c->req->data.args;
@@ -417,9 +346,9 @@ static void trace_allowed_paths(struct call *c, const struct sysent *se, char ab
 	if (denied[0] || (n > 1 && denied[1]))
 		return; /* emit() traced it */
 	switch (se->kind) {
-	case K_OPEN:
-	case K_OPENAT:
-	case K_OPENAT2:
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2:
 		r.op = TRACE_OPEN;
 		r.access = (flags & O_ACCMODE) == O_RDWR ? "read-write"
 			   : (flags & O_ACCMODE) == O_WRONLY || (flags & (O_CREAT | O_TRUNC)) ? "write"
@@ -428,26 +357,26 @@ static void trace_allowed_paths(struct call *c, const struct sysent *se, char ab
 		/* the supervisor judged the name; the kernel follows the link */
 		trace_open_target(r.pid, abs[0], target, sizeof target, &r);
 		break;
-	case K_CREAT:
+	case SC_CREAT:
 		r.op = TRACE_OPEN;
 		r.access = "write";
 		break;
-	case K_EXECVE:
-	case K_EXECVEAT:
+	case SC_EXECVE:
+	case SC_EXECVEAT:
 		r.op = TRACE_EXEC;
 		r.argv = argv;
-		r.argc = trace_read_argv(r.pid, se->kind == K_EXECVE ? a[1] : a[2], argbuf,
+		r.argc = trace_read_argv(r.pid, se->kind == SC_EXECVE ? a[1] : a[2], argbuf,
 					 sizeof argbuf, argv, 64);
 		break;
-	case K_RENAME:
-	case K_RENAMEAT:
+	case SC_RENAME:
+	case SC_RENAMEAT:
 		r.op = TRACE_RENAME;
 		r.to = abs[1];
 		break;
-	case K_PATH_W:
-	case K_AT_W:
+	case SC_PATH_W:
+	case SC_AT_W:
 		if (strstr(se->name, "unlink"))
-			r.op = se->kind == K_AT_W && (a[2] & AT_REMOVEDIR) ? TRACE_RMDIR : TRACE_UNLINK;
+			r.op = se->kind == SC_AT_W && (a[2] & AT_REMOVEDIR) ? TRACE_RMDIR : TRACE_UNLINK;
 		else if (strcmp(se->name, "rmdir") == 0)
 			r.op = TRACE_RMDIR;
 		else if (strstr(se->name, "mkdir"))
@@ -455,18 +384,18 @@ static void trace_allowed_paths(struct call *c, const struct sysent *se, char ab
 		else
 			return; /* chmod, truncate, mknod: not in the trace's vocabulary */
 		break;
-	case K_OTHER:
-	case K_LINK:
-	case K_LINKAT:
-	case K_SYMLINK:
-	case K_SYMLINKAT:
-	case K_CONNECT:
-	case K_BIND:
-	case K_SENDTO:
-	case K_SENDMSG:
-	case K_SENDMMSG:
-	case K_SOCKET:
-	case K_SOCKETPAIR:
+	case SC_DENIED:
+	case SC_LINK:
+	case SC_LINKAT:
+	case SC_SYMLINK:
+	case SC_SYMLINKAT:
+	case SC_CONNECT:
+	case SC_BIND:
+	case SC_SENDTO:
+	case SC_SENDMSG:
+	case SC_SENDMMSG:
+	case SC_SOCKET:
+	case SC_SOCKETPAIR:
 		return;
 	}
 	trace_write(c->ctx->trace, &r);
@@ -513,7 +442,7 @@ static bool root_only(const struct notify_ctx *ctx, const char *path)
 	return !(st.st_mode & S_IROTH);
 }
 
-static enum verdict path_call(struct call *c, const struct sysent *se, int *errp)
+static enum verdict path_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	struct patharg pa[2];
@@ -524,12 +453,12 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	bool makedir = false; /* mkdir, mkdirat */
 
 	switch (se->kind) {
-	case K_OPEN:
-	case K_OPENAT:
-	case K_OPENAT2: {
-		int at = se->kind != K_OPEN;
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2: {
+		int at = se->kind != SC_OPEN;
 		pa[0] = (struct patharg){ at ? (int)a[0] : AT_FDCWD, a[at], POL_R, false };
-		if (se->kind == K_OPENAT2) {
+		if (se->kind == SC_OPENAT2) {
 			/* struct open_how starts with __u64 flags */
 			if (mem_read((pid_t)c->req->pid, a[2], &flags, sizeof flags) !=
 			    (ssize_t)sizeof flags)
@@ -547,20 +476,20 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		snprintf(detail, sizeof detail, "flags 0%llo", (unsigned long long)flags);
 		break;
 	}
-	case K_CREAT:
+	case SC_CREAT:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
 		break;
-	case K_EXECVE:
+	case SC_EXECVE:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_X, false };
 		break;
-	case K_EXECVEAT:
+	case SC_EXECVEAT:
 		pa[0] = (struct patharg){ (int)a[0], a[1], POL_X, (a[4] & AT_EMPTY_PATH) != 0 };
 		break;
-	case K_PATH_W:
+	case SC_PATH_W:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
 		makedir = !strcmp(se->name, "mkdir");
 		break;
-	case K_AT_W: {
+	case SC_AT_W: {
 		/* only fchmodat2 has flags (AT_EMPTY_PATH) in a3; for the others
 		 * a3 is whatever the register held */
 		bool empty = !strcmp(se->name, "fchmodat2") && (a[3] & AT_EMPTY_PATH);
@@ -568,40 +497,40 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 		makedir = !strcmp(se->name, "mkdirat");
 		break;
 	}
-	case K_RENAME:
+	case SC_RENAME:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_W, false };
 		pa[1] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
 		n = 2;
 		break;
-	case K_RENAMEAT:
+	case SC_RENAMEAT:
 		pa[0] = (struct patharg){ (int)a[0], a[1], POL_W, false };
 		pa[1] = (struct patharg){ (int)a[2], a[3], POL_W, false };
 		n = 2;
 		break;
-	case K_LINK:
+	case SC_LINK:
 		pa[0] = (struct patharg){ AT_FDCWD, a[0], POL_R, false };
 		pa[1] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
 		n = 2;
 		break;
-	case K_LINKAT:
+	case SC_LINKAT:
 		pa[0] = (struct patharg){ (int)a[0], a[1], POL_R, (a[4] & AT_EMPTY_PATH) != 0 };
 		pa[1] = (struct patharg){ (int)a[2], a[3], POL_W, false };
 		n = 2;
 		break;
-	case K_SYMLINK:
+	case SC_SYMLINK:
 		pa[0] = (struct patharg){ AT_FDCWD, a[1], POL_W, false };
 		break;
-	case K_SYMLINKAT:
+	case SC_SYMLINKAT:
 		pa[0] = (struct patharg){ (int)a[1], a[2], POL_W, false };
 		break;
-	case K_OTHER:
-	case K_CONNECT:
-	case K_BIND:
-	case K_SENDTO:
-	case K_SENDMSG:
-	case K_SENDMMSG:
-	case K_SOCKET:
-	case K_SOCKETPAIR:
+	case SC_DENIED:
+	case SC_CONNECT:
+	case SC_BIND:
+	case SC_SENDTO:
+	case SC_SENDMSG:
+	case SC_SENDMMSG:
+	case SC_SOCKET:
+	case SC_SOCKETPAIR:
 		return V_CONTINUE; /* not a path call */
 	}
 
@@ -621,7 +550,7 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 	 * from what was read, it is checked below. */
 
 	bool denied[2] = { false, false }, any = false, dac[2] = { false, false };
-	bool opens = se->kind == K_OPEN || se->kind == K_OPENAT || se->kind == K_OPENAT2;
+	bool opens = se->kind == SC_OPEN || se->kind == SC_OPENAT || se->kind == SC_OPENAT2;
 	for (int i = 0; i < n; i++) {
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
@@ -680,7 +609,8 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 			.path = abs[i],
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = dac[i] ? NULL : suggest,
+			.suggest = dac[i] ? "no policy entry allows it: only the host's root may read it"
+					  : suggest,
 		};
 		emit(c, &ev);
 	}
@@ -692,58 +622,6 @@ static enum verdict path_call(struct call *c, const struct sysent *se, int *errp
 
 /* ---- network ------------------------------------------------------------ */
 
-
-static const char *family_name(int f)
-{
-	static const char *const names[] = {
-		[AF_UNSPEC] = "AF_UNSPEC",	[AF_UNIX] = "AF_UNIX",
-		[AF_INET] = "AF_INET",		[AF_AX25] = "AF_AX25",
-		[AF_IPX] = "AF_IPX",		[AF_APPLETALK] = "AF_APPLETALK",
-		[AF_NETROM] = "AF_NETROM",	[AF_BRIDGE] = "AF_BRIDGE",
-		[AF_ATMPVC] = "AF_ATMPVC",	[AF_X25] = "AF_X25",
-		[AF_INET6] = "AF_INET6",	[AF_ROSE] = "AF_ROSE",
-		[AF_DECnet] = "AF_DECnet",	[AF_NETBEUI] = "AF_NETBEUI",
-		[AF_SECURITY] = "AF_SECURITY",	[AF_KEY] = "AF_KEY",
-		[AF_NETLINK] = "AF_NETLINK",	[AF_PACKET] = "AF_PACKET",
-		[AF_ASH] = "AF_ASH",		[AF_ECONET] = "AF_ECONET",
-		[AF_ATMSVC] = "AF_ATMSVC",	[AF_RDS] = "AF_RDS",
-		[AF_SNA] = "AF_SNA",		[AF_IRDA] = "AF_IRDA",
-		[AF_PPPOX] = "AF_PPPOX",	[AF_WANPIPE] = "AF_WANPIPE",
-		[AF_LLC] = "AF_LLC",		[AF_IB] = "AF_IB",
-		[AF_MPLS] = "AF_MPLS",		[AF_CAN] = "AF_CAN",
-		[AF_TIPC] = "AF_TIPC",		[AF_BLUETOOTH] = "AF_BLUETOOTH",
-		[AF_IUCV] = "AF_IUCV",		[AF_RXRPC] = "AF_RXRPC",
-		[AF_ISDN] = "AF_ISDN",		[AF_PHONET] = "AF_PHONET",
-		[AF_IEEE802154] = "AF_IEEE802154", [AF_CAIF] = "AF_CAIF",
-		[AF_ALG] = "AF_ALG",		[AF_NFC] = "AF_NFC",
-		[AF_VSOCK] = "AF_VSOCK",	[AF_KCM] = "AF_KCM",
-		[AF_QIPCRTR] = "AF_QIPCRTR",	[AF_SMC] = "AF_SMC",
-		[44] = "AF_XDP",		[45] = "AF_MCTP",
-	};
-	if (f >= 0 && (size_t)f < sizeof names / sizeof *names && names[f])
-		return names[f];
-	return NULL;
-}
-
-static const char *socktype_name(uint64_t t)
-{
-	switch (t & 0xf) {
-	case SOCK_STREAM:
-		return "SOCK_STREAM";
-	case SOCK_DGRAM:
-		return "SOCK_DGRAM";
-	case SOCK_RAW:
-		return "SOCK_RAW";
-	case SOCK_RDM:
-		return "SOCK_RDM";
-	case SOCK_SEQPACKET:
-		return "SOCK_SEQPACKET";
-	case SOCK_PACKET:
-		return "SOCK_PACKET";
-	default:
-		return NULL;
-	}
-}
 
 static const char *netlink_name(int proto)
 {
@@ -847,7 +725,7 @@ static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len
 		return true;
 	}
 	default: {
-		const char *nm = family_name(fam);
+		const char *nm = sc_family_name(fam);
 		if (nm)
 			snprintf(out, size, "%s", nm);
 		else
@@ -857,22 +735,36 @@ static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len
 	}
 }
 
-static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
+/* An AF_INET/AF_INET6 address with port 0 (the kernel picks one) */
+static bool ephemeral_ip(const unsigned char *sa, size_t len)
+{
+	sa_family_t fam;
+	if (len < sizeof fam)
+		return false;
+	memcpy(&fam, sa, sizeof fam);
+	if (fam == AF_INET && len >= sizeof(struct sockaddr_in))
+		return ((const struct sockaddr_in *)(const void *)sa)->sin_port == 0;
+	if (fam == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		return ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port == 0;
+	return false;
+}
+
+static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	pid_t pid = (pid_t)c->req->pid;
 	uint64_t addr = 0, alen = 0;
 	unsigned char sa[sizeof(struct sockaddr_storage)];
 
-	if (se->kind == K_CONNECT || se->kind == K_BIND) {
+	if (se->kind == SC_CONNECT || se->kind == SC_BIND) {
 		addr = a[1];
 		alen = a[2];
-	} else if (se->kind == K_SENDTO) {
+	} else if (se->kind == SC_SENDTO) {
 		addr = a[4];
 		alen = a[5];
-	} else if (se->kind == K_SENDMSG || se->kind == K_SENDMMSG) {
+	} else if (se->kind == SC_SENDMSG || se->kind == SC_SENDMMSG) {
 		struct msghdr mh; /* struct mmsghdr starts with it */
-		if (se->kind == K_SENDMMSG && a[2] == 0)
+		if (se->kind == SC_SENDMMSG && a[2] == 0)
 			return V_CONTINUE;
 		if (mem_read(pid, a[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
 			return V_CONTINUE; /* EFAULT from the kernel */
@@ -890,15 +782,20 @@ static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
 		return V_CONTINUE;
 	if (!id_valid(c))
 		return V_CONTINUE;
+	/* bind(127.0.0.1:0) is how a UDP client picks its source port before
+	 * sendto: inside the sandbox's own network namespace nothing outside
+	 * can reach it, and the destination is judged and logged at the send */
+	if (se->kind == SC_BIND && c->ctx->have_netns && ephemeral_ip(sa, (size_t)r))
+		return V_CONTINUE;
 	char desc[128], detail[160];
 	bool dns;
 	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns)) {
 		if (tracing_all(c)) { /* unix sockets: let through, but traced */
 			char ta[160];
 			trace_sockaddr(sa, (size_t)r, ta, sizeof ta);
-			struct trace_rec tr = { .op = se->kind == K_CONNECT ? TRACE_CONNECT : TRACE_SEND,
+			struct trace_rec tr = { .op = se->kind == SC_CONNECT ? TRACE_CONNECT : TRACE_SEND,
 						.pid = pid, .addr = ta };
-			if (se->kind != K_BIND)
+			if (se->kind != SC_BIND)
 				trace_write(c->ctx->trace, &tr);
 		}
 		return V_CONTINUE;
@@ -925,12 +822,12 @@ static enum verdict net_call(struct call *c, const struct sysent *se, int *errp)
 	return V_ERROR;
 }
 
-static enum verdict socket_call(struct call *c, const struct sysent *se, int *errp)
+static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	char fam[24], typ[24], detail[96];
-	const char *fn = family_name((int)(uint32_t)a[0]);
-	const char *tn = socktype_name(a[1]);
+	const char *fn = sc_family_name((int)(uint32_t)a[0]);
+	const char *tn = sc_socktype_name(a[1]);
 	if (fn)
 		snprintf(fam, sizeof fam, "%s", fn);
 	else
@@ -953,50 +850,25 @@ static enum verdict socket_call(struct call *c, const struct sysent *se, int *er
 
 /* ---- the dangerous list ------------------------------------------------- */
 
-static void clone_flags_str(uint64_t f, char *out, size_t size)
+/* sc_format's reader: strings in the target's memory */
+static int read_target_str(void *arg, uint64_t addr, char *buf, size_t size)
 {
-	static const struct {
-		uint64_t bit;
-		const char *name;
-	} names[] = {
-		{ CLONE_NEWNS, "CLONE_NEWNS" },	    { CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
-		{ CLONE_NEWUTS, "CLONE_NEWUTS" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
-		{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWPID, "CLONE_NEWPID" },
-		{ CLONE_NEWNET, "CLONE_NEWNET" },
-	};
-	size_t o = 0;
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-		if (!(f & names[i].bit))
-			continue;
-		int k = snprintf(out + o, size - o, "%s%s", o ? "|" : "", names[i].name);
-		if (k < 0 || (size_t)k >= size - o)
-			break;
-		o += (size_t)k;
-	}
-	f &= ~(uint64_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
-			 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET);
-	if (f && o < size)
-		snprintf(out + o, size - o, "%s0x%llx", o ? "|" : "", (unsigned long long)f);
+	const struct call *c = arg;
+	return read_string((pid_t)c->req->pid, addr, buf, size);
 }
 
-static enum verdict other_call(struct call *c, int *errp)
+static enum verdict other_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	int nr = c->req->data.nr;
-	char detail[256];
-	if (!strcmp(c->name, "clone") || !strcmp(c->name, "unshare")) {
-		char fl[160];
-		clone_flags_str(a[0], fl, sizeof fl);
-		snprintf(detail, sizeof detail, "%s(%s)", c->name, fl);
-	} else if (!strcmp(c->name, "ioctl")) {
-		unsigned req = (unsigned)a[1];
-		if (req == TIOCSTI || req == 0x541C)
-			snprintf(detail, sizeof detail, "ioctl(%d, %s)", (int)a[0],
-				 req == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
-		else
-			snprintf(detail, sizeof detail, "ioctl(%d, 0x%x)", (int)a[0], req);
+	char detail[512];
+	if (se) {
+		uint64_t args[6];
+		for (int i = 0; i < 6; i++)
+			args[i] = a[i];
+		sc_format(se, args, read_target_str, c, detail, sizeof detail);
 	} else {
+		/* not in the table (a foreign arch's number): the raw registers */
 		int nargs = 6;
 		while (nargs > 0 && a[nargs - 1] == 0)
 			nargs--;
@@ -1011,6 +883,7 @@ static enum verdict other_call(struct call *c, int *errp)
 		.kind = EV_SYSCALL,
 		.detail = detail,
 		.audit = false, /* audit mode never relaxes kernel surface */
+		.suggest = sc_suggest(se),
 	};
 	emit(c, &ev);
 	*errp = scf_deny_errno(nr);
@@ -1021,7 +894,7 @@ static enum verdict other_call(struct call *c, int *errp)
 
 static enum verdict decide(struct call *c, int *errp)
 {
-	const struct sysent *se = systab_find(c->req->data.nr);
+	const struct sc_entry *se = sc_by_nr(&c->ctx->nrs, c->req->data.nr);
 	char namebuf[32];
 	char *resolved = NULL;
 	enum verdict v;
@@ -1034,35 +907,35 @@ static enum verdict decide(struct call *c, int *errp)
 			snprintf(namebuf, sizeof namebuf, "syscall_%d", c->req->data.nr);
 		c->name = resolved ? resolved : namebuf;
 	}
-	switch (se ? se->kind : K_OTHER) {
-	case K_OTHER:
-		v = other_call(c, errp);
+	switch (se ? se->kind : SC_DENIED) {
+	case SC_DENIED:
+		v = other_call(c, se, errp);
 		break;
-	case K_CONNECT:
-	case K_BIND:
-	case K_SENDTO:
-	case K_SENDMSG:
-	case K_SENDMMSG:
+	case SC_CONNECT:
+	case SC_BIND:
+	case SC_SENDTO:
+	case SC_SENDMSG:
+	case SC_SENDMMSG:
 		v = net_call(c, se, errp);
 		break;
-	case K_SOCKET:
-	case K_SOCKETPAIR:
+	case SC_SOCKET:
+	case SC_SOCKETPAIR:
 		v = socket_call(c, se, errp);
 		break;
-	case K_OPEN:
-	case K_OPENAT:
-	case K_OPENAT2:
-	case K_CREAT:
-	case K_EXECVE:
-	case K_EXECVEAT:
-	case K_PATH_W:
-	case K_AT_W:
-	case K_RENAME:
-	case K_RENAMEAT:
-	case K_LINK:
-	case K_LINKAT:
-	case K_SYMLINK:
-	case K_SYMLINKAT:
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2:
+	case SC_CREAT:
+	case SC_EXECVE:
+	case SC_EXECVEAT:
+	case SC_PATH_W:
+	case SC_AT_W:
+	case SC_RENAME:
+	case SC_RENAMEAT:
+	case SC_LINK:
+	case SC_LINKAT:
+	case SC_SYMLINK:
+	case SC_SYMLINKAT:
 	default:
 		v = path_call(c, se, errp);
 		break;
@@ -1187,8 +1060,8 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	req.pid = (__u32)host_tid(ctx->top_pid, nspid);
 	if (req.pid == 0 || read_syscall((pid_t)req.pid, &req.data) < 0)
 		return ENOENT;
-	const struct sysent *se = systab_find(req.data.nr);
-	if (!se || (se->kind != K_OPEN && se->kind != K_OPENAT && se->kind != K_OPENAT2))
+	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
+	if (!se || (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2))
 		return ENOENT;
 	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .name = se->name };
 	int e = 0;
@@ -1260,7 +1133,7 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 {
 	struct notif_bufs b = { 0 };
 	int rc = 0;
-	systab_init();
+	sc_numbers_init(&ctx->nrs, seccomp_syscall_resolve_name);
 	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
 		bsbox_err_set(err, -rc, "seccomp notification buffers");
 		goto out;

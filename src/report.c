@@ -15,17 +15,34 @@
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
 
+/* The group of events from `bsbox run` without --crate: "bsbox run -- CMD" */
+#define RUN_LABEL "bsbox run -- "
+
+/* "crate NAME", or the run's label as it is */
+static const char *group_word(const char *crate)
+{
+	return strncmp(crate, RUN_LABEL, strlen(RUN_LABEL)) ? "crate " : "";
+}
+
+/* A `suggest` that says no policy entry can allow the event (kernel
+ * surface, root-only files) rather than giving one to paste */
+static bool no_entry(const char *suggest)
+{
+	return suggest && !strncmp(suggest, "no policy entry", 15);
+}
+
 void report_what(const struct bsbox_event *ev, char *buf, size_t len)
 {
 	const char *sc = ev->syscall ? ev->syscall : "?";
 	switch (ev->kind) {
-	case EV_PATH:
+	case EV_PATH: {
 		/* no policy entry to suggest: the detail says why */
+		bool why = (!ev->suggest || no_entry(ev->suggest)) && ev->detail;
 		snprintf(buf, len, "%s %s%s%s%s", ev->access ? ev->access : "access",
-			 ev->path ? ev->path : "?", !ev->suggest && ev->detail ? " (" : "",
-			 !ev->suggest && ev->detail ? ev->detail : "",
-			 !ev->suggest && ev->detail ? ")" : "");
+			 ev->path ? ev->path : "?", why ? " (" : "", why ? ev->detail : "",
+			 why ? ")" : "");
 		return;
+	}
 	case EV_NETWORK:
 		if (ev->addr)
 			snprintf(buf, len, "%s %s%s", sc, ev->addr,
@@ -142,7 +159,14 @@ void report_print(const struct report *r, FILE *out, bool audit, const char *pre
 		if (audit && !it->audit)
 			fprintf(out, "  [denied: audit mode does not relax this]");
 		fputc('\n', out);
-		if (it->suggest) {
+		if (no_entry(it->suggest) && it->kind == EV_SYSCALL) {
+			/* the call is named on the line above: only the reason */
+			const char *why = strstr(it->suggest, ": ");
+			fprintf(out, "%s      (no policy entry allows this system call%s)\n", pre,
+				why ? why : "");
+		} else if (no_entry(it->suggest)) {
+			fprintf(out, "%s      (%s)\n", pre, it->suggest);
+		} else if (it->suggest) {
 			cleanup_free char *s = home_subst(it->suggest);
 			fprintf(out, "%s      to allow: %s\n", pre, s ? s : it->suggest);
 			any_suggest = true;
@@ -290,7 +314,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 			cJSON_Delete(o);
 			continue;
 		}
-		const char *crate = jstr(o, "crate");
+		const char *crate = jstr(o, "crate"), *command = jstr(o, "command");
+		cleanup_free char *label = NULL;
+		/* `bsbox run` without --crate: the command is what ran */
+		if (!crate && command && asprintf(&label, "%s%s", RUN_LABEL, command) >= 0)
+			crate = label;
 		if (!crate)
 			crate = "(unknown crate)";
 		if (only_crate && strcmp(crate, only_crate)) {
@@ -346,7 +374,8 @@ static void print_text(const struct aggs *a, FILE *out)
 		unsigned total = 0;
 		while (end < a->n && !strcmp(a->v[end].crate, crate))
 			total += a->v[end++].count;
-		fprintf(out, "crate %s: %u event%s\n", crate, total, total == 1 ? "" : "s");
+		fprintf(out, "%s%s: %u event%s\n", group_word(crate), crate, total,
+			total == 1 ? "" : "s");
 		while (i < end) {
 			enum ev_kind k = a->v[i].kind;
 			size_t kend = i;
@@ -361,7 +390,9 @@ static void print_text(const struct aggs *a, FILE *out)
 				if (g->by)
 					fprintf(out, "  first by %s", g->by);
 				fputc('\n', out);
-				if (g->suggest) {
+				if (no_entry(g->suggest)) {
+					fprintf(out, "           (%s)\n", g->suggest);
+				} else if (g->suggest) {
 					cleanup_free char *s = home_subst(g->suggest);
 					fprintf(out, "           to allow: %s\n", s ? s : g->suggest);
 				}
@@ -444,7 +475,7 @@ static void print_github(const struct aggs *a, FILE *out)
 			fprintf(out, " (%u times)", g->count);
 		if (g->suggest) {
 			cleanup_free char *sug = home_subst(g->suggest);
-			fputs(" - to allow: ", out);
+			fputs(no_entry(g->suggest) ? " - " : " - to allow: ", out);
 			gh_escape(out, sug ? sug : g->suggest, false);
 		}
 		fputc('\n', out);
@@ -489,9 +520,10 @@ static int print_sarif(const struct aggs *a, FILE *out)
 		cJSON_AddItemToArray(results, res);
 		cJSON *msg = res ? cJSON_AddObjectToObject(res, "message") : NULL;
 		cleanup_free char *text = NULL;
-		if (asprintf(&text, "crate %s: %s %s%s%s (%u time%s)%s%s", g->crate, verb(g), g->what, g->by ? " by " : "",
+		if (asprintf(&text, "%s%s: %s %s%s%s (%u time%s)%s%s", group_word(g->crate), g->crate, verb(g), g->what, g->by ? " by " : "",
 			     g->by ? g->by : "", g->count, g->count == 1 ? "" : "s",
-			     g->suggest ? "; to allow: " : "", g->suggest ? g->suggest : "") < 0)
+			     !g->suggest ? "" : no_entry(g->suggest) ? "; " : "; to allow: ",
+			     g->suggest ? g->suggest : "") < 0)
 			text = NULL;
 		if (!msg || !text || !cJSON_AddStringToObject(res, "ruleId", evlog_kind_name(g->kind)) ||
 		    !cJSON_AddStringToObject(res, "level", g->audit ? "warning" : "error") ||
@@ -587,6 +619,9 @@ int report_main(int argc, char **argv)
 			return BSBOX_EXIT_USAGE;
 		}
 		log = deflog;
+		/* which of $BSBOX_LOG, $XDG_STATE_HOME and ~/.local/state it was:
+		 * on stderr, so --json and --format output stay parseable */
+		fprintf(stderr, "bsbox report: reading %s\n", log);
 	}
 
 	struct aggs a = { 0 };

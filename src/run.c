@@ -107,9 +107,19 @@ int run_confined(struct run_req *req)
 		evlog_close(&log);
 		return BSBOX_EXIT_SETUP;
 	}
+	trace.file.proc_macros = req->proc_macros;
 	trace_start(&trace, getenv("CARGO_MANIFEST_DIR"), getenv("OUT_DIR"));
 
 	log.proc_macros = req->proc_macros;
+	/* without a crate, events name the command (bounded: it is a label) */
+	char command[256] = "";
+	for (size_t i = 0, o = 0; req->argv[i] && o + 1 < sizeof command; i++) {
+		int k = snprintf(command + o, sizeof command - o, "%s%s", i ? " " : "", req->argv[i]);
+		if (k < 0)
+			break;
+		o += (size_t)k;
+	}
+	log.command = command;
 	char label[1024];
 	if (req->proc_macros)
 		snprintf(label, sizeof label, "%s (compiling it loads the proc macros %s)",

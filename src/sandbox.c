@@ -692,7 +692,8 @@ static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
 		 strerror(m->val));
 	if (!o->quiet)
 		fprintf(stderr, "bsbox: warning: %s\n", detail);
-	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true };
+	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true,
+				  .suggest = "make the path readable, or remove the rule" };
 	if (o->log)
 		evlog_write(o->log, &ev);
 }

@@ -13,6 +13,8 @@
  *     tests/unit/filter_test.c; also what a Debian kernel without
  *     CONFIG_X86_X32_ABI answers).  ENOSYS rather than KILL: software copes
  *     with "this ABI does not exist", and nothing is granted either way.
+ *   - which calls are denied or notified, and their fallback numbers, come
+ *     from the one syscall table (syscalls.h) the supervisor decodes with.
  *   - denied calls get SCMP_ACT_NOTIFY when a supervisor listens (it logs
  *     them and answers -scf_deny_errno(nr), audit mode included), else
  *     ERRNO(scf_deny_errno(nr)) directly.
@@ -41,10 +43,8 @@
 #include <sys/socket.h>
 
 #include "seccomp_filter.h"
+#include "syscalls.h"
 
-#ifndef TIOCLINUX
-#define TIOCLINUX 0x541C
-#endif
 #ifndef SECCOMP_SET_MODE_FILTER
 #define SECCOMP_SET_MODE_FILTER 1
 #endif
@@ -59,71 +59,14 @@
 #define CLONE_FLAGS_ARG 0
 #endif
 
-struct sc_name {
-	const char *name;
-	int fallback_nr; /* unified (>= 424) number if libseccomp may not know it; -1 none */
-};
-
-/* Denied outright (errno from scf_deny_errno: ENOSYS for io_uring_* and
- * clone3, EPERM for the rest). */
-static const struct sc_name deny_always[] = {
-	/* other processes' memory and the tracing interfaces */
-	{ "ptrace", -1 }, { "process_vm_readv", -1 }, { "process_vm_writev", -1 },
-	{ "pidfd_getfd", 438 }, { "process_madvise", 440 },
-	{ "bpf", -1 }, { "perf_event_open", -1 },
-	/* kernel keyrings: shared with the host user */
-	{ "keyctl", -1 }, { "add_key", -1 }, { "request_key", -1 },
-	{ "userfaultfd", -1 },
-	/* io_uring bypasses seccomp for everything it does */
-	{ "io_uring_setup", 425 }, { "io_uring_enter", 426 }, { "io_uring_register", 427 },
-	/* the mount tree */
-	{ "mount", -1 }, { "umount2", -1 }, { "umount", -1 }, { "pivot_root", -1 },
-	{ "chroot", -1 }, { "fsopen", 430 }, { "fsconfig", 431 }, { "fsmount", 432 },
-	{ "fspick", 433 }, { "move_mount", 429 }, { "open_tree", 428 },
-	{ "mount_setattr", 442 }, { "open_tree_attr", 467 },
-	/* namespaces; clone3 hides its flags in memory: ENOSYS makes glibc
-	 * fall back to clone(), whose flags the rules below can see */
-	{ "unshare", -1 }, { "setns", -1 }, { "clone3", 435 },
-	/* the machine */
-	{ "kexec_load", -1 }, { "kexec_file_load", -1 }, { "init_module", -1 },
-	{ "finit_module", -1 }, { "delete_module", -1 }, { "reboot", -1 },
-	{ "swapon", -1 }, { "swapoff", -1 }, { "acct", -1 }, { "quotactl", -1 },
-	{ "quotactl_fd", 443 }, { "syslog", -1 }, { "vhangup", -1 }, { "iopl", -1 },
-	{ "ioperm", -1 }, { "settimeofday", -1 }, { "clock_settime", -1 },
-	{ "lookup_dcookie", -1 }, { "nfsservctl", -1 }, { "uselib", -1 },
-	/* file handles reach files by inode, around the mount tree */
-	{ "open_by_handle_at", -1 }, { "name_to_handle_at", -1 },
-	/* adjtimex/clock_adjtime are deliberately allowed: with modes == 0 they
-	 * are the read-only query behind ntp_gettime(), and changing the clock
-	 * needs CAP_SYS_TIME in the initial user namespace. */
-};
-
-/* Notified (logged, then CONTINUE or denied by the supervisor) when
- * notify_paths is set. */
-static const struct sc_name path_calls[] = {
-	/* open and openat: see add_open_rules */
-	{ "creat", -1 }, { "openat2", 437 },
-	{ "execve", -1 }, { "execveat", -1 },
-	{ "mkdir", -1 }, { "mkdirat", -1 },
-	{ "rename", -1 }, { "renameat", -1 }, { "renameat2", -1 },
-	{ "link", -1 }, { "linkat", -1 }, { "symlink", -1 }, { "symlinkat", -1 },
-	{ "unlink", -1 }, { "unlinkat", -1 }, { "rmdir", -1 },
-	{ "chmod", -1 }, { "fchmodat", -1 }, { "fchmodat2", 452 },
-	{ "truncate", -1 }, { "mknod", -1 }, { "mknodat", -1 },
-};
-
 static const uint64_t clone_ns_flags[] = {
 	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
 	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
 };
 
-/* Native number of a syscall, or -1 when it does not exist here. */
-static int sc_nr(const struct sc_name *s)
+static int resolve(const char *name)
 {
-	int nr = seccomp_syscall_resolve_name(s->name);
-	if (nr == __NR_SCMP_ERROR)
-		nr = s->fallback_nr;
-	return nr; /* other negatives: libseccomp pseudo-numbers, not on this arch */
+	return seccomp_syscall_resolve_name(name);
 }
 
 static uint32_t deny_action(const struct scf_opts *o, int nr)
@@ -131,7 +74,7 @@ static uint32_t deny_action(const struct scf_opts *o, int nr)
 	/* clone3 is not a violation: its flags live in memory the filter cannot
 	 * read, so it answers ENOSYS and glibc falls back to clone(), whose flags
 	 * are checked. Every thread and posix_spawn tries clone3 first. */
-	if (nr == sc_nr(&(struct sc_name){ "clone3", 435 }))
+	if (nr == sc_nr(sc_by_name("clone3"), resolve))
 		return SCMP_ACT_ERRNO(ENOSYS);
 	return o->notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(scf_deny_errno(nr));
 }
@@ -145,15 +88,18 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const char *na
 	return 0;
 }
 
-static int add_list(scmp_filter_ctx ctx, const struct scf_opts *o, const struct sc_name *l,
-		    size_t n, bool notify_only, struct bsbox_err *err)
+/* Every table entry (syscalls.h) of the given rule: denied, or notified */
+static int add_list(scmp_filter_ctx ctx, const struct scf_opts *o, enum sc_rule rule,
+		    bool notify_only, struct bsbox_err *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		int nr = sc_nr(&l[i]);
-		if (nr < 0)
+	for (size_t i = 0; i < sc_count; i++) {
+		if (sc_table[i].rule != rule)
 			continue;
+		int nr = sc_nr(&sc_table[i], resolve);
+		if (nr < 0)
+			continue; /* not on this architecture */
 		uint32_t act = notify_only ? SCMP_ACT_NOTIFY : deny_action(o, nr);
-		int rc = add_rule(ctx, act, nr, l[i].name, 0, NULL, err);
+		int rc = add_rule(ctx, act, nr, sc_table[i].name, 0, NULL, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -339,13 +285,11 @@ int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *
 		goto fail;
 	}
 
-	if ((rc = add_list(ctx, o, deny_always, sizeof deny_always / sizeof *deny_always, false,
-			   err)) < 0 ||
+	if ((rc = add_list(ctx, o, SCR_DENY, false, err)) < 0 ||
 	    (rc = add_arg_rules(ctx, o, err)) < 0 || (rc = add_net_rules(ctx, o, err)) < 0)
 		goto fail;
 	if (o->notify && o->notify_paths &&
-	    ((rc = add_list(ctx, o, path_calls, sizeof path_calls / sizeof *path_calls, true,
-			    err)) < 0 ||
+	    ((rc = add_list(ctx, o, SCR_PATH, true, err)) < 0 ||
 	     (rc = add_open_rules(ctx, o->reads_free, err)) < 0))
 		goto fail;
 
@@ -358,14 +302,9 @@ fail:
 
 int scf_deny_errno(int syscall_nr)
 {
-	static const char *const enosys[] = { "io_uring_setup", "io_uring_enter",
-					      "io_uring_register", "clone3" };
-	static const int enosys_fallback[] = { 425, 426, 427, 435 };
-	for (size_t i = 0; i < sizeof enosys / sizeof *enosys; i++) {
-		int nr = seccomp_syscall_resolve_name(enosys[i]);
-		if (syscall_nr == (nr == __NR_SCMP_ERROR ? enosys_fallback[i] : nr))
+	for (size_t i = 0; i < sc_count; i++)
+		if (sc_table[i].enosys && syscall_nr == sc_nr(&sc_table[i], resolve))
 			return ENOSYS;
-	}
 	if (syscall_nr == seccomp_syscall_resolve_name("socket") ||
 	    syscall_nr == seccomp_syscall_resolve_name("socketpair"))
 		return EAFNOSUPPORT;

@@ -442,7 +442,8 @@ static void check_versions(const struct policy *p, const char *crate, const char
 	struct evlog log = { .fd = -1 };
 	cleanup_free char *logpath = evlog_default_path();
 	if (logpath && evlog_open(&log, logpath, crate, version, &err) == 0) {
-		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true };
+		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true,
+					  .suggest = "review the policy, then update its \"versions\"" };
 		evlog_write(&log, &ev);
 		evlog_close(&log);
 	}

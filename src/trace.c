@@ -174,6 +174,8 @@ char *trace_format(const struct trace *t, const struct trace_rec *r)
 	add_str(o, "time", tbuf);
 	add_str(o, "crate", t ? t->file.crate : NULL);
 	add_str(o, "version", t ? t->file.version : NULL);
+	/* a confined rustc call: what it touched is its proc macros' (learn.c) */
+	add_str(o, "proc_macros", t ? t->file.proc_macros : NULL);
 	if (r->pid > 0)
 		cJSON_AddNumberToObject(o, "pid", r->pid);
 	add_str(o, "backend", t ? t->backend : NULL);

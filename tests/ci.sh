@@ -214,10 +214,12 @@ _ci_tree() {
 }
 
 # _ci_project DIR: the project the recipe builds (a crate with a build
-# script) with its Cargo.lock, for --locked
+# script) with its Cargo.lock, for --locked, and its .bsbox/lock.json, for
+# the recipes' locked mode (a project commits both)
 _ci_project() {
 	mkdir -p "$1" && cp -r "$CI_ROOT/tests/crates/benign/." "$1/" && rm -rf "$1/target"
 	(cd "$1" && cargo generate-lockfile --offline) >/dev/null 2>&1 || return 1
+	(cd "$1" && "$BSBOX" lock) >"$T/lock.out" 2>&1 || { cat "$T/lock.out"; return 1; }
 }
 
 # _ci_mount_ns SCRIPT: run SCRIPT (bash) in a private mount namespace where

@@ -28,6 +28,7 @@
  *   unshare-net          unshare(CLONE_NEWNET)
  *   mount                tmpfs on /tmp/x (unmounted again if it worked)
  *   io_uring             raw io_uring_setup
+ *   name-to-handle PATH  name_to_handle_at(AT_FDCWD, PATH)
  *   bpf                  BPF_PROG_LOAD of "r0 = 0; exit" (socket filter)
  *   perf                 perf_event_open(software cpu-clock, self)
  *   keyctl               keyctl(KEYCTL_GET_KEYRING_ID, session keyring, create)
@@ -443,6 +444,19 @@ static int do_mount(void)
 	return ok("tmpfs on %s (unmounted again)", dir);
 }
 
+static int do_name_to_handle(const char *path)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char room[128];
+	} h;
+	int mount_id;
+	h.fh.handle_bytes = sizeof h.room;
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) < 0)
+		return failed(errno, "%s", path);
+	return ok("%s (mount %d)", path, mount_id);
+}
+
 static int do_io_uring(void)
 {
 	unsigned char params[120]; /* struct io_uring_params */
@@ -805,6 +819,7 @@ int main(int argc, char **argv)
 	if (!strcmp(a, "unshare-net")) return result(unshare(CLONE_NEWNET));
 	if (!strcmp(a, "mount")) return do_mount();
 	if (!strcmp(a, "io_uring")) return do_io_uring();
+	if (!strcmp(a, "name-to-handle")) { NEED(1); return do_name_to_handle(a1); }
 	if (!strcmp(a, "bpf")) return do_bpf();
 	if (!strcmp(a, "perf")) return do_perf();
 	if (!strcmp(a, "keyctl")) return do_keyctl();

@@ -54,6 +54,8 @@ static const char *const names[] = {
 	"symlink", "symlinkat", "connect", "bind", "sendto", "sendmsg", "sendmmsg",
 	"socket", "socketpair", "ptrace", "clone", "unshare", "ioctl", "mount", "bpf",
 	"keyctl", "clone3", "io_uring_setup",
+	/* decoded from the syscall table (src/syscalls.c): strings, names, flag sets */
+	"personality", "name_to_handle_at", "add_key", "move_mount", "seccomp",
 };
 #define NNAMES (sizeof names / sizeof *names)
 
