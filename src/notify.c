@@ -63,6 +63,7 @@
 #include "notify.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
+#include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -190,44 +191,6 @@ static bool id_valid(const struct call *c)
 
 /* ---- paths ------------------------------------------------------------- */
 
-/* Lexical normalisation of an absolute path: no "//", ".", "..", no
- * trailing '/'.  Same rules as policy_expand(). */
-static int path_normalise(const char *in, char *out, size_t outlen)
-{
-	size_t len = 0;
-	const char *p = in;
-	out[0] = '\0';
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *start = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - start);
-		if (n == 0 || (n == 1 && start[0] == '.'))
-			continue;
-		if (n == 2 && start[0] == '.' && start[1] == '.') {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + 1 + n + 1 > outlen)
-			return -ENAMETOOLONG;
-		out[len++] = '/';
-		memcpy(out + len, start, n);
-		len += n;
-		out[len] = '\0';
-	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	return 0;
-}
-
 /* readlink /proc/PID/<what>; only absolute results are useful */
 static int proc_link(pid_t pid, const char *what, char *buf, size_t size)
 {
@@ -246,7 +209,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 {
 	char base[PATH_MAX], joined[2 * PATH_MAX + 2];
 	if (rel[0] == '/')
-		return path_normalise(rel, out, outlen);
+		return util_path_normalise(rel, out, outlen);
 	if (rel[0] == '\0' && !empty_ok)
 		return -ENOENT;
 	int rc;
@@ -265,13 +228,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 	memcpy(joined, base, bl);
 	joined[bl] = '/';
 	memcpy(joined + bl + 1, rel, rl + 1);
-	return path_normalise(joined, out, outlen);
-}
-
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+	return util_path_normalise(joined, out, outlen);
 }
 
 /* Always let through, never logged: the kernel's view of them is the
@@ -288,7 +245,7 @@ static bool path_free(const char *p)
 	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
 		return false;
 	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (under(p, trees[i]))
+		if (util_path_within(p, trees[i]))
 			return true;
 	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
 		if (!strcmp(p, nodes[i]))
@@ -561,14 +518,14 @@ static int host_resolve(const char *abs, bool follow, char *out, size_t size)
 static bool resolvable(const struct call *c, const char *abs)
 {
 	/* /proc/self and /dev/fd are magic: ours are not the target's */
-	if (under(abs, "/proc") || under(abs, "/dev"))
+	if (util_path_within(abs, "/proc") || util_path_within(abs, "/dev"))
 		return false;
 	if (!c->ctx->have_netns)
 		return true;
 	if (!c->ctx->policy)
 		return false;
 	const struct policy_rule *r = policy_rule_for(c->ctx->policy, abs, 0);
-	return !(r && !strcmp(r->path, "/tmp")) && !(!r && under(abs, "/tmp"));
+	return !(r && !strcmp(r->path, "/tmp")) && !(!r && util_path_within(abs, "/tmp"));
 }
 
 /* Reopening a descriptor through /proc/{self,PID}/fd/N (an O_PATH one, say,
@@ -865,9 +822,9 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	 * shipped in a crate, the system's own) can lead out of the policy, and
 	 * the kernel layers would then refuse it in silence (issue 12).  A FUSE
 	 * miss says where the lookup left the tree. */
-	if (c->fuse && c->miss && !under(abs[0], c->miss)) {
+	if (c->fuse && c->miss && !util_path_within(abs[0], c->miss)) {
 		char real[PATH_MAX];
-		if (host_resolve(abs[0], true, real, sizeof real) == 0 && under(real, c->miss))
+		if (host_resolve(abs[0], true, real, sizeof real) == 0 && util_path_within(real, c->miss))
 			snprintf(abs[0], sizeof abs[0], "%s", real);
 		else
 			snprintf(abs[0], sizeof abs[0], "%s", c->miss);
@@ -1018,7 +975,7 @@ static void trace_let_through(struct call *c, const struct sc_entry *se, const u
 static bool unix_quiet(const char *p)
 {
 	return !strcmp(p, "/run/nscd/socket") || !strcmp(p, "/var/run/nscd/socket") ||
-	       under(p, "/run/systemd/userdb") || under(p, "/var/run/systemd/userdb");
+	       util_path_within(p, "/run/systemd/userdb") || util_path_within(p, "/var/run/systemd/userdb");
 }
 
 /* Does a "unix_sockets" rule grant `path`?  With resolve (no mount
@@ -1030,10 +987,10 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
 	for (size_t i = 0; i < p->nrules; i++) {
 		if (!(p->rules[i].access & POL_S))
 			continue;
-		if (!strcmp(p->rules[i].path, "/") || under(path, p->rules[i].path))
+		if (!strcmp(p->rules[i].path, "/") || util_path_within(path, p->rules[i].path))
 			return true;
 		char real[PATH_MAX];
-		if (resolve && realpath(p->rules[i].path, real) && under(path, real))
+		if (resolve && realpath(p->rules[i].path, real) && util_path_within(path, real))
 			return true;
 	}
 	return false;
@@ -1166,7 +1123,7 @@ static enum verdict unix_call(struct call *c, const struct sc_entry *se, const u
 		 * paths) plus the private /tmp and /dev/shm, which we cannot look
 		 * into without going through our own FUSE root. */
 		struct stat st;
-		if (lstat(path, &st) < 0 && !under(lex, "/tmp") && !under(lex, "/dev/shm")) {
+		if (lstat(path, &st) < 0 && !util_path_within(lex, "/tmp") && !util_path_within(lex, "/dev/shm")) {
 			*errp = ENOENT;
 			return V_ERROR;
 		}

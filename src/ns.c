@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "fusefs.h"
 #include "ns.h"
+#include "util.h"
 
 #define NEWROOT "/tmp"
 
@@ -100,24 +101,6 @@ int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struc
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int make_mountpoint(const char *target, bool dir)
 {
 	/* already there: the FUSE root comes pre-populated (ns_skeleton), and
@@ -126,13 +109,13 @@ static int make_mountpoint(const char *target, bool dir)
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) == dir)
 		return 0;
 	if (dir)
-		return mkdir_p(target, 0755);
+		return util_mkdir_p(target, 0755);
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof parent, "%s", target);
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		int r = mkdir_p(parent, 0755);
+		int r = util_mkdir_p(parent, 0755);
 		if (r < 0)
 			return r;
 	}
@@ -456,7 +439,7 @@ binds:
 				char *slash = strrchr(parent, '/');
 				if (slash && slash != parent) {
 					*slash = '\0';
-					mkdir_p(parent, 0755);
+					util_mkdir_p(parent, 0755);
 				}
 				if (symlink(link, target) == 0)
 					continue;

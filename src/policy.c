@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "semver.h"
 #include "strv.h"
+#include "util.h"
 
 #define DEFAULT_SOURCE "<builtin default>"
 #define POLICY_MAX_BYTES (1024 * 1024) /* a policy is a page of text, not a megabyte */
@@ -689,55 +690,6 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 	return 0;
 }
 
-/* Read a whole policy file (regular, at most POLICY_MAX_BYTES). */
-static int read_file(const char *path, char **out, size_t *outlen, struct bsbox_err *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "%s", path);
-	if (fstat(fd, &st) < 0)
-		return bsbox_err_set(err, errno, "%s", path);
-	if (!S_ISREG(st.st_mode))
-		return bsbox_err_setx(err, EINVAL, "%s: not a regular file", path);
-	if (st.st_size > POLICY_MAX_BYTES)
-		return bsbox_err_setx(err, EFBIG, "%s: larger than %d bytes; is this a policy?", path,
-				      POLICY_MAX_BYTES);
-	cleanup_free char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return nomem(err);
-	size_t n = 0;
-	for (;;) {
-		if (n > (size_t)POLICY_MAX_BYTES)
-			return bsbox_err_setx(err, EFBIG, "%s: larger than %d bytes", path, POLICY_MAX_BYTES);
-		if (n == (size_t)st.st_size) {
-			/* the file may have grown; check for more */
-			char extra;
-			ssize_t r = read(fd, &extra, 1);
-			if (r == 0)
-				break;
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				return bsbox_err_set(err, errno, "reading %s", path);
-			}
-			return bsbox_err_setx(err, EAGAIN, "%s: changed while being read", path);
-		}
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "reading %s", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = steal_ptr(buf);
-	*outlen = n;
-	return 0;
-}
 
 static int parse_chain(const char *text, size_t len, const char *source, const char *const *dirs,
 		       const struct chain *chain, struct policy **out, struct bsbox_err *err);
@@ -820,7 +772,7 @@ static int resolve_extends(struct pctx *c, const cJSON *ext, struct policy *base
 					return cycle_error(c, path);
 			if (c->chain && c->chain->depth >= EXTENDS_MAX_DEPTH)
 				return perr(c, false, "extends nested more than %d deep", EXTENDS_MAX_DEPTH);
-			if ((r = read_file(path, &text, &len, c->err)) < 0)
+			if ((r = util_read_file(path, POLICY_MAX_BYTES, &text, &len, c->err)) < 0)
 				return policy_error(c->err, -r);
 			struct chain link = {
 				.id = id, .name = path, .up = c->chain,
@@ -940,7 +892,7 @@ int policy_load_file(const char *path, const char *const *search_dirs, struct po
 	size_t len;
 	int r;
 
-	if ((r = read_file(path, &text, &len, err)) < 0)
+	if ((r = util_read_file(path, POLICY_MAX_BYTES, &text, &len, err)) < 0)
 		return policy_error(err, -r);
 	id = realpath(path, NULL);
 	struct chain top = { .id = id, .name = path, .up = NULL, .depth = 0 };
@@ -986,34 +938,6 @@ static int expand_vars(const char *in, policy_lookup_fn lookup, void *ud, char *
 	return 0;
 }
 
-/* Lexical normalisation of an absolute path, in place: "//" and "." go,
- * ".." removes the previous component (never above "/"), no trailing '/'. */
-static void path_normalise(char *p)
-{
-	size_t r = 0, w = 1;
-	while (p[r]) {
-		while (p[r] == '/')
-			r++;
-		size_t start = r;
-		while (p[r] && p[r] != '/')
-			r++;
-		size_t n = r - start;
-		if (n == 0 || (n == 1 && p[start] == '.'))
-			continue;
-		if (n == 2 && p[start] == '.' && p[start + 1] == '.') {
-			while (w > 1 && p[w - 1] != '/')
-				w--;
-			if (w > 1)
-				w--;
-			continue;
-		}
-		if (w > 1)
-			p[w++] = '/';
-		memmove(p + w, p + start, n);
-		w += n;
-	}
-	p[w] = '\0';
-}
 
 /* Order paths component by component ('/' sorts before every other byte),
  * so a directory comes right before everything beneath it. */
@@ -1080,7 +1004,7 @@ int policy_expand(struct policy *p, policy_lookup_fn lookup, void *ud, struct bs
 			free(path);
 			goto fail;
 		}
-		path_normalise(path);
+		util_path_normalise(path, path, strlen(path) + 1); /* never longer */
 		v[n] = (struct sortable){
 			.rule = { .path = path, .access = in->access,
 				  .origin = strdup(in->origin), .why = in->why ? strdup(in->why) : NULL },
@@ -1145,20 +1069,12 @@ int policy_add_rule(struct policy *p, const char *abspath, unsigned access, cons
 
 /* ---- queries ----------------------------------------------------------- */
 
-/* Does rule path `rule` cover `path` (itself or beneath it)? */
-static bool path_covers(const char *rule, const char *path)
-{
-	size_t n = strlen(rule);
-	if (n == 1 && rule[0] == '/')
-		return path[0] == '/';
-	return strncmp(rule, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 unsigned policy_access_for(const struct policy *p, const char *abspath)
 {
 	unsigned a = 0;
 	for (size_t i = 0; i < p->nrules; i++)
-		if (path_covers(p->rules[i].path, abspath))
+		if (util_path_within(abspath, p->rules[i].path))
 			a |= p->rules[i].access;
 	return a;
 }
@@ -1169,7 +1085,7 @@ const struct policy_rule *policy_rule_for(const struct policy *p, const char *ab
 	size_t best_len = 0;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		if ((r->access & access) != access || !path_covers(r->path, abspath))
+		if ((r->access & access) != access || !util_path_within(abspath, r->path))
 			continue;
 		size_t n = strlen(r->path);
 		if (!best || n > best_len) {
