@@ -68,6 +68,32 @@ static uid_t root_id(bool audit, const struct bsbox_settings *set)
 	return id > 0 ? (uid_t)id : BSBOX_SANDBOX_ID;
 }
 
+/* git inside the sandbox works as outside (git describe, vergen, built
+ * dates): (1) started by root, CMD runs as another uid (root_id), and git
+ * then calls the root-owned workspace "dubious" and refuses it, so
+ * safe.directory is set for it (the sandbox already bounds what a
+ * repository's config could make git run); (2) the user's ~/.gitconfig is
+ * outside the default policy: hidden in full mode, but without a mount
+ * namespace git's open of it is a denial that fails the build, so git is
+ * told there is no global config unless the policy grants one.  Variables
+ * the caller set win.  Fills at most 4 entries of add (NULL-terminated). */
+static void git_env(const struct policy *p, uid_t rid, char **add)
+{
+	size_t k = 0;
+	if (rid && !getenv("GIT_CONFIG_COUNT")) {
+		add[k++] = "GIT_CONFIG_COUNT=1";
+		add[k++] = "GIT_CONFIG_KEY_0=safe.directory";
+		add[k++] = "GIT_CONFIG_VALUE_0=*";
+	}
+	const char *home = getenv("HOME");
+	char gc[PATH_MAX];
+	if (!getenv("GIT_CONFIG_GLOBAL") && home && *home &&
+	    snprintf(gc, sizeof gc, "%s/.gitconfig", home) < (int)sizeof gc &&
+	    !(policy_access_for(p, gc) & POL_R))
+		add[k++] = "GIT_CONFIG_GLOBAL=/dev/null";
+	add[k] = NULL;
+}
+
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
@@ -94,7 +120,8 @@ int run_confined(struct run_req *req)
 	 * (~/.pyenv/shims before /usr/bin) would read as a violation. */
 	const char *host_path = getenv("PATH");
 	cleanup_free char *path = policy_path_filter(req->policy, host_path);
-	char *add[] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path, NULL };
+	char *add[8] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path };
+	git_env(req->policy, root_id(req->audit, set), add + (path ? 3 : 2));
 	cleanup_free char **envp = (path || !host_path) ? env_scrub(environ, req->policy, add, NULL) : NULL;
 	if (!envp) {
 		fprintf(stderr, "bsbox: error: out of memory\n");
