@@ -60,7 +60,8 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
 # that those modules stay pure: one that starts calling libseccomp, libcap or
 # libbpf, or pulls in a module that does, fails to link here.
 PURE_UNITS := $(O)/unit/directives_test $(O)/unit/policy_test $(O)/unit/semver_test \
-	$(O)/unit/syscalls_test
+	$(O)/unit/syscalls_test $(O)/unit/creds_test $(O)/unit/syslinks_test \
+	$(O)/unit/util_test $(O)/unit/settings_test $(O)/unit/policystore_test
 PURE_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 all: bsbox

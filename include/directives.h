@@ -46,8 +46,4 @@ struct directive_verdict {
 int directives_check(const char *line, size_t len, const struct policy *p,
 		     const char *const *allowed_dirs, struct directive_verdict *v);
 
-/* Is `path` (absolute, normalised) equal to or beneath `dir`
- * (component-wise)?  Exposed for the shim and the tests. */
-int directives_path_within(const char *path, const char *dir);
-
 #endif

@@ -2,6 +2,8 @@
 #ifndef BSBOX_DOCTOR_H
 #define BSBOX_DOCTOR_H
 
-int doctor_main(int argc, char **argv);
+#include "settings.h"
+
+int doctor_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

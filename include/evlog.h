@@ -21,7 +21,7 @@ struct bsbox_event {
 	const char *syscall; /* name, may be NULL */
 	const char *detail;  /* human text: decoded args etc. */
 	const char *path;    /* EV_PATH: resolved absolute path */
-	const char *access;  /* EV_PATH: "read" | "write" | "exec" */
+	const char *access;  /* EV_PATH: "read" | "write" | "exec" | "connect" (a unix socket) */
 	const char *addr;    /* EV_NETWORK: "127.0.0.1:9", "unix:/path", "unix:@abstract", "netlink:ROUTE" */
 	const char *limit;   /* EV_RESOURCE: the policy's limit key ("mem_mb"), else NULL */
 	long value;          /* EV_RESOURCE: that limit's value */

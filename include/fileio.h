@@ -1,6 +1,6 @@
-/* Whole-file reads and atomic writes, for the lock and the review.
- * (learn.c, setup.c, shim.c and policy.c still carry their own copies of
- * these; they can move here.) */
+/* Whole-file reads and atomic writes, for the lock and the review: thin
+ * names for util.c's helpers (util_read_file, util_mkdir_p,
+ * util_write_atomic), which every other module calls directly. */
 #ifndef BSBOX_FILEIO_H
 #define BSBOX_FILEIO_H
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "settings.h"
 
 /* Prefixes that become variables.  All borrowed, absolute, no trailing '/';
  * any may be NULL (not replaced). */
@@ -95,6 +96,6 @@ int learn_collect_here(const char *log, struct learn_set *out, unsigned *bad,
 		       struct bsbox_err *err);
 
 /* `bsbox learn ...` */
-int learn_main(int argc, char **argv);
+int learn_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

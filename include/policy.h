@@ -13,6 +13,8 @@ enum {
 	POL_R = 1, /* read files and list directories */
 	POL_W = 2, /* create, write, remove, rename */
 	POL_X = 4, /* execute */
+	POL_S = 8,  /* connect to a pathname unix socket ("unix_sockets"); implies nothing else */
+	POL_C = 16, /* credential files here are read as they are ("credentials"), see creds.h */
 };
 
 struct policy_rule {
@@ -21,6 +23,19 @@ struct policy_rule {
 	char *origin;   /* "FILE:LINE" or "<builtin default>"; owned */
 	char *why;      /* optional justification from the policy ("why"), owned, may be NULL */
 };
+
+/* A growing list of extra rules (the shim's, a confined rustc call's) to
+ * pass to policy_merge as a view: paths owned, origin and why borrowed
+ * (string literals). */
+struct policy_rule_list {
+	struct policy_rule *v;
+	size_t n;
+};
+
+/* Append path (copied) with access; 0 or -ENOMEM. */
+int policy_rule_list_push(struct policy_rule_list *l, const char *path, unsigned access,
+			  const char *origin, const char *why);
+void policy_rule_list_free(struct policy_rule_list *l);
 
 struct policy_limits {
 	long nproc;    /* RLIMIT_NPROC; <0 = unset (use default) */
@@ -31,6 +46,16 @@ struct policy_limits {
 	long mem_mb;   /* the whole sandbox's memory (cgroup memory.max; else RLIMIT_DATA) */
 	long tmp_mb;   /* size of each private tmpfs (/tmp, /dev/shm) in MiB */
 	long wall_s;   /* wall-clock seconds for the whole run */
+};
+
+/* A credential file inside a readable tree (creds.h): hidden, or served as a
+ * copy with the credential-bearing entries removed. */
+struct policy_secret {
+	char *path;         /* absolute, as granted (the tree's view) */
+	unsigned long dev;  /* the file's identity on the host, to know it behind symlinks */
+	unsigned long ino;
+	char *clean;        /* NULL: hidden; else the sanitised text to serve instead */
+	size_t clean_len;
 };
 
 struct policy {
@@ -47,6 +72,8 @@ struct policy {
 	char *versions;            /* semver requirement the policy was written for, or NULL */
 	char *comment;             /* free text, or NULL */
 	struct policy_limits limits;
+	struct policy_secret *secrets; /* filled by creds_scan() after expansion; owned */
+	size_t nsecrets;
 };
 
 /* Built-in default policy for `bsbox run` and build scripts: system
@@ -74,6 +101,12 @@ int policy_merge(struct policy *dst, const struct policy *src, struct bsbox_err 
 typedef const char *(*policy_lookup_fn)(const char *name, void *ud);
 int policy_expand(struct policy *p, policy_lookup_fn lookup, void *ud, struct bsbox_err *err);
 
+/* Add a rule to an expanded policy (abspath absolute and normalised),
+ * keeping the rules sorted; an existing rule for the path gets the access
+ * bits ORed in.  0 or -ENOMEM. */
+int policy_add_rule(struct policy *p, const char *abspath, unsigned access, const char *origin,
+		    const char *why);
+
 /* Union of access bits granted to an absolute, normalised path: a rule grants
  * its bits to its own path and everything beneath it (component-wise:
  * "/usr/lib" covers "/usr/lib/x" but not "/usr/lib64"). */
@@ -92,7 +125,8 @@ static inline void cleanup_policyp(struct policy **p)
 }
 #define cleanup_policy __attribute__((cleanup(cleanup_policyp)))
 
-/* "rw" / "r-x" style for messages */
-const char *policy_access_str(unsigned access, char buf[4]);
+/* "rw-" / "r-x" style for messages, then 's' with POL_S and 'c' with POL_C
+ * ("---s", "r--c") */
+const char *policy_access_str(unsigned access, char buf[6]);
 
 #endif

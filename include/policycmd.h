@@ -2,6 +2,8 @@
 #ifndef BSBOX_POLICYCMD_H
 #define BSBOX_POLICYCMD_H
 
-int policycmd_main(int argc, char **argv);
+#include "settings.h"
+
+int policycmd_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

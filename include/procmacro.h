@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "policy.h"
+#include "settings.h"
 
 /* The paths the server needs, all absolute (or "" when unknown). */
 struct procmacro_paths {
@@ -43,6 +44,6 @@ void procmacro_find_workspace(const char *start, procmacro_probe_fn has_manifest
 
 /* `bsbox proc-macro-srv [--policy FILE] [--log FILE] [SERVER-ARGS...] [-- SERVER [ARGS...]]`,
  * argv[0] is "proc-macro-srv".  Returns an exit code. */
-int procmacro_main(int argc, char **argv);
+int procmacro_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

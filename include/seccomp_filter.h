@@ -12,7 +12,8 @@
 struct scf_opts {
 	bool network;      /* policy allows network: sockets of any family */
 	bool have_netns;   /* a network namespace isolates us: IP sockets may be created, and
-	                      connect/sendto/sendmsg/bind go to the supervisor to be logged */
+	                      bind goes to the supervisor to be logged (connect, sendto with an
+	                      address, sendmsg and sendmmsg always do, for unix sockets) */
 	bool notify;       /* use SCMP_ACT_NOTIFY (else plain errno actions) */
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the

@@ -11,16 +11,19 @@
  *   manifest_dir=<CARGO_MANIFEST_DIR>
  *   workspace=<workspace root, where .bsbox/policies is looked up>
  *   target_dir=<cargo's target dir, may be empty>
+ *   rustc=<the rustc cargo ran, absolute (PATH searched), symlinks kept>
+ *   sysroot=<its `--print sysroot`, may be empty>
  * Unknown keys are ignored; a file without the marker is refused (123).
  *
- * shim_main finds the policy (<crate>@<version>.json, then <crate>.json in
- * run_policy_dirs(workspace), else the built-in default), runs the real
+ * shim_main finds the policy (policystore_load(): <crate>@<version>.json,
+ * then <crate>.json, else the built-in default), runs the real
  * script with run_confined() and filters its stdout through
  * directives_check(): a rejected `cargo:` line is not passed to cargo and
  * fails the build (124) unless BSBOX_MODE=audit. */
 #ifndef BSBOX_SHIM_H
 #define BSBOX_SHIM_H
 
+#include "settings.h"
 #include <stddef.h>
 
 #define SHIM_MARKER "# bsbox-shim 1"
@@ -35,6 +38,8 @@ struct shim_meta {
 	const char *manifest_dir; /* CARGO_MANIFEST_DIR */
 	const char *workspace;    /* where .bsbox/policies is looked up */
 	const char *target_dir;   /* cargo's target dir, may be "" */
+	const char *rustc;        /* the rustc cargo ran, absolute; may be "" (see toolchain.h) */
+	const char *sysroot;      /* its sysroot, may be "" */
 };
 
 struct policy;
@@ -54,6 +59,6 @@ int shim_policy_for(const char *workspace, const char *crate, const char *versio
 void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo);
 
 /* argv[1] == "--shim-exec", argv[2] = shim file, argv[3..] = script args. */
-int shim_main(int argc, char **argv);
+int shim_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

@@ -24,8 +24,10 @@
 #ifndef BSBOX_WRAPPER_H
 #define BSBOX_WRAPPER_H
 
+#include "settings.h"
+
 /* argv[1] is the rustc path. Returns an exit code when it does not exec. */
-int wrapper_main(int argc, char **argv);
+int wrapper_main(int argc, char **argv, const struct bsbox_settings *set);
 
 /* rustdoc mode: bsbox run as `bsbox-rustdoc ARGS` (a link cargo runs through
  * RUSTDOC or build.rustdoc; RUSTC_WRAPPER never applies to rustdoc).  Runs

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "directives.h"
+#include "util.h"
 
 /* Byte length of the Unicode White_Space character at s (n bytes left), or 0. */
 static size_t ws_at(const unsigned char *s, size_t n)
@@ -62,58 +63,6 @@ static void set_key(struct directive_verdict *v, const char *key, size_t klen)
 		klen = sizeof v->key - 1;
 	memcpy(v->key, key, klen);
 	v->key[klen] = '\0';
-}
-
-int directives_path_within(const char *path, const char *dir)
-{
-	size_t dl = strlen(dir);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	if (dl == 1 && dir[0] == '/')
-		return path[0] == '/';
-	if (strncmp(path, dir, dl) != 0)
-		return 0;
-	return path[dl] == '\0' || path[dl] == '/';
-}
-
-/* Lexical normalisation of an absolute path: no "//", ".", or "..";
- * no trailing '/'.  Returns 0, or -1 if out is too small / not absolute. */
-static int normalise(const char *in, char *out, size_t outlen)
-{
-	if (in[0] != '/' || outlen < 2)
-		return -1;
-	size_t o = 0;
-	out[o++] = '/';
-	const char *p = in;
-	while (*p) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		const char *e = strchr(p, '/');
-		size_t cl = e ? (size_t)(e - p) : strlen(p);
-		if (cl == 1 && p[0] == '.') {
-			/* skip */
-		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 1 && out[o - 1] != '/')
-				o--;
-			if (o > 1)
-				o--; /* drop the '/' too */
-		} else {
-			if (o > 1) {
-				if (o + 1 >= outlen)
-					return -1;
-				out[o++] = '/';
-			}
-			if (o + cl >= outlen)
-				return -1;
-			memcpy(out + o, p, cl);
-			o += cl;
-		}
-		p += cl;
-	}
-	out[o] = '\0';
-	return 0;
 }
 
 /* Keys that can change the final link (or rustc's command line) beyond what
@@ -191,12 +140,12 @@ static int check_link_search(const char *val, const struct policy *p,
 		set_why(v, "link search path `%s` is not absolute", path);
 		return DIRECTIVE_REJECTED;
 	}
-	if (normalise(path, norm, sizeof norm) < 0) {
+	if (util_path_normalise(path, norm, sizeof norm) < 0) {
 		set_why(v, "link search path is too long");
 		return DIRECTIVE_REJECTED;
 	}
 	for (size_t i = 0; allowed_dirs && allowed_dirs[i]; i++)
-		if (directives_path_within(norm, allowed_dirs[i]))
+		if (util_path_within(norm, allowed_dirs[i]))
 			return DIRECTIVE_ALLOWED;
 	if (p && (policy_access_for(p, norm) & POL_R))
 		return DIRECTIVE_ALLOWED;

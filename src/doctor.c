@@ -11,19 +11,12 @@
 #include "reslimit.h"
 #include "sandbox.h"
 
-static bool env_flag(const char *name)
-{
-	const char *e = getenv(name);
-	return e && *e && strcmp(e, "0") != 0;
-}
-
-int doctor_main(int argc, char **argv)
+int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	(void)argc;
 	(void)argv;
 	struct sandbox_caps c;
-	const char *ll = getenv("BSBOX_LANDLOCK_ABI");
-	sandbox_probe(&c, env_flag("BSBOX_FORCE_NO_USERNS"), ll && *ll ? atoi(ll) : -1);
+	sandbox_probe(&c, set->force_no_userns, set->landlock_abi_max);
 
 	printf("bsbox %s: what this machine provides\n\n", BSBOX_VERSION);
 	printf("  %-28s %s\n", "user namespaces", c.userns ? "yes" : "NO");
@@ -71,7 +64,7 @@ int doctor_main(int argc, char **argv)
 		       "  %-28s   not BPF: %s\n",
 		       "trace backend (--trace)", "", eb.why_not);
 
-	bool nofuse_env = env_flag("BSBOX_NO_FUSE");
+	bool nofuse_env = set->no_fuse;
 	bool fuse = c.userns && !nofuse_env && fusefs_available();
 	printf("  %-28s %s\n", "FUSE root (fast reads)",
 	       fuse	    ? "yes"

@@ -16,6 +16,7 @@
 
 #include "cleanup.h"
 #include "evlog.h"
+#include "util.h"
 
 struct sbuf {
 	char *p;
@@ -191,18 +192,8 @@ static int mkdir_parents(const char *path, struct bsbox_err *err)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *s = dir + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return bsbox_err_set(err, errno, "creating %s", dir);
-		*s = saved;
-		if (!saved)
-			break;
-	}
-	return 0;
+	int r = util_mkdir_p(dir, 0700);
+	return r < 0 ? bsbox_err_set(err, -r, "creating %s", dir) : 0;
 }
 
 int evlog_open(struct evlog *log, const char *path, const char *crate, const char *version,

@@ -3,7 +3,10 @@
  * in place, because the private /tmp, /dev and /proc only exist there; the
  * policy paths are the same inodes as on the host (bind mounts share them). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <stdint.h>
@@ -138,6 +141,59 @@ static int add_path(int rfd, const char *path, uint64_t rights, struct bsbox_err
 	return 0;
 }
 
+/* Does a credential file (creds.h) lie strictly beneath dir, or is it dir? */
+static bool holds_secret(const struct policy *p, const char *dir, bool *is_one)
+{
+	size_t n = strlen(dir);
+	bool root = n == 1 && dir[0] == '/';
+	*is_one = false;
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const char *s = p->secrets[i].path;
+		if (!strcmp(s, dir)) {
+			*is_one = true;
+			return true;
+		}
+		if (root || (!strncmp(s, dir, n) && s[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Grant `rights` at and beneath path, except the credential files beneath
+ * it: a directory on the way to one gets only READ_DIR, each of its other
+ * entries the full rights (Landlock only adds up grants, so "all but one
+ * file" is spelt out entry by entry).  Without a mount namespace this is
+ * what keeps the originals unreadable whatever path, link or race a script
+ * tries; the supervisor serves the sanitised .git/config itself. */
+static int add_path_except(int rfd, const struct policy *p, const char *path, uint64_t rights,
+			   int depth, struct bsbox_err *err)
+{
+	bool is_one;
+	if (!holds_secret(p, path, &is_one))
+		return add_path(rfd, path, rights, err);
+	if (is_one || depth > 8)
+		return 0;
+	int r = add_path(rfd, path, rights & LANDLOCK_ACCESS_FS_READ_DIR, err);
+	if (r < 0)
+		return r;
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char child[PATH_MAX];
+		if (snprintf(child, sizeof child, "%s%s%s", path, strcmp(path, "/") ? "/" : "",
+			     de->d_name) >= (int)sizeof child)
+			continue;
+		if ((r = add_path_except(rfd, p, child, rights, depth + 1, err)) < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
 int ll_restrict(const struct ll_opts *o, struct bsbox_err *err)
 {
 	int abi = o->abi;
@@ -177,7 +233,13 @@ int ll_restrict(const struct ll_opts *o, struct bsbox_err *err)
 		const struct policy *p = o->policy;
 		uint64_t h = attr.handled_access_fs; /* a rule may grant only handled rights */
 		for (size_t i = 0; i < p->nrules; i++) {
-			if (add_path(rfd, p->rules[i].path, rights_for(p->rules[i].access, abi) & h, err) < 0)
+			uint64_t rights = rights_for(p->rules[i].access, abi) & h;
+			/* with our own tree, the credential files are covered by
+			 * what ns.c bound over them, and git must read the copy */
+			int r = o->private_tmp || !p->nsecrets
+					? add_path(rfd, p->rules[i].path, rights, err)
+					: add_path_except(rfd, p, p->rules[i].path, rights, 0, err);
+			if (r < 0)
 				return bsbox_err_ret(err);
 		}
 		uint64_t all = fs_all(abi);

@@ -27,22 +27,14 @@
 #include "lock.h"
 #include "strv.h"
 #include "policy.h"
-#include "run.h"
+#include "policystore.h"
 #include "semver.h"
+#include "util.h"
 
 #define ADDRS_MAX 512
 #define GROUP_MIN 3 /* read siblings grouped to their directory */
 
 /* ---- generalisation ------------------------------------------------------- */
-
-static bool under(const char *path, const char *prefix, size_t *plen)
-{
-	size_t l = prefix ? strlen(prefix) : 0;
-	if (!l || strncmp(path, prefix, l) != 0 || (path[l] != '/' && path[l] != '\0'))
-		return false;
-	*plen = l;
-	return true;
-}
 
 /* "name-0123456789abcdef": cargo's hashed build and deps names */
 static bool hashed(const char *comp, size_t len)
@@ -138,8 +130,8 @@ char *learn_generalise(const struct learn_env *env, const char *crate, const cha
 	};
 	size_t best = 0, bestlen = 0;
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
-		if (pre[i].val && strcmp(pre[i].val, "/") != 0 && under(path, pre[i].val, &l) &&
-		    l > bestlen) {
+		if (pre[i].val && *pre[i].val && strcmp(pre[i].val, "/") != 0 &&
+		    util_path_within(path, pre[i].val) && (l = strlen(pre[i].val)) > bestlen) {
 			best = i;
 			bestlen = l;
 		}
@@ -283,8 +275,15 @@ static int collect_one(struct learn_set *s, const struct learn_env *env, const c
 		const char *path = jstr(o, "path"), *acc = jstr(o, "access");
 		if (!path || path[0] != '/' || !acc)
 			return 0;
-		unsigned a = !strcmp(acc, "write") ? POL_R | POL_W : !strcmp(acc, "exec") ? POL_R | POL_X
-											   : POL_R;
+		/* another process's /proc entries: no policy entry allows them */
+		if (!strncmp(path, "/proc/", 6))
+			return 0;
+		const char *sug = jstr(o, "suggest");
+		unsigned a = sug && !strncmp(sug, "\"credentials\"", 13) ? POL_C /* creds.h */
+			     : !strcmp(acc, "write")   ? POL_R | POL_W
+			     : !strcmp(acc, "exec")    ? POL_R | POL_X
+			     : !strcmp(acc, "connect") ? POL_S /* a unix socket: "unix_sockets" */
+						       : POL_R;
 		char *g = learn_generalise(env, crate, version, path);
 		if (!g)
 			return -ENOMEM;
@@ -352,12 +351,6 @@ int learn_collect(const char *log, const struct learn_env *env, struct learn_set
 
 /* ---- simplification ------------------------------------------------------- */
 
-static bool covers(const char *dir, const char *path)
-{
-	size_t l = strlen(dir);
-	return strncmp(dir, path, l) == 0 && (path[l] == '/' || path[l] == '\0');
-}
-
 /* A directory a group may widen to: at least two components, counting a
  * leading variable as one ("$HOME/.config" yes, "$HOME" and "/opt" no). */
 static bool groupable_dir(const char *dir)
@@ -417,7 +410,7 @@ static void simplify_crate(struct learn_crate *c)
 	for (size_t i = 0; i < c->nrules;) {
 		bool covered = false;
 		for (size_t j = 0; j < c->nrules && !covered; j++)
-			covered = j != i && covers(c->rules[j].path, c->rules[i].path) &&
+			covered = j != i && util_path_within(c->rules[i].path, c->rules[j].path) &&
 				  (c->rules[j].access & c->rules[i].access) == c->rules[i].access &&
 				  (strcmp(c->rules[j].path, c->rules[i].path) != 0 || j < i);
 		if (covered)
@@ -469,14 +462,18 @@ void learn_versions_req(const struct learn_crate *c, char *buf, size_t len)
 
 static const char *access_verb(unsigned a)
 {
-	return a & POL_W ? "written" : a & POL_X ? "executed" : "read";
+	return a & POL_W ? "written" : a & POL_X ? "executed" : a & POL_S ? "connected to" : "read";
 }
 
 static cJSON *path_entry(const struct learn_rule *r, unsigned bit)
 {
 	cJSON *e = cJSON_CreateObject();
 	char why[256];
-	const char *verb = bit == POL_W ? "written" : bit == POL_X ? "executed" : access_verb(r->access);
+	const char *verb = bit == POL_W	  ? "written"
+			   : bit == POL_X ? "executed"
+			   : bit == POL_S ? "connected to"
+			   : bit == POL_C ? "read (a credential file)"
+					  : access_verb(r->access);
 	snprintf(why, sizeof why, "learned: %s%s%s during the build (bsbox learn)", verb,
 		 r->by ? " by " : "", r->by ? r->by : "");
 	if (!e || !cJSON_AddStringToObject(e, "path", r->path) || !cJSON_AddStringToObject(e, "why", why)) {
@@ -494,13 +491,15 @@ static int add_entries(cJSON *obj, const struct learn_crate *c, FILE *added)
 	static const struct {
 		const char *key;
 		unsigned bit;
-	} arrays[] = { { "write", POL_W }, { "exec", POL_X }, { "read", POL_R } };
+	} arrays[] = { { "write", POL_W }, { "exec", POL_X }, { "read", POL_R },
+		       { "unix_sockets", POL_S }, { "credentials", POL_C } };
 	int n = 0;
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++) {
 		for (size_t i = 0; i < c->nrules; i++) {
 			const struct learn_rule *r = &c->rules[i];
 			/* write and exec imply read: read only for plain reads */
-			if (arrays[k].bit == POL_R ? r->access != POL_R : !(r->access & arrays[k].bit))
+			if (arrays[k].bit == POL_R ? (r->access & ~(unsigned)(POL_S | POL_C)) != POL_R
+						   : !(r->access & arrays[k].bit))
 				continue;
 			cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, arrays[k].key);
 			if (!arr) {
@@ -602,11 +601,8 @@ static const char *real_or_null(const char *p, char *buf)
 {
 	if (!p || p[0] != '/')
 		return NULL;
-	if (!realpath(p, buf))
-		snprintf(buf, PATH_MAX, "%s", p);
-	size_t l = strlen(buf);
-	while (l > 1 && buf[l - 1] == '/')
-		buf[--l] = '\0';
+	cleanup_free char *r = util_path_resolve(p);
+	snprintf(buf, PATH_MAX, "%s", r ? r : p);
 	return buf;
 }
 
@@ -648,91 +644,6 @@ void learn_env_from_process(struct learn_env *env, char (*bufs)[4096])
 
 /* ---- writing a policy file ------------------------------------------------ */
 
-static int read_text(const char *path, char **out, struct bsbox_err *err)
-{
-	cleanup_fclose FILE *f = fopen(path, "re");
-	if (!f)
-		return bsbox_err_set(err, errno, "opening %s", path);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	if (!m)
-		return bsbox_err_set(err, ENOMEM, "reading %s", path);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	if (ferror(f)) {
-		free(buf);
-		return bsbox_err_set(err, EIO, "reading %s", path);
-	}
-	*out = buf;
-	return 0;
-}
-
-static int write_atomic(const char *path, const char *text, struct bsbox_err *err)
-{
-	cleanup_free char *tmp = NULL;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return bsbox_err_set(err, ENOMEM, "writing %s", path);
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "creating %s", tmp);
-	size_t len = strlen(text);
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "writing %s", tmp);
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "renaming %s to %s", tmp, path);
-	}
-	return 0;
-}
-
-static int mkdir_p(const char *dir, struct bsbox_err *err)
-{
-	cleanup_free char *d = strdup(dir);
-	if (!d)
-		return bsbox_err_set(err, ENOMEM, "mkdir");
-	for (char *s = d + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(d, 0755) < 0 && errno != EEXIST)
-			return bsbox_err_set(err, errno, "creating %s", d);
-		*s = saved;
-		if (!saved)
-			return 0;
-	}
-}
-
-/* The policy file the shim would load for crate@version outside dir (a
- * shipped or user-wide one): a new file in dir starts from its contents, so
- * shadowing it loses nothing. */
-static char *current_policy(const char *crate, const char *version, const char *workspace)
-{
-	cleanup_strv char **dirs = run_policy_dirs(workspace);
-	for (size_t i = 0; dirs && dirs[i]; i++) {
-		for (int pass = 0; pass < 2; pass++) {
-			char *p = NULL;
-			if (pass == 0 && !version)
-				continue;
-			if ((pass == 0 ? asprintf(&p, "%s/%s@%s.json", dirs[i], crate, version)
-				       : asprintf(&p, "%s/%s.json", dirs[i], crate)) < 0)
-				return NULL;
-			if (access(p, R_OK) == 0)
-				return p;
-			free(p);
-		}
-	}
-	return NULL;
-}
-
 /* The keys a reader looks for first, first; the rest in their order. */
 static cJSON *reorder(cJSON *obj)
 {
@@ -763,25 +674,40 @@ static cJSON *reorder(cJSON *obj)
 struct write_opts {
 	const char *dir;
 	const char *workspace;
+	const char *policy_dir; /* BSBOX_POLICY_DIR of the caller, may be NULL */
 };
+
+/* The policy file the shim would load for crate@version outside dir (a
+ * shipped or user-wide one): a new file in dir starts from its contents, so
+ * shadowing it loses nothing.  *out NULL when none. */
+static int current_policy(const struct write_opts *o, const char *crate, const char *version,
+			  char **out, struct bsbox_err *err)
+{
+	cleanup_strv char **dirs = NULL;
+	if (policystore_dirs(o->policy_dir, o->workspace, &dirs, err) < 0)
+		return bsbox_err_ret(err);
+	return policystore_find(crate, version, (const char *const *)dirs, out, err);
+}
+
+/* Policy files are a page of text; learn refuses to merge into anything
+ * bigger than the policy parser accepts. */
+#define LEARN_POLICY_MAX (1024 * 1024)
 
 static int write_policy(const struct write_opts *o, const struct learn_crate *c, struct bsbox_err *err)
 {
 	const char *version = c->nversions ? c->versions[0] : NULL;
 	cleanup_free char *path = NULL, *text = NULL, *seed = NULL;
 	/* an existing file in dir, <crate>@<version>.json first */
-	if (version && asprintf(&path, "%s/%s@%s.json", o->dir, c->name, version) >= 0 &&
-	    access(path, F_OK) != 0) {
-		free(path);
-		path = NULL;
-	}
-	if (!path && asprintf(&path, "%s/%s.json", o->dir, c->name) < 0)
+	const char *const here[] = { o->dir, NULL };
+	if (policystore_find(c->name, version, here, &path, err) < 0)
+		return bsbox_err_ret(err);
+	bool exists = path != NULL;
+	if (!exists && asprintf(&path, "%s/%s.json", o->dir, c->name) < 0)
 		return bsbox_err_set(err, ENOMEM, "policy path");
-	bool exists = access(path, F_OK) == 0;
-	if (!exists)
-		seed = current_policy(c->name, version, o->workspace);
+	if (!exists && current_policy(o, c->name, version, &seed, err) < 0)
+		return bsbox_err_ret(err);
 	if (exists || seed) {
-		if (read_text(exists ? path : seed, &text, err) < 0)
+		if (util_read_file(exists ? path : seed, LEARN_POLICY_MAX, &text, NULL, err) < 0)
 			return bsbox_err_ret(err);
 	}
 	cJSON *obj = text ? cJSON_Parse(text) : cJSON_CreateObject();
@@ -864,7 +790,12 @@ static int write_policy(const struct write_opts *o, const struct learn_crate *c,
 		printf("%s: %s already allows everything it needed\n", c->name, path);
 		return 0;
 	}
-	if (mkdir_p(o->dir, err) < 0 || write_atomic(path, out, err) < 0)
+	int mr = util_mkdir_p(o->dir, 0755);
+	if (mr < 0)
+		return bsbox_err_set(err, -mr, "creating %s", o->dir);
+	size_t olen = strlen(out);
+	out[olen] = '\n'; /* cJSON_Print's NUL: the file ends with a newline */
+	if (util_write_atomic(path, out, olen + 1, 0644, err) < 0)
 		return bsbox_err_ret(err);
 	printf("wrote %s (%s%s%s):\n%s", path, exists ? "updated" : "new",
 	       seed ? ", starting from " : "", seed ? seed : "", addbuf ? addbuf : "");
@@ -889,7 +820,7 @@ static int run_cmd(char **argv, const char *log, const char *trace, const char *
 		   bool dir_given)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	bool have_self = util_self_exe(self, sizeof self) == 0;
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "bsbox learn: fork: %s\n", strerror(errno));
@@ -903,10 +834,8 @@ static int run_cmd(char **argv, const char *log, const char *trace, const char *
 		if (dir_given)
 			setenv("BSBOX_POLICY_DIR", dir, 1);
 		const char *w = getenv("RUSTC_WRAPPER");
-		if ((!w || !*w) && n > 0) {
-			self[n] = '\0';
+		if ((!w || !*w) && have_self)
 			setenv("RUSTC_WRAPPER", self, 1);
-		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "bsbox learn: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? BSBOX_EXIT_NOTFOUND : BSBOX_EXIT_NOEXEC);
@@ -922,7 +851,7 @@ static int run_cmd(char **argv, const char *log, const char *trace, const char *
 	return WEXITSTATUS(st);
 }
 
-int learn_main(int argc, char **argv)
+int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 {
 	const char *dir = NULL, *keep = NULL;
 	int i = 1;
@@ -1027,7 +956,7 @@ int learn_main(int argc, char **argv)
 	if (code != 0)
 		fprintf(stderr, "bsbox learn: %s exited with status %d; writing what was observed\n",
 			argv[i], code);
-	struct write_opts wo = { .dir = dir, .workspace = cwd };
+	struct write_opts wo = { .dir = dir, .workspace = cwd, .policy_dir = settings->policy_dir };
 	int written = 0, failed = 0;
 	for (size_t k = 0; k < set.n; k++) {
 		const struct learn_crate *c = &set.crates[k];

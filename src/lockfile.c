@@ -393,7 +393,7 @@ void lock_policy_digest(const struct policy *p, char out[SHA256_TAG_LEN])
 	struct sha256 s;
 	sha256_init(&s);
 	for (size_t i = 0; lines && i < p->nrules; i++) {
-		char acc[4];
+		char acc[6];
 		if (asprintf(&lines[k], "rule %s %s\n", policy_access_str(p->rules[i].access, acc),
 			     p->rules[i].path) >= 0)
 			k++;

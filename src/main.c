@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+extern char **environ;
+
 #include "doctor.h"
 #include "err.h"
 #include "learn.h"
@@ -13,6 +15,7 @@
 #include "report.h"
 #include "review.h"
 #include "run.h"
+#include "settings.h"
 #include "setup.h"
 #include "shim.h"
 #include "wrapper.h"
@@ -26,7 +29,7 @@ static const char help[] =
 	"    bsbox report [--json|--format F] [LOG]  summarise the event log\n"
 	"    bsbox report --inputs [--json] [TRACE]  host files each build script read or ran\n"
 	"    bsbox policy check FILE...            validate policy files\n"
-	"    bsbox policy show CRATE               the effective policy for a crate\n"
+	"    bsbox policy show CRATE[@VERSION]     the effective policy for a crate\n"
 	"    bsbox policy explain [LOG]            the policy entries the log's denials need\n"
 	"    bsbox learn [--dir DIR] -- CMD...     run CMD in audit mode, write the policies it needs\n"
 	"    bsbox doctor                          which layers this machine provides\n"
@@ -119,11 +122,14 @@ int main(int argc, char **argv)
 		fputs("usage: bsbox run [OPTIONS] -- CMD [ARGS...]   (bsbox --help for more)\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
+	/* the BSBOX_* switches, read once for every mode */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--shim-exec") == 0)
-		return shim_main(argc, argv);
+		return shim_main(argc, argv, &set);
 	if (strcmp(cmd, "run") == 0)
-		return run_main(argc - 1, argv + 1);
+		return run_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(help, stdout);
 		return 0;
@@ -133,13 +139,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "doctor") == 0)
-		return doctor_main(argc - 1, argv + 1);
+		return doctor_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "report") == 0)
 		return report_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "policy") == 0)
-		return policycmd_main(argc - 1, argv + 1);
+		return policycmd_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "learn") == 0)
-		return learn_main(argc - 1, argv + 1);
+		return learn_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "lock") == 0)
 		return lock_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "review") == 0)
@@ -147,9 +153,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "setup") == 0)
 		return setup_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "proc-macro-srv") == 0)
-		return procmacro_main(argc - 1, argv + 1);
+		return procmacro_main(argc - 1, argv + 1, &set);
 	if (cmd[0] != '-' && is_wrapper_call(cmd))
-		return wrapper_main(argc, argv);
+		return wrapper_main(argc, argv, &set);
 	fprintf(stderr, "bsbox: unknown command '%s' (see bsbox --help)\n", cmd);
 	return BSBOX_EXIT_USAGE;
 }

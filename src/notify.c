@@ -21,6 +21,10 @@
  *                                          EACCES is also what Landlock's TCP
  *                                          rules answer, so a script sees the
  *                                          same error whichever layer denies.
+ *   connect/sendto/sendmsg to a   EACCES, logged, unless "unix_sockets"
+ *     pathname unix socket                 grants it (audit: CONTINUE); ENOENT
+ *                                          unlogged where nothing is there, or
+ *                                          for the name services (unix_call)
  *   socket()/socketpair() family  EAFNOSUPPORT, in both modes
  *   other notified syscalls       scf_deny_errno(nr), in both modes
  *
@@ -45,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,15 +59,20 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "creds.h"
 #include "notify.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
+#include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1) /* 5.14 */
 #endif
 #ifndef SECCOMP_GET_NOTIF_SIZES
 #define SECCOMP_GET_NOTIF_SIZES 3
@@ -74,6 +84,7 @@ struct call {
 	int fd;
 	const struct seccomp_notif *req;
 	bool fuse;        /* from a FUSE lookup miss, not a notification (fd is -1) */
+	const char *miss; /* with fuse: the path whose lookup left the tree */
 	const char *name; /* syscall name */
 	/* lazily filled when something is logged */
 	bool proc_loaded;
@@ -81,7 +92,12 @@ struct call {
 	char cmdline[513];
 };
 
-enum verdict { V_CONTINUE, V_ERROR };
+enum verdict {
+	V_CONTINUE,
+	V_ERROR,
+	V_ANSWERED, /* the reply went out already (SECCOMP_ADDFD_FLAG_SEND) */
+	V_SUCCESS,  /* done on the target's behalf: the call returns 0 */
+};
 
 void notify_tune(int notify_fd)
 {
@@ -175,44 +191,6 @@ static bool id_valid(const struct call *c)
 
 /* ---- paths ------------------------------------------------------------- */
 
-/* Lexical normalisation of an absolute path: no "//", ".", "..", no
- * trailing '/'.  Same rules as policy_expand(). */
-static int path_normalise(const char *in, char *out, size_t outlen)
-{
-	size_t len = 0;
-	const char *p = in;
-	out[0] = '\0';
-	while (*p) {
-		while (*p == '/')
-			p++;
-		const char *start = p;
-		while (*p && *p != '/')
-			p++;
-		size_t n = (size_t)(p - start);
-		if (n == 0 || (n == 1 && start[0] == '.'))
-			continue;
-		if (n == 2 && start[0] == '.' && start[1] == '.') {
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			if (len > 0)
-				len--;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + 1 + n + 1 > outlen)
-			return -ENAMETOOLONG;
-		out[len++] = '/';
-		memcpy(out + len, start, n);
-		len += n;
-		out[len] = '\0';
-	}
-	if (len == 0) {
-		out[0] = '/';
-		out[1] = '\0';
-	}
-	return 0;
-}
-
 /* readlink /proc/PID/<what>; only absolute results are useful */
 static int proc_link(pid_t pid, const char *what, char *buf, size_t size)
 {
@@ -231,7 +209,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 {
 	char base[PATH_MAX], joined[2 * PATH_MAX + 2];
 	if (rel[0] == '/')
-		return path_normalise(rel, out, outlen);
+		return util_path_normalise(rel, out, outlen);
 	if (rel[0] == '\0' && !empty_ok)
 		return -ENOENT;
 	int rc;
@@ -250,13 +228,7 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 	memcpy(joined, base, bl);
 	joined[bl] = '/';
 	memcpy(joined + bl + 1, rel, rl + 1);
-	return path_normalise(joined, out, outlen);
-}
-
-static bool under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+	return util_path_normalise(joined, out, outlen);
 }
 
 /* Always let through, never logged: the kernel's view of them is the
@@ -273,7 +245,7 @@ static bool path_free(const char *p)
 	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
 		return false;
 	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (under(p, trees[i]))
+		if (util_path_within(p, trees[i]))
 			return true;
 	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
 		if (!strcmp(p, nodes[i]))
@@ -427,18 +399,7 @@ static void trace_allowed_paths(struct call *c, const struct sc_entry *se, char 
 		else
 			return; /* chmod, truncate, mknod: not in the trace's vocabulary */
 		break;
-	case SC_DENIED:
-	case SC_LINK:
-	case SC_LINKAT:
-	case SC_SYMLINK:
-	case SC_SYMLINKAT:
-	case SC_CONNECT:
-	case SC_BIND:
-	case SC_SENDTO:
-	case SC_SENDMSG:
-	case SC_SENDMMSG:
-	case SC_SOCKET:
-	case SC_SOCKETPAIR:
+	default: /* links, sockets, kernel surface: not file accesses of its own */
 		return;
 	}
 	trace_write(c->ctx->trace, &r);
@@ -465,6 +426,252 @@ static bool is_rule_ancestor(const struct policy *p, const char *path)
 			return true;
 	}
 	return false;
+}
+
+/* ---- symlinks ---------------------------------------------------------- */
+
+/* Does the call follow a symlink in its last component? (Every other
+ * component is always followed.) */
+static bool follow_final(const struct sc_entry *se, const __u64 *a, uint64_t flags)
+{
+	switch (se->kind) {
+	case SC_OPEN:
+	case SC_OPENAT:
+	case SC_OPENAT2:
+		return !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	case SC_CREAT:
+	case SC_EXECVE:
+		return true;
+	case SC_EXECVEAT:
+		return !(a[4] & AT_SYMLINK_NOFOLLOW);
+	case SC_PATH_W:
+		return !strcmp(se->name, "chmod") || !strcmp(se->name, "truncate");
+	case SC_AT_W:
+		/* fchmodat has no flags argument (glibc emulates NOFOLLOW) */
+		if (!strcmp(se->name, "fchmodat"))
+			return true;
+		return !strcmp(se->name, "fchmodat2") && !(a[3] & AT_SYMLINK_NOFOLLOW);
+	default: /* rename, link and symlink never follow their last component */
+		break;
+	}
+	return false;
+}
+
+/* abs with its symlinks resolved in our view: the last component only when
+ * follow; a missing last component is kept as it is.  0 or -errno. */
+static int host_resolve(const char *abs, bool follow, char *out, size_t size)
+{
+	int fd = follow ? open(abs, O_PATH | O_CLOEXEC) : -1;
+	const char *tail = NULL;
+	if (fd < 0) {
+		if (follow && errno != ENOENT)
+			return -errno;
+		char dir[PATH_MAX];
+		const char *slash = strrchr(abs, '/');
+		if (!slash || slash == abs || (size_t)(slash - abs) >= sizeof dir)
+			return -EINVAL;
+		memcpy(dir, abs, (size_t)(slash - abs));
+		dir[slash - abs] = '\0';
+		tail = slash + 1;
+		if ((fd = open(dir, O_PATH | O_CLOEXEC | O_DIRECTORY)) < 0)
+			return -errno;
+	}
+	char self[64], link[PATH_MAX];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(self, link, sizeof link - 1);
+	close(fd);
+	if (l <= 0 || link[0] != '/')
+		return -EINVAL;
+	link[l] = '\0';
+	int w = tail ? snprintf(out, size, "%s%s%s", link, strcmp(link, "/") ? "/" : "", tail)
+		     : snprintf(out, size, "%s", link);
+	return w < 0 || (size_t)w >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Is our view of abs the target's?  Without a mount namespace it is; with
+ * one, for everything the tree binds from the host at the same path, but
+ * not for the private /tmp and /dev/shm themselves. */
+static bool resolvable(const struct call *c, const char *abs)
+{
+	/* /proc/self and /dev/fd are magic: ours are not the target's */
+	if (util_path_within(abs, "/proc") || util_path_within(abs, "/dev"))
+		return false;
+	if (!c->ctx->have_netns)
+		return true;
+	if (!c->ctx->policy)
+		return false;
+	const struct policy_rule *r = policy_rule_for(c->ctx->policy, abs, 0);
+	return !(r && !strcmp(r->path, "/tmp")) && !(!r && util_path_within(abs, "/tmp"));
+}
+
+/* Reopening a descriptor through /proc/{self,PID}/fd/N (an O_PATH one, say,
+ * which no check saw being opened for reading) opens the file it names:
+ * that file's path, for the caller's own descriptors.  The kernel layers
+ * judge the file itself (the mount tree, Landlock); this is for the log. */
+static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t size)
+{
+	if (strncmp(abs, "/proc/", 6) != 0)
+		return false;
+	const char *s = abs + 6;
+	pid_t who = (pid_t)c->req->pid;
+	if (!strncmp(s, "self/", 5)) {
+		s += 5;
+	} else if (!strncmp(s, "thread-self/", 12)) {
+		s += 12;
+	} else {
+		char *end;
+		long pid = strtol(s, &end, 10);
+		if (end == s || *end != '/' || pid != (long)who || c->ctx->have_netns)
+			return false; /* (in a pid namespace, numbers are not ours) */
+		s = end + 1;
+	}
+	char *end;
+	if (strncmp(s, "fd/", 3) != 0)
+		return false;
+	long fd = strtol(s + 3, &end, 10);
+	if (end == s + 3 || *end != '\0' || fd < 0)
+		return false;
+	char what[32];
+	snprintf(what, sizeof what, "fd/%ld", fd);
+	if (proc_link(who, what, out, size) < 0)
+		return false;
+	/* full mode's credential masks are staged files, unlinked once bound */
+	size_t l = strlen(out), dl = strlen(" (deleted)");
+	if (l > dl && !strcmp(out + l - dl, " (deleted)"))
+		out[l - dl] = '\0';
+	/* a memfd ("/memfd:x"), a deleted temporary file: nothing to judge */
+	struct stat st;
+	return lstat(out, &st) == 0;
+}
+
+/* ---- other processes' /proc entries (no pid namespace) ---------------------- */
+
+/* Parent pid and, with nnp_seccomp, whether the task runs with
+ * no_new_privs and a seccomp filter (what every sandboxed process has). */
+static pid_t proc_parent(pid_t pid, bool *nnp_seccomp)
+{
+	char p[64], buf[4096];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *pp = strstr(buf, "\nPPid:");
+	if (nnp_seccomp)
+		*nnp_seccomp = strstr(buf, "\nNoNewPrivs:\t1") && strstr(buf, "\nSeccomp:\t2");
+	return pp ? (pid_t)atoi(pp + 6) : 0;
+}
+
+/* "/proc/PID/X" where X is one of the entries the kernel guards with a
+ * ptrace check (Landlock refuses them across its domain, in silence), and
+ * PID a process outside the sandbox.  Only meaningful without a pid
+ * namespace: with one, other processes are not in /proc at all. */
+static bool proc_foreign(const struct call *c, const char *abs)
+{
+	static const char *const guarded[] = { "environ", "mem",   "maps",     "smaps", "auxv",
+					       "syscall", "stack", "pagemap",  "io",    "personality",
+					       "cwd",     "root",  "exe",      "fd",    "fdinfo",
+					       "map_files", "smaps_rollup", "timers" };
+	if (c->ctx->have_netns || strncmp(abs, "/proc/", 6) != 0)
+		return false;
+	const char *s = abs + 6;
+	char *end;
+	long pid = strtol(s, &end, 10);
+	if (end == s || *end != '/' || pid <= 0)
+		return false;
+	s = end + 1;
+	if (!strncmp(s, "task/", 5)) { /* /proc/PID/task/TID/X */
+		s += 5;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (*s++ != '/')
+			return false;
+	}
+	size_t len = strcspn(s, "/");
+	bool hit = false;
+	for (size_t i = 0; i < sizeof guarded / sizeof *guarded; i++)
+		hit |= strlen(guarded[i]) == len && !strncmp(s, guarded[i], len);
+	if (!hit)
+		return false;
+	/* inside: top_pid or below it; or an orphan the supervisor (the child
+	 * subreaper) adopted, which still runs under our filter */
+	pid_t self = getpid();
+	for (pid_t p = (pid_t)pid; p > 1;) {
+		if (p == c->ctx->top_pid)
+			return false;
+		bool confined = false;
+		pid_t parent = proc_parent(p, &confined);
+		if (parent == 0)
+			return false; /* gone: the kernel answers ENOENT */
+		if (parent == self)
+			return !confined;
+		p = parent;
+	}
+	return true;
+}
+
+/* ---- credential files (creds.h) ------------------------------------------ */
+
+/* The credential file abs names, itself or through a link. */
+static const struct policy_secret *secret_at(const struct policy *p, const char *abs)
+{
+	if (!p || !p->nsecrets)
+		return NULL;
+	const struct policy_secret *s = creds_find(p, abs);
+	struct stat st;
+	if (!s && stat(abs, &st) == 0 && S_ISREG(st.st_mode))
+		s = creds_find_id(p, (unsigned long)st.st_dev, (unsigned long)st.st_ino);
+	return s;
+}
+
+/* Without a mount namespace nothing can stand in for .git/config: the open
+ * is answered with a memfd holding the sanitised copy, installed in the
+ * target as the call's result (SECCOMP_ADDFD_FLAG_SEND, 5.14).  Whatever the
+ * target does to its memory, it gets the copy: nothing is CONTINUEd. */
+static enum verdict serve_copy(struct call *c, const struct policy_secret *s, uint64_t flags,
+			       int *errp)
+{
+	*errp = EACCES;
+	cleanup_close int mfd = memfd_create("bsbox-sanitised-copy", MFD_CLOEXEC);
+	if (mfd < 0)
+		return V_ERROR;
+	size_t off = 0;
+	while (off < s->clean_len) {
+		ssize_t w = write(mfd, s->clean + off, s->clean_len - off);
+		if (w <= 0)
+			return V_ERROR;
+		off += (size_t)w;
+	}
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", mfd);
+	cleanup_close int rfd = open(self, O_RDONLY | O_CLOEXEC); /* the copy is read-only */
+	if (rfd < 0)
+		return V_ERROR;
+	struct seccomp_notif_addfd af = {
+		.id = c->req->id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND,
+		.srcfd = (__u32)rfd,
+		.newfd_flags = (flags & O_CLOEXEC) ? O_CLOEXEC : 0,
+	};
+	if (ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ADDFD, &af) >= 0)
+		return V_ANSWERED;
+	if (errno == ENOENT)
+		return V_ERROR; /* the target is gone */
+	char detail[128];
+	snprintf(detail, sizeof detail,
+		 "credentials: could not serve the sanitised copy (%s; Linux 5.14 needed)",
+		 strerror(errno));
+	struct bsbox_event ev = {
+		.kind = EV_PATH,
+		.detail = detail,
+		.path = s->path,
+		.access = "read",
+		.audit = false,
+		.suggest = NULL,
+	};
+	emit(c, &ev);
+	return V_ERROR;
 }
 
 /* Started by root, the sandbox runs as ctx->root_id (sandbox.h).  A file the
@@ -587,6 +794,26 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	for (int i = 0; i < n; i++)
 		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
 			return V_CONTINUE;
+	/* What the kernel will reach: a symlink on the way (planted in OUT_DIR,
+	 * shipped in a crate, the system's own) can lead out of the policy, and
+	 * the kernel layers would then refuse it in silence (issue 12).  A FUSE
+	 * miss says where the lookup left the tree. */
+	if (c->fuse && c->miss && !util_path_within(abs[0], c->miss)) {
+		char real[PATH_MAX];
+		if (host_resolve(abs[0], true, real, sizeof real) == 0 && util_path_within(real, c->miss))
+			snprintf(abs[0], sizeof abs[0], "%s", real);
+		else
+			snprintf(abs[0], sizeof abs[0], "%s", c->miss);
+	} else if (!c->fuse) {
+		bool follow = follow_final(se, a, flags);
+		for (int i = 0; i < n; i++) {
+			char real[PATH_MAX];
+			if ((resolvable(c, abs[i]) &&
+			     host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0) ||
+			    (follow && i == n - 1 && fd_reopen(c, abs[i], real, sizeof real)))
+				snprintf(abs[i], sizeof abs[i], "%s", real);
+		}
+	}
 	/* No id_valid check yet: letting a call through (CONTINUE) decides
 	 * nothing (the kernel layers enforce), so stale memory costs nothing
 	 * there, and allowed opens are the hot path. Before anything is logged
@@ -594,9 +821,33 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 
 	bool denied[2] = { false, false }, any = false, dac[2] = { false, false };
 	bool opens = se->kind == SC_OPEN || se->kind == SC_OPENAT || se->kind == SC_OPENAT2;
+	const struct policy_secret *secret[2] = { NULL, NULL };
+	bool foreign[2] = { false, false };
 	for (int i = 0; i < n; i++) {
+		if (pa[i].want == POL_R && proc_foreign(c, abs[i])) {
+			foreign[i] = denied[i] = any = true;
+			continue;
+		}
 		if (path_free(abs[i]) || !c->ctx->policy)
 			continue;
+		/* a credential file inside a readable tree (creds.h) */
+		if (pa[i].want == POL_R && (secret[i] = secret_at(c->ctx->policy, abs[i]))) {
+			if (!secret[i]->clean) {
+				denied[i] = any = true; /* hidden: every read attempt is logged */
+				continue;
+			}
+			bool opening = se->kind == SC_OPEN || se->kind == SC_OPENAT ||
+				       se->kind == SC_OPENAT2;
+			/* full mode: the tree holds the copy; audit: the file itself */
+			if (c->ctx->have_netns || c->ctx->audit)
+				secret[i] = NULL;
+			else if (opening && !c->fuse && n == 1)
+				return serve_copy(c, secret[i], flags, errp);
+			else {
+				denied[i] = any = true; /* a link to it, say */
+				continue;
+			}
+		}
 		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
 		if ((have & pa[i].want) == pa[i].want) {
 			if (opens && pa[i].want == POL_R && root_only(c->ctx, abs[i]))
@@ -640,23 +891,241 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	for (int i = 0; i < n; i++) {
 		if (!denied[i])
 			continue;
-		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], why[96];
-		json_escape(abs[i], esc, sizeof esc);
-		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]", access_name(pa[i].want), esc);
+		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], sdetail[128], why[96];
+		const char *path = secret[i] ? secret[i]->path : abs[i];
+		json_escape(path, esc, sizeof esc);
+		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]",
+			 secret[i] ? "credentials" : access_name(pa[i].want), esc);
+		if (secret[i])
+			snprintf(sdetail, sizeof sdetail, "credentials: hidden unless the policy grants "
+				 "them%s%s", detail[0] ? "; " : "", detail);
+		if (foreign[i])
+			snprintf(sdetail, sizeof sdetail, "a process outside the sandbox%s%s",
+				 detail[0] ? "; " : "", detail);
 		/* granting it changes nothing: only the host's root may read it */
 		snprintf(why, sizeof why, "root-only: the sandbox's uid %u may not read it",
 			 (unsigned)c->ctx->root_id);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = dac[i] ? why : detail[0] ? detail : NULL,
-			.path = abs[i],
+			.detail = dac[i]			  ? why
+				  : secret[i] || foreign[i] ? sdetail
+				  : detail[0]		  ? detail
+							  : NULL,
+			.path = path,
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = dac[i] ? "no policy entry allows it: only the host's root may read it"
-					  : suggest,
+			.suggest = dac[i]	 ? "no policy entry allows it: only the host's root may read it"
+				   : foreign[i] ? "no policy entry: another process's memory and "
+						  "environment are never readable"
+						: suggest,
 		};
 		emit(c, &ev);
 	}
+	if (c->ctx->audit)
+		return V_CONTINUE;
+	*errp = EACCES;
+	return V_ERROR;
+}
+
+/* ---- pathname unix sockets ------------------------------------------------ */
+
+/* An AF_UNIX (or AF_UNSPEC) destination let through: in the trace, when the
+ * supervisor is its backend (emit() traces the denials). */
+static void trace_let_through(struct call *c, const struct sc_entry *se, const unsigned char *sa,
+			      size_t len)
+{
+	if (!tracing_all(c) || se->kind == SC_BIND)
+		return;
+	char ta[160];
+	trace_sockaddr(sa, len, ta, sizeof ta);
+	struct trace_rec tr = { .op = se->kind == SC_CONNECT ? TRACE_CONNECT : TRACE_SEND,
+				.pid = (pid_t)c->req->pid, .addr = ta };
+	trace_write(c->ctx->trace, &tr);
+}
+
+/* The name services glibc asks before /etc/passwd: nscd, and systemd's
+ * userdb (nss-systemd is in Debian's default nsswitch.conf).  `id`, `ls -l`
+ * and tar look users up through them; the sandbox answers "not there", as
+ * the full mode's tree (no /run) does, and the lookup falls back to
+ * /etc/passwd.  Nothing is logged: it is not a script's doing. */
+static bool unix_quiet(const char *p)
+{
+	return !strcmp(p, "/run/nscd/socket") || !strcmp(p, "/var/run/nscd/socket") ||
+	       util_path_within(p, "/run/systemd/userdb") || util_path_within(p, "/var/run/systemd/userdb");
+}
+
+/* Does a "unix_sockets" rule grant `path`?  With resolve (no mount
+ * namespace: our view is the target's), path is the socket as the kernel
+ * reaches it, symlinks followed, and a rule counts by its own resolved form
+ * too ("/var/run/x.sock" names "/run/x.sock" on Debian). */
+static bool unix_granted(const struct policy *p, const char *path, bool resolve)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		if (!(p->rules[i].access & POL_S))
+			continue;
+		if (!strcmp(p->rules[i].path, "/") || util_path_within(path, p->rules[i].path))
+			return true;
+		char real[PATH_MAX];
+		if (resolve && realpath(p->rules[i].path, real) && util_path_within(path, real))
+			return true;
+	}
+	return false;
+}
+
+/* connect() the target's socket (fd a0) to path from here: the same open
+ * file, so the connection is the target's.  The peer sees this process's
+ * credentials (same uid and gid without a user namespace; another pid).  A
+ * blocking socket is made non-blocking for the call, so a listener with a
+ * full backlog cannot stall the supervisor: the target gets EAGAIN then. */
+static enum verdict connect_for(struct call *c, const char *path, int *errp)
+{
+	pid_t pid = (pid_t)c->req->pid;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	cleanup_close int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd,
+							  (int)c->req->data.args[0], 0)
+					   : -1;
+	if (sfd < 0) {
+		*errp = errno == EBADF ? EBADF : EACCES;
+		return V_ERROR;
+	}
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	cleanup_close int pfd = -1;
+	if (strlen(path) < sizeof sun.sun_path) {
+		memcpy(sun.sun_path, path, strlen(path) + 1);
+	} else {
+		/* longer than sun_path: through an O_PATH descriptor of it */
+		if ((pfd = open(path, O_PATH | O_CLOEXEC)) < 0) {
+			*errp = errno;
+			return V_ERROR;
+		}
+		snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", pfd);
+	}
+	int fl = fcntl(sfd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
+	int r = connect(sfd, (struct sockaddr *)&sun, sizeof sun);
+	int e = errno;
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(sfd, F_SETFL, fl);
+	if (!id_valid(c)) {
+		*errp = EINTR; /* the call is gone (a signal): the answer goes nowhere */
+		return V_ERROR;
+	}
+	if (r == 0)
+		return V_SUCCESS;
+	*errp = e;
+	return V_ERROR;
+}
+
+/* connect/sendto/sendmsg to an AF_UNIX address (sa holds len bytes).
+ *
+ * Abstract names belong to the network namespace (full mode) or to
+ * Landlock's scoping (ABI 6); unnamed addresses reach nothing.  A pathname
+ * needs a "unix_sockets" grant, in every mode:
+ *   - not granted, and the socket exists (on the host, or in the private
+ *     /tmp the full mode gives): EACCES, logged with the path;
+ *   - not there at all: ENOENT, unlogged, like a PATH search;
+ *   - granted: CONTINUE, which rests on memory the target can rewrite
+ *     before the kernel reads it (NOTES.md).  With a mount namespace a
+ *     racing thread reaches at most another socket inside the sandbox's
+ *     tree.  Without one, connect() is made here instead (connect_for), and
+ *     only a granted datagram send is CONTINUEd (docs/policy.md).  Without
+ *     a grant nothing is ever CONTINUEd here. */
+static enum verdict unix_call(struct call *c, const struct sc_entry *se, const unsigned char *sa,
+			      size_t len, int *errp)
+{
+	const size_t off = offsetof(struct sockaddr_un, sun_path);
+	if (len <= off || sa[off] == '\0' || !c->ctx->policy) {
+		trace_let_through(c, se, sa, len); /* unnamed or abstract */
+		return V_CONTINUE;
+	}
+	char raw[sizeof(struct sockaddr_un) + 1];
+	size_t n = len - off;
+	if (n > sizeof raw - 1)
+		n = sizeof raw - 1;
+	memcpy(raw, sa + off, n);
+	raw[n] = '\0'; /* the kernel also stops at the first NUL */
+
+	pid_t pid = (pid_t)c->req->pid;
+	char lex[PATH_MAX], real[PATH_MAX];
+	if (path_resolve(pid, AT_FDCWD, raw, false, lex, sizeof lex) < 0) {
+		*errp = ENOENT; /* no cwd to resolve against: the target is exiting */
+		return V_ERROR;
+	}
+	bool own_tree = c->ctx->have_netns; /* full mode: the sandbox has its own mount tree */
+	const char *path = lex;
+	if (unix_quiet(lex)) {
+		*errp = ENOENT;
+		return V_ERROR;
+	}
+	if (!own_tree) {
+		/* our view is the target's: the socket the kernel would reach */
+		if (!realpath(lex, real)) {
+			*errp = errno == ENAMETOOLONG ? ENAMETOOLONG : errno == ELOOP ? ELOOP : ENOENT;
+			return V_ERROR;
+		}
+		path = real;
+		if (unix_quiet(real)) {
+			*errp = ENOENT;
+			return V_ERROR;
+		}
+	}
+	/* full mode: where the tree binds the host at the same path, our view of
+	 * a symlink is the kernel's (a link planted in a granted, writable
+	 * directory must not carry the grant elsewhere) */
+	if (own_tree && resolvable(c, lex) && host_resolve(lex, true, real, sizeof real) == 0)
+		path = real;
+	if (unix_granted(c->ctx->policy, path, !own_tree)) {
+		/* without a mount namespace a CONTINUE would let a racing thread
+		 * swap the address for any socket of the user's: connect() is
+		 * done here, on the target's socket, to the socket checked */
+		if (!own_tree && se->kind == SC_CONNECT && !c->ctx->audit) {
+			enum verdict v = connect_for(c, path, errp);
+			/* our connect, not the target's: a BPF trace cannot see it */
+			if (v == V_SUCCESS && c->ctx->trace) {
+				char ta[160];
+				trace_sockaddr(sa, len, ta, sizeof ta);
+				struct trace_rec tr = { .op = TRACE_CONNECT, .pid = (pid_t)c->req->pid,
+							.addr = ta };
+				trace_write(c->ctx->trace, &tr);
+			}
+			return v;
+		}
+		trace_let_through(c, se, sa, len);
+		return V_CONTINUE;
+	}
+	if (own_tree) {
+		/* The tree holds what the policy binds from the host (at the same
+		 * paths) plus the private /tmp and /dev/shm, which we cannot look
+		 * into without going through our own FUSE root. */
+		struct stat st;
+		if (lstat(path, &st) < 0 && !util_path_within(lex, "/tmp") && !util_path_within(lex, "/dev/shm")) {
+			*errp = ENOENT;
+			return V_ERROR;
+		}
+	}
+	if (!id_valid(c)) {
+		*errp = ENOENT; /* the call is gone; the answer goes nowhere */
+		return V_ERROR;
+	}
+	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], addr[PATH_MAX + 8], detail[2 * PATH_MAX + 32];
+	json_escape(path, esc, sizeof esc);
+	snprintf(suggest, sizeof suggest, "\"unix_sockets\": [\"%s\"]", esc);
+	snprintf(addr, sizeof addr, "unix:%s", raw);
+	if (strcmp(lex, path) != 0)
+		snprintf(detail, sizeof detail, "%s %s (%s)", se->name, addr, path);
+	else
+		snprintf(detail, sizeof detail, "%s %s", se->name, addr);
+	struct bsbox_event ev = {
+		.kind = EV_PATH,
+		.detail = detail,
+		.path = path,
+		.access = "connect",
+		.addr = addr,
+		.audit = c->ctx->audit,
+		.suggest = suggest,
+	};
+	emit(c, &ev);
 	if (c->ctx->audit)
 		return V_CONTINUE;
 	*errp = EACCES;
@@ -722,7 +1191,8 @@ static int netlink_proto(pid_t pid, int fd)
 	return -1;
 }
 
-/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (let through). */
+/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (unix_call
+ * decides those). */
 static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len, char *out,
 			  size_t size, bool *dns)
 {
@@ -792,38 +1262,36 @@ static bool ephemeral_ip(const unsigned char *sa, size_t len)
 	return false;
 }
 
-static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
+/* The destination of one connect/sendto/sendmsg address, read from the
+ * target.  A read that fails is answered EFAULT without a network
+ * namespace (the kernel would read the same memory, unless a second thread
+ * changed it meanwhile: never CONTINUE there), CONTINUEd with one (the
+ * namespace and the mount tree bound what a racer can reach). */
+static enum verdict addr_call(struct call *c, const struct sc_entry *se, uint64_t addr, uint64_t alen,
+			      int *errp)
 {
-	const __u64 *a = c->req->data.args;
 	pid_t pid = (pid_t)c->req->pid;
-	uint64_t addr = 0, alen = 0;
+	const __u64 *a = c->req->data.args;
 	unsigned char sa[sizeof(struct sockaddr_storage)];
 
-	if (se->kind == SC_CONNECT || se->kind == SC_BIND) {
-		addr = a[1];
-		alen = a[2];
-	} else if (se->kind == SC_SENDTO) {
-		addr = a[4];
-		alen = a[5];
-	} else if (se->kind == SC_SENDMSG || se->kind == SC_SENDMMSG) {
-		struct msghdr mh; /* struct mmsghdr starts with it */
-		if (se->kind == SC_SENDMMSG && a[2] == 0)
-			return V_CONTINUE;
-		if (mem_read(pid, a[1], &mh, sizeof mh) != (ssize_t)sizeof mh)
-			return V_CONTINUE; /* EFAULT from the kernel */
-		addr = (uintptr_t)mh.msg_name;
-		alen = mh.msg_namelen;
-	} else {
-		return V_CONTINUE;
-	}
 	if (addr == 0 || alen == 0)
 		return V_CONTINUE; /* connected socket: the connect was seen */
 	if (alen > sizeof sa)
 		alen = sizeof sa;
 	ssize_t r = mem_read(pid, addr, sa, (size_t)alen);
-	if (r <= 0)
-		return V_CONTINUE;
-	if (!id_valid(c))
+	if (r < (ssize_t)alen) {
+		if (c->ctx->have_netns)
+			return V_CONTINUE;
+		*errp = EFAULT;
+		return V_ERROR;
+	}
+	sa_family_t fam;
+	memcpy(&fam, sa, sizeof fam < (size_t)r ? sizeof fam : (size_t)r);
+	if ((size_t)r >= sizeof fam && fam == AF_UNIX)
+		return unix_call(c, se, sa, (size_t)r, errp);
+	/* "network": true: IP and the rest are the policy's business (the
+	 * filter only notifies them for the unix sockets' sake) */
+	if (c->ctx->policy && c->ctx->policy->network)
 		return V_CONTINUE;
 	/* bind(127.0.0.1:0) is how a UDP client picks its source port before
 	 * sendto: inside the sandbox's own network namespace nothing outside
@@ -833,16 +1301,11 @@ static enum verdict net_call(struct call *c, const struct sc_entry *se, int *err
 	char desc[128], detail[160];
 	bool dns;
 	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns)) {
-		if (tracing_all(c)) { /* unix sockets: let through, but traced */
-			char ta[160];
-			trace_sockaddr(sa, (size_t)r, ta, sizeof ta);
-			struct trace_rec tr = { .op = se->kind == SC_CONNECT ? TRACE_CONNECT : TRACE_SEND,
-						.pid = pid, .addr = ta };
-			if (se->kind != SC_BIND)
-				trace_write(c->ctx->trace, &tr);
-		}
+		trace_let_through(c, se, sa, (size_t)r);
 		return V_CONTINUE;
 	}
+	if (!id_valid(c))
+		return V_CONTINUE;
 	/* netlink inside our own network namespace only sees the sandbox's
 	 * loopback (getaddrinfo's AI_ADDRCONFIG probe, getifaddrs): not news */
 	if (c->ctx->have_netns && ((const struct sockaddr *)sa)->sa_family == AF_NETLINK)
@@ -863,6 +1326,43 @@ static enum verdict net_call(struct call *c, const struct sc_entry *se, int *err
 		return V_CONTINUE;
 	*errp = EACCES;
 	return V_ERROR;
+}
+
+static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	pid_t pid = (pid_t)c->req->pid;
+
+	switch (se->kind) {
+	case SC_CONNECT:
+	case SC_BIND:
+		return addr_call(c, se, a[1], a[2], errp);
+	case SC_SENDTO:
+		return addr_call(c, se, a[4], a[5], errp);
+	case SC_SENDMSG:
+	case SC_SENDMMSG: {
+		/* every message of a sendmmsg names its own destination; the
+		 * kernel sends at most UIO_MAXIOV of them */
+		uint64_t n = se->kind == SC_SENDMSG ? 1 : a[2] < 1024 ? a[2] : 1024;
+		size_t stride = se->kind == SC_SENDMSG ? sizeof(struct msghdr) : sizeof(struct mmsghdr);
+		for (uint64_t i = 0; i < n; i++) {
+			struct msghdr mh; /* struct mmsghdr starts with it */
+			if (mem_read(pid, a[1] + i * stride, &mh, sizeof mh) != (ssize_t)sizeof mh) {
+				if (c->ctx->have_netns)
+					return V_CONTINUE;
+				*errp = EFAULT;
+				return V_ERROR;
+			}
+			enum verdict v = addr_call(c, se, (uintptr_t)mh.msg_name, mh.msg_namelen, errp);
+			if (v == V_ERROR)
+				return v;
+		}
+		return V_CONTINUE;
+	}
+	default:
+		break;
+	}
+	return V_CONTINUE;
 }
 
 static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *errp)
@@ -1106,7 +1606,8 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
 	if (!se || (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2))
 		return ENOENT;
-	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .name = se->name };
+	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .miss = path,
+			  .name = se->name };
 	int e = 0;
 	if (path_call(&c, se, &e) == V_ERROR)
 		return e ? e : EACCES;
@@ -1153,12 +1654,14 @@ static int serve_one(struct notify_ctx *ctx, int fd, struct notif_bufs *b, struc
 	struct call c = { .ctx = ctx, .fd = fd, .req = b->req };
 	int e = 0;
 	enum verdict v = decide(&c, &e);
+	if (v == V_ANSWERED)
+		return 0;
 
 	memset(b->resp, 0, b->resp_size);
 	b->resp->id = b->req->id;
 	if (v == V_CONTINUE) {
 		b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else {
+	} else if (v != V_SUCCESS) {
 		b->resp->error = -(e ? e : EPERM);
 	}
 	for (;;) {

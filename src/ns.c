@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "fusefs.h"
 #include "ns.h"
+#include "util.h"
 
 #define NEWROOT "/tmp"
 
@@ -100,24 +101,6 @@ int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struc
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int make_mountpoint(const char *target, bool dir)
 {
 	/* already there: the FUSE root comes pre-populated (ns_skeleton), and
@@ -126,13 +109,13 @@ static int make_mountpoint(const char *target, bool dir)
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) == dir)
 		return 0;
 	if (dir)
-		return mkdir_p(target, 0755);
+		return util_mkdir_p(target, 0755);
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof parent, "%s", target);
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
-		int r = mkdir_p(parent, 0755);
+		int r = util_mkdir_p(parent, 0755);
 		if (r < 0)
 			return r;
 	}
@@ -294,6 +277,38 @@ void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
 	}
 }
 
+/* Credentials inside the bound trees (creds.h): a sanitised copy, or an
+ * empty file nobody may read (mode 0, and CMD has no capabilities), bound
+ * read-only over each.  Staged in the private /tmp and unlinked: the mount
+ * keeps the inode, nothing is left to see there. */
+static int bind_secrets(const struct policy *p, struct bsbox_err *err)
+{
+	static const char stage[] = NEWROOT "/tmp/.bsbox-secret";
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		const struct policy_secret *s = &p->secrets[i];
+		char target[PATH_MAX];
+		struct stat st;
+		if (snprintf(target, sizeof target, NEWROOT "%s", s->path) >= (int)sizeof target ||
+		    stat(target, &st) < 0 || !S_ISREG(st.st_mode))
+			continue; /* not in the tree: nothing to hide */
+		unlink(stage);
+		cleanup_close int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+					    s->clean ? 0644 : 0);
+		if (fd < 0)
+			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
+		if (s->clean && write(fd, s->clean, s->clean_len) != (ssize_t)s->clean_len)
+			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
+		cleanup_close int src = open(stage, O_PATH | O_CLOEXEC);
+		if (src < 0)
+			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
+		int r = bind_fd(src, target, MS_NOEXEC, true, false, err);
+		unlink(stage); /* (a deleted file cannot be bound through /proc/self/fd) */
+		if (r < 0)
+			return bsbox_err_prefix(err, "hiding credentials in %s", s->path);
+	}
+	return 0;
+}
+
 static void skipped(const struct ns_root_opts *o, const char *path, int errnum, const char *why)
 {
 	if (o->skipped)
@@ -424,7 +439,7 @@ binds:
 				char *slash = strrchr(parent, '/');
 				if (slash && slash != parent) {
 					*slash = '\0';
-					mkdir_p(parent, 0755);
+					util_mkdir_p(parent, 0755);
 				}
 				if (symlink(link, target) == 0)
 					continue;
@@ -457,6 +472,11 @@ binds:
 					       p->rules[i].origin ? p->rules[i].origin : "?");
 			goto out;
 		}
+	}
+
+	if (!o->audit && bind_secrets(p, err) < 0) {
+		ret = bsbox_err_ret(err);
+		goto out;
 	}
 
 	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {

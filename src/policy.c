@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "semver.h"
 #include "strv.h"
+#include "util.h"
 
 #define DEFAULT_SOURCE "<builtin default>"
 #define POLICY_MAX_BYTES (1024 * 1024) /* a policy is a page of text, not a megabyte */
@@ -31,7 +32,7 @@
 #define KEYPATH_MAX 4                  /* deepest key path in the schema: read[3].path */
 
 static const char known_keys[] =
-	"$schema, comment, crate, versions, extends, read, write, exec, network, env, directives, dev, limits";
+	"$schema, comment, crate, versions, extends, read, write, exec, unix_sockets, credentials, network, env, directives, dev, limits";
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -117,6 +118,30 @@ static struct policy *policy_alloc(const char *source)
 	return p;
 }
 
+int policy_rule_list_push(struct policy_rule_list *l, const char *path, unsigned access,
+			  const char *origin, const char *why)
+{
+	struct policy_rule *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	nv[l->n] = (struct policy_rule){ .path = strdup(path), .access = access,
+					 .origin = (char *)origin, .why = (char *)why };
+	if (!nv[l->n].path)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+void policy_rule_list_free(struct policy_rule_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)
@@ -127,6 +152,11 @@ void policy_free(struct policy *p)
 	strv_free(p->env, p->nenv);
 	strv_free(p->directives, p->ndirectives);
 	strv_free(p->dev, p->ndev);
+	for (size_t i = 0; i < p->nsecrets; i++) {
+		free(p->secrets[i].path);
+		free(p->secrets[i].clean);
+	}
+	free(p->secrets);
 	free(p->versions);
 	free(p->comment);
 	free(p->source);
@@ -655,6 +685,14 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 			r = parse_paths(c, m, POL_R | POL_W, p);
 		else if (strcmp(k, "exec") == 0)
 			r = parse_paths(c, m, POL_R | POL_X, p);
+		else if (strcmp(k, "unix_sockets") == 0)
+			/* connect()/sendto() to a pathname socket at or beneath the
+			 * path; grants no file access (docs/policy.md) */
+			r = parse_paths(c, m, POL_S, p);
+		else if (strcmp(k, "credentials") == 0)
+			/* credential files at or beneath the path are read as they
+			 * are, not hidden or sanitised (creds.h); grants no read */
+			r = parse_paths(c, m, POL_C, p);
 		else if (strcmp(k, "network") == 0) {
 			if (!cJSON_IsBool(m))
 				r = perr(c, false, "expected true or false, got %s", type_name(m));
@@ -676,55 +714,6 @@ static int parse_members(struct pctx *c, const cJSON *root, struct policy *p, co
 	return 0;
 }
 
-/* Read a whole policy file (regular, at most POLICY_MAX_BYTES). */
-static int read_file(const char *path, char **out, size_t *outlen, struct bsbox_err *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "%s", path);
-	if (fstat(fd, &st) < 0)
-		return bsbox_err_set(err, errno, "%s", path);
-	if (!S_ISREG(st.st_mode))
-		return bsbox_err_setx(err, EINVAL, "%s: not a regular file", path);
-	if (st.st_size > POLICY_MAX_BYTES)
-		return bsbox_err_setx(err, EFBIG, "%s: larger than %d bytes; is this a policy?", path,
-				      POLICY_MAX_BYTES);
-	cleanup_free char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return nomem(err);
-	size_t n = 0;
-	for (;;) {
-		if (n > (size_t)POLICY_MAX_BYTES)
-			return bsbox_err_setx(err, EFBIG, "%s: larger than %d bytes", path, POLICY_MAX_BYTES);
-		if (n == (size_t)st.st_size) {
-			/* the file may have grown; check for more */
-			char extra;
-			ssize_t r = read(fd, &extra, 1);
-			if (r == 0)
-				break;
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				return bsbox_err_set(err, errno, "reading %s", path);
-			}
-			return bsbox_err_setx(err, EAGAIN, "%s: changed while being read", path);
-		}
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "reading %s", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	*out = steal_ptr(buf);
-	*outlen = n;
-	return 0;
-}
 
 static int parse_chain(const char *text, size_t len, const char *source, const char *const *dirs,
 		       const struct chain *chain, struct policy **out, struct bsbox_err *err);
@@ -807,7 +796,7 @@ static int resolve_extends(struct pctx *c, const cJSON *ext, struct policy *base
 					return cycle_error(c, path);
 			if (c->chain && c->chain->depth >= EXTENDS_MAX_DEPTH)
 				return perr(c, false, "extends nested more than %d deep", EXTENDS_MAX_DEPTH);
-			if ((r = read_file(path, &text, &len, c->err)) < 0)
+			if ((r = util_read_file(path, POLICY_MAX_BYTES, &text, &len, c->err)) < 0)
 				return policy_error(c->err, -r);
 			struct chain link = {
 				.id = id, .name = path, .up = c->chain,
@@ -927,7 +916,7 @@ int policy_load_file(const char *path, const char *const *search_dirs, struct po
 	size_t len;
 	int r;
 
-	if ((r = read_file(path, &text, &len, err)) < 0)
+	if ((r = util_read_file(path, POLICY_MAX_BYTES, &text, &len, err)) < 0)
 		return policy_error(err, -r);
 	id = realpath(path, NULL);
 	struct chain top = { .id = id, .name = path, .up = NULL, .depth = 0 };
@@ -973,34 +962,6 @@ static int expand_vars(const char *in, policy_lookup_fn lookup, void *ud, char *
 	return 0;
 }
 
-/* Lexical normalisation of an absolute path, in place: "//" and "." go,
- * ".." removes the previous component (never above "/"), no trailing '/'. */
-static void path_normalise(char *p)
-{
-	size_t r = 0, w = 1;
-	while (p[r]) {
-		while (p[r] == '/')
-			r++;
-		size_t start = r;
-		while (p[r] && p[r] != '/')
-			r++;
-		size_t n = r - start;
-		if (n == 0 || (n == 1 && p[start] == '.'))
-			continue;
-		if (n == 2 && p[start] == '.' && p[start + 1] == '.') {
-			while (w > 1 && p[w - 1] != '/')
-				w--;
-			if (w > 1)
-				w--;
-			continue;
-		}
-		if (w > 1)
-			p[w++] = '/';
-		memmove(p + w, p + start, n);
-		w += n;
-	}
-	p[w] = '\0';
-}
 
 /* Order paths component by component ('/' sorts before every other byte),
  * so a directory comes right before everything beneath it. */
@@ -1067,7 +1028,7 @@ int policy_expand(struct policy *p, policy_lookup_fn lookup, void *ud, struct bs
 			free(path);
 			goto fail;
 		}
-		path_normalise(path);
+		util_path_normalise(path, path, strlen(path) + 1); /* never longer */
 		v[n] = (struct sortable){
 			.rule = { .path = path, .access = in->access,
 				  .origin = strdup(in->origin), .why = in->why ? strdup(in->why) : NULL },
@@ -1111,22 +1072,33 @@ fail:
 	return r;
 }
 
+static int rule_cmp(const void *a, const void *b)
+{
+	return path_cmp(((const struct policy_rule *)a)->path, ((const struct policy_rule *)b)->path);
+}
+
+int policy_add_rule(struct policy *p, const char *abspath, unsigned access, const char *origin,
+		    const char *why)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].path, abspath) == 0) {
+			p->rules[i].access |= access;
+			return 0;
+		}
+	if (rule_add(p, abspath, access, origin, why) < 0)
+		return -ENOMEM;
+	qsort(p->rules, p->nrules, sizeof *p->rules, rule_cmp);
+	return 0;
+}
+
 /* ---- queries ----------------------------------------------------------- */
 
-/* Does rule path `rule` cover `path` (itself or beneath it)? */
-static bool path_covers(const char *rule, const char *path)
-{
-	size_t n = strlen(rule);
-	if (n == 1 && rule[0] == '/')
-		return path[0] == '/';
-	return strncmp(rule, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
 
 unsigned policy_access_for(const struct policy *p, const char *abspath)
 {
 	unsigned a = 0;
 	for (size_t i = 0; i < p->nrules; i++)
-		if (path_covers(p->rules[i].path, abspath))
+		if (util_path_within(abspath, p->rules[i].path))
 			a |= p->rules[i].access;
 	return a;
 }
@@ -1137,7 +1109,7 @@ const struct policy_rule *policy_rule_for(const struct policy *p, const char *ab
 	size_t best_len = 0;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		if ((r->access & access) != access || !path_covers(r->path, abspath))
+		if ((r->access & access) != access || !util_path_within(abspath, r->path))
 			continue;
 		size_t n = strlen(r->path);
 		if (!best || n > best_len) {
@@ -1161,11 +1133,16 @@ bool policy_directive_allowed(const struct policy *p, const char *key)
 	return strv_has(p->directives, p->ndirectives, key);
 }
 
-const char *policy_access_str(unsigned access, char buf[4])
+const char *policy_access_str(unsigned access, char buf[6])
 {
+	size_t n = 3;
 	buf[0] = (access & POL_R) ? 'r' : '-';
 	buf[1] = (access & POL_W) ? 'w' : '-';
 	buf[2] = (access & POL_X) ? 'x' : '-';
-	buf[3] = '\0';
+	if (access & POL_S)
+		buf[n++] = 's';
+	if (access & POL_C)
+		buf[n++] = 'c';
+	buf[n] = '\0';
 	return buf;
 }

@@ -2,6 +2,7 @@
  * `bsbox policy explain [LOG]`. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include "evlog.h"
 #include "policy.h"
 #include "policycmd.h"
-#include "run.h"
+#include "policystore.h"
 
 static const char *const known_vars[] = {
 	"HOME", "TMPDIR", "CWD", "OUT_DIR", "CARGO_MANIFEST_DIR", "CARGO_WORKSPACE_DIR",
@@ -117,10 +118,15 @@ static enum var_verdict check_vars(const char *path, char *out, size_t outlen, c
 	return worst;
 }
 
-static int check(int argc, char **argv)
+static int check(int argc, char **argv, const struct bsbox_settings *set)
 {
 	int bad = 0;
-	cleanup_strv char **dirs = run_policy_dirs(NULL);
+	struct bsbox_err derr = { 0 };
+	cleanup_strv char **dirs = NULL;
+	if (policystore_dirs(set->policy_dir, NULL, &dirs, &derr) < 0) {
+		fprintf(stderr, "bsbox policy check: %s\n", derr.msg);
+		return BSBOX_EXIT_SETUP;
+	}
 	/* the lock's entries name policy files: report the missing ones */
 	int lockbad = lock_policy_problems(stdout);
 	if (argc < 1 && !lockbad) {
@@ -188,39 +194,75 @@ static int check(int argc, char **argv)
 	return bad ? BSBOX_EXIT_POLICY : 0;
 }
 
-static int show(int argc, char **argv)
+/* Other version-pinned files of crate in dirs (<crate>@*.json), for a note:
+ * they apply to those versions only. */
+static void note_pinned(const char *crate, const char *const *dirs, const char *shown)
+{
+	size_t cl = strlen(crate);
+	for (size_t i = 0; dirs && dirs[i]; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l <= cl + 6 || strncmp(e->d_name, crate, cl) != 0 || e->d_name[cl] != '@' ||
+			    strcmp(e->d_name + l - 5, ".json") != 0)
+				continue;
+			char path[PATH_MAX];
+			snprintf(path, sizeof path, "%s/%s", dirs[i], e->d_name);
+			if (shown && strcmp(path, shown) == 0)
+				continue;
+			printf("# %s applies to %s %.*s instead (bsbox policy show %.*s)\n", path, crate,
+			       (int)(l - cl - 6), e->d_name + cl + 1, (int)(l - 5), e->d_name);
+		}
+		if (d)
+			closedir(d);
+	}
+}
+
+/* `bsbox policy show CRATE[@VERSION]`: what the shim applies to that crate
+ * (policystore_load(), the same lookup) built from the current directory. */
+static int show(int argc, char **argv, const struct bsbox_settings *set)
 {
 	if (argc != 1) {
 		fputs("usage: bsbox policy show CRATE[@VERSION]\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
 	char cwd[PATH_MAX];
-	cleanup_strv char **dirs = run_policy_dirs(getcwd(cwd, sizeof cwd) ? cwd : NULL);
 	struct bsbox_err err = { 0 };
+	cleanup_strv char **dirs = NULL;
+	cleanup_free char *crate = strdup(argv[0]);
+	if (!crate || policystore_dirs(set->policy_dir, getcwd(cwd, sizeof cwd) ? cwd : NULL, &dirs,
+				       &err) < 0) {
+		fprintf(stderr, "bsbox policy show: %s\n", crate ? err.msg : "out of memory");
+		return BSBOX_EXIT_SETUP;
+	}
+	char *at = strchr(crate, '@');
+	const char *version = NULL;
+	if (at) {
+		*at = '\0';
+		version = at + 1;
+	}
+	const char *const *cdirs = (const char *const *)dirs;
+	cleanup_free char *found = NULL;
 	cleanup_policy struct policy *p = NULL;
-	char file[PATH_MAX * 2];
-	const char *found = NULL;
-	for (char **d = dirs; d && *d && !found; d++) {
-		snprintf(file, sizeof file, "%s/%s.json", *d, argv[0]);
-		if (access(file, R_OK) == 0)
-			found = file;
+	if (policystore_find(crate, version, cdirs, &found, &err) < 0 ||
+	    policystore_open(found, cdirs, &p, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return err.exit_code ? err.exit_code : BSBOX_EXIT_SETUP;
 	}
-	if (found) {
-		if (policy_load_file(found, (const char *const *)dirs, &p, &err) < 0) {
-			fprintf(stderr, "%s\n", err.msg);
-			return BSBOX_EXIT_POLICY;
-		}
-		printf("# policy for %s: %s\n", argv[0], found);
-	} else {
-		p = policy_new_default();
-		printf("# no policy file for %s: the built-in default applies\n", argv[0]);
-	}
+	const char *what = argv[0];
+	if (found)
+		printf("# policy for %s: %s\n", what, found);
+	else
+		printf("# no policy file for %s: the built-in default applies\n", what);
+	if (!version)
+		note_pinned(crate, cdirs, found);
 	if (!p)
 		return BSBOX_EXIT_SETUP;
 	printf("network: %s\n", p->network ? "allowed" : "denied");
 	for (size_t i = 0; i < p->nrules; i++) {
-		char acc[4];
-		printf("%s  %-50s  # %s%s%s\n", policy_access_str(p->rules[i].access, acc),
+		char acc[6];
+		printf("%-5s %-50s  # %s%s%s\n", policy_access_str(p->rules[i].access, acc),
 		       p->rules[i].path, p->rules[i].origin ? p->rules[i].origin : "",
 		       p->rules[i].why ? ": " : "", p->rules[i].why ? p->rules[i].why : "");
 	}
@@ -282,15 +324,15 @@ static int explain(int argc, char **argv)
 	return 0;
 }
 
-int policycmd_main(int argc, char **argv)
+int policycmd_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
-		return check(argc - 2, argv + 2);
+		return check(argc - 2, argv + 2, set);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
-		return show(argc - 2, argv + 2);
+		return show(argc - 2, argv + 2, set);
 	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
 		return explain(argc - 2, argv + 2);
-	fputs("usage: bsbox policy check FILE... | bsbox policy show CRATE | bsbox policy explain [LOG]\n",
+	fputs("usage: bsbox policy check FILE... | bsbox policy show CRATE[@VERSION] | bsbox policy explain [LOG]\n",
 	      stderr);
 	return BSBOX_EXIT_USAGE;
 }

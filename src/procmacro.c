@@ -24,7 +24,10 @@
 #include "err.h"
 #include "policy.h"
 #include "procmacro.h"
+#include "policystore.h"
 #include "run.h"
+#include "toolchain.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -147,62 +150,6 @@ static bool probe_workspace(const char *dir, void *ud)
 	return false;
 }
 
-/* dir is "/", $HOME, or above $HOME: granting it would hand out the home
- * directory (ssh keys, tokens) the policy exists to withhold. */
-static bool covers_home(const char *dir)
-{
-	const char *home = getenv("HOME");
-	size_t l = strlen(dir);
-	if (strcmp(dir, "/") == 0)
-		return true;
-	if (!home || !*home)
-		return false;
-	return strncmp(home, dir, l) == 0 && (home[l] == '\0' || home[l] == '/');
-}
-
-/* `$RUSTC --print sysroot` (rustc from PATH when RUSTC is unset). */
-static int rustc_sysroot(char *out, size_t len, struct bsbox_err *err)
-{
-	const char *rustc = getenv("RUSTC");
-	if (!rustc || !*rustc)
-		rustc = "rustc";
-	char *argv[] = { (char *)rustc, "--print", "sysroot", NULL };
-	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return bsbox_err_set(err, errno, "pipe");
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	pid_t pid;
-	int r = posix_spawnp(&pid, rustc, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (r != 0) {
-		close(pfd[0]);
-		return bsbox_err_set(err, r, "running %s --print sysroot", rustc);
-	}
-	size_t n = 0;
-	ssize_t got;
-	while (n + 1 < len && (got = read(pfd[0], out + n, len - 1 - n)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			break;
-		n += (size_t)got;
-	}
-	close(pfd[0]);
-	out[n] = '\0';
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	out[strcspn(out, "\r\n")] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out[0] != '/')
-		return bsbox_err_setx(err, 0, "%s --print sysroot failed (set RUSTC, or name the server: "
-				      "bsbox proc-macro-srv -- /path/to/rust-analyzer-proc-macro-srv)", rustc);
-	return 0;
-}
-
 /* Absolute and lexically normal (cwd-relative paths are joined). */
 static void absolutise(const char *in, const char *base, char *out, size_t len)
 {
@@ -228,7 +175,7 @@ static const char pm_usage[] =
 	"$CARGO_HOME/git, read+exec of the sysroot and the target dir (CARGO_TARGET_DIR,\n"
 	"else WORKSPACE/target); no network.  --policy FILE replaces the built-in part.\n";
 
-int procmacro_main(int argc, char **argv)
+int procmacro_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	const char *policy_file = NULL, *log_path = NULL;
 	cleanup_free char **sargv = calloc((size_t)argc + 2, sizeof *sargv);
@@ -275,13 +222,18 @@ int procmacro_main(int argc, char **argv)
 	if (!getcwd(cwd, sizeof cwd))
 		snprintf(cwd, sizeof cwd, "/");
 
-	if (rustc_sysroot(sysroot, sizeof sysroot, &err) < 0) {
+	const char *rustc = getenv("RUSTC");
+	cleanup_free char *sr = NULL;
+	if (toolchain_sysroot(rustc && *rustc ? rustc : "rustc", &sr, &err) < 0) {
 		if (!server) {
-			fprintf(stderr, "bsbox proc-macro-srv: error: %s\n", err.msg);
+			fprintf(stderr, "bsbox proc-macro-srv: error: %s (set RUSTC, or name the server: "
+					"bsbox proc-macro-srv -- /path/to/rust-analyzer-proc-macro-srv)\n",
+				err.msg);
 			return BSBOX_EXIT_NOTFOUND;
 		}
 		/* an explicit server still works; it just gets no sysroot rule */
-		sysroot[0] = '\0';
+	} else {
+		snprintf(sysroot, sizeof sysroot, "%s", sr);
 	}
 	if (!server) {
 		snprintf(server_buf, sizeof server_buf, "%s/" PM_SERVER_REL, sysroot);
@@ -299,19 +251,24 @@ int procmacro_main(int argc, char **argv)
 
 	/* The workspace: where the sources and (usually) the target dir are. */
 	char start[PATH_MAX], ws[PATH_MAX], target[PATH_MAX] = "";
-	const char *wsenv = getenv("BSBOX_WORKSPACE");
-	if (wsenv && *wsenv) {
+	const char *wsenv = set->workspace;
+	if (wsenv) {
 		absolutise(wsenv, cwd, ws, sizeof ws);
 	} else {
 		snprintf(start, sizeof start, "%s", cwd);
 		procmacro_find_workspace(start, probe_manifest, probe_workspace, NULL, ws, sizeof ws);
 	}
-	if (covers_home(ws)) {
+	/* resolved (symlinks, ".."), so $WS/.. cannot name the home's parent
+	 * unnoticed; the grant is the resolved path */
+	cleanup_free char *wsr = util_path_resolve(ws);
+	if (!wsr || util_holds_home(wsr)) {
 		fprintf(stderr,
 			"bsbox proc-macro-srv: warning: not granting %s (it holds your home directory); "
 			"proc macros of this workspace will not load.  Start the editor in the project, "
-			"or set BSBOX_WORKSPACE=/path/to/project\n", ws);
+			"or set BSBOX_WORKSPACE=/path/to/project\n", wsr ? wsr : ws);
 		ws[0] = '\0';
+	} else {
+		snprintf(ws, sizeof ws, "%s", wsr);
 	}
 	const char *td = getenv("CARGO_TARGET_DIR");
 	if (!td || !*td)
@@ -320,13 +277,19 @@ int procmacro_main(int argc, char **argv)
 		absolutise(td, cwd, target, sizeof target);
 	else if (*ws)
 		snprintf(target, sizeof target, "%s/target", ws);
-	if (*target && covers_home(target))
+	cleanup_free char *tr = *target ? util_path_resolve(target) : NULL;
+	if (*target && (!tr || util_holds_home(tr)))
 		target[0] = '\0';
+	else if (tr)
+		snprintf(target, sizeof target, "%s", tr);
 
+	cleanup_strv char **dirs = NULL;
 	cleanup_policy struct policy *p = NULL;
-	int lc = run_load_policy(policy_file, *ws ? ws : NULL, &p);
-	if (lc)
-		return lc;
+	if (policystore_dirs(set->policy_dir, *ws ? ws : NULL, &dirs, &err) < 0 ||
+	    policystore_open(policy_file, (const char *const *)dirs, &p, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return err.exit_code ? err.exit_code : BSBOX_EXIT_SETUP;
+	}
 	size_t sl = strlen(sysroot);
 	bool in_sysroot = sl && strncmp(server_buf, sysroot, sl) == 0 && server_buf[sl] == '/';
 	struct procmacro_paths paths = {
@@ -342,7 +305,6 @@ int procmacro_main(int argc, char **argv)
 
 	/* the server refuses to start without it; rust-analyzer sets it too */
 	setenv("RUST_ANALYZER_INTERNALS_DO_NOT_USE", "this is unstable", 0);
-	const char *mode = getenv("BSBOX_MODE");
 
 	/* a server that lives as long as the editor session */
 	reslimit_for_compiler(&p->limits);
@@ -350,12 +312,13 @@ int procmacro_main(int argc, char **argv)
 		.argv = sargv,
 		.policy = p,
 		.log_path = log_path,
-		.audit = mode && strcmp(mode, "audit") == 0,
+		.audit = set->audit,
 		.stdout_fd = -1, /* the protocol: stdin and stdout pass straight through */
 		.cwd = *ws ? ws : "/",
 		.crate = PM_CRATE,
 		.policy_hint = "pass `--policy FILE` (a policy with \"extends\": [\"default\"]) to "
 			       "bsbox proc-macro-srv",
+		.settings = set,
 	};
 	return run_confined(&req);
 }

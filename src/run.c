@@ -10,114 +10,17 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "creds.h"
 #include "env.h"
 #include "evlog.h"
+#include "policystore.h"
+#include "policyvars.h"
 #include "report.h"
 #include "run.h"
 #include "sandbox.h"
+#include "syslinks.h"
 
 extern char **environ;
-
-struct run_vars {
-	char cwd[PATH_MAX];
-	char home_sub[2][PATH_MAX]; /* CARGO_HOME, RUSTUP_HOME defaults */
-	char sysroot[PATH_MAX];
-};
-
-const char *run_policy_var(const char *name, void *ud)
-{
-	struct run_vars *v = ud;
-	const char *home = getenv("HOME");
-	const char *val = getenv(name);
-
-	if (strcmp(name, "CWD") == 0) {
-		/* never the home directory or one of its parents: `cd ~ && bsbox
-		 * run ...` must not expose ~/.ssh through the working directory */
-		if (!v || !getcwd(v->cwd, sizeof v->cwd))
-			return NULL;
-		size_t l = strlen(v->cwd);
-		if (home && (strcmp(home, v->cwd) == 0 || strcmp(v->cwd, "/") == 0 ||
-			     (strncmp(home, v->cwd, l) == 0 && home[l] == '/')))
-			return NULL;
-		return v->cwd;
-	}
-	if (val && *val)
-		return val;
-	if (strcmp(name, "TMPDIR") == 0)
-		return "/tmp";
-	if (!v || !home)
-		return NULL;
-	if (strcmp(name, "CARGO_HOME") == 0) {
-		snprintf(v->home_sub[0], sizeof v->home_sub[0], "%s/.cargo", home);
-		return v->home_sub[0];
-	}
-	if (strcmp(name, "RUSTUP_HOME") == 0) {
-		snprintf(v->home_sub[1], sizeof v->home_sub[1], "%s/.rustup", home);
-		return v->home_sub[1];
-	}
-	if (strcmp(name, "SYSROOT") == 0) {
-		/* rustup's proxies export RUSTUP_TOOLCHAIN for everything below cargo */
-		const char *tc = getenv("RUSTUP_TOOLCHAIN");
-		const char *rh = getenv("RUSTUP_HOME");
-		if (!tc)
-			return NULL;
-		if (rh)
-			snprintf(v->sysroot, sizeof v->sysroot, "%s/toolchains/%s", rh, tc);
-		else
-			snprintf(v->sysroot, sizeof v->sysroot, "%s/.rustup/toolchains/%s", home, tc);
-		return v->sysroot;
-	}
-	return NULL;
-}
-
-static int push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof **v);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return -ENOMEM;
-	nv[++*n] = NULL;
-	return 0;
-}
-
-char **run_policy_dirs(const char *workspace)
-{
-	char **v = calloc(1, sizeof *v);
-	size_t n = 0;
-	char buf[PATH_MAX];
-	const char *e;
-
-	if (!v)
-		return NULL;
-	if ((e = getenv("BSBOX_POLICY_DIR")) && *e)
-		push(&v, &n, e);
-	if (workspace) {
-		snprintf(buf, sizeof buf, "%s/.bsbox/policies", workspace);
-		push(&v, &n, buf);
-	}
-	if ((e = getenv("XDG_CONFIG_HOME")) && *e) {
-		snprintf(buf, sizeof buf, "%s/bsbox/policies", e);
-		push(&v, &n, buf);
-	} else if ((e = getenv("HOME")) && *e) {
-		snprintf(buf, sizeof buf, "%s/.config/bsbox/policies", e);
-		push(&v, &n, buf);
-	}
-	/* running from a source checkout: <dir of the binary>/policies */
-	ssize_t l = readlink("/proc/self/exe", buf, sizeof buf - 16);
-	if (l > 0) {
-		buf[l] = '\0';
-		char *slash = strrchr(buf, '/');
-		if (slash) {
-			strcpy(slash, "/policies");
-			if (access(buf, R_OK) == 0)
-				push(&v, &n, buf);
-		}
-	}
-	push(&v, &n, BSBOX_DATADIR "/policies");
-	return v;
-}
 
 static char *policy_path_filter(const struct policy *p, const char *path)
 {
@@ -152,59 +55,82 @@ static char *policy_path_filter(const struct policy *p, const char *path)
 	return out;
 }
 
-static int env_int(const char *name, int dflt)
-{
-	const char *e = getenv(name);
-	if (!e || !*e)
-		return dflt;
-	char *end;
-	long v = strtol(e, &end, 10);
-	return *end ? dflt : (int)v;
-}
-
-static bool env_flag(const char *name)
-{
-	const char *e = getenv(name);
-	return e && *e && strcmp(e, "0") != 0;
-}
-
 /* Started by root: the host id build scripts run as (sandbox.h root_id).
  * BSBOX_SANDBOX_ID picks another; it can never be 0, so a project's
  * [env] table cannot hand a build script the host's root.  Audit mode lets
  * path accesses through by design (it is for learning a policy from code
  * you trust that far): it runs as the caller, root included. */
-static uid_t root_id(bool audit)
+static uid_t root_id(bool audit, const struct bsbox_settings *set)
 {
 	if (geteuid() != 0 || audit)
 		return 0;
-	int id = env_int("BSBOX_SANDBOX_ID", BSBOX_SANDBOX_ID);
+	int id = set->sandbox_id;
 	return id > 0 ? (uid_t)id : BSBOX_SANDBOX_ID;
+}
+
+/* git inside the sandbox works as outside (git describe, vergen, built
+ * dates): (1) started by root, CMD runs as another uid (root_id), and git
+ * then calls the root-owned workspace "dubious" and refuses it, so
+ * safe.directory is set for it (the sandbox already bounds what a
+ * repository's config could make git run); (2) the user's ~/.gitconfig is
+ * outside the default policy: hidden in full mode, but without a mount
+ * namespace git's open of it is a denial that fails the build, so git is
+ * told there is no global config unless the policy grants one.  Variables
+ * the caller set win.  Fills at most 4 entries of add (NULL-terminated). */
+static void git_env(const struct policy *p, uid_t rid, char **add)
+{
+	size_t k = 0;
+	if (rid && !getenv("GIT_CONFIG_COUNT")) {
+		add[k++] = "GIT_CONFIG_COUNT=1";
+		add[k++] = "GIT_CONFIG_KEY_0=safe.directory";
+		add[k++] = "GIT_CONFIG_VALUE_0=*";
+	}
+	const char *home = getenv("HOME");
+	char gc[PATH_MAX];
+	if (!getenv("GIT_CONFIG_GLOBAL") && home && *home &&
+	    snprintf(gc, sizeof gc, "%s/.gitconfig", home) < (int)sizeof gc &&
+	    !(policy_access_for(p, gc) & POL_R))
+		add[k++] = "GIT_CONFIG_GLOBAL=/dev/null";
+	add[k] = NULL;
 }
 
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
-	struct run_vars vars;
-	memset(&vars, 0, sizeof vars);
+	const struct bsbox_settings *set = req->settings;
+	struct policyvars vars = { .sysroot = req->sysroot };
 
-	if (policy_expand(req->policy, run_policy_var, &vars, &err) < 0) {
+	if (policy_expand(req->policy, policyvars_lookup, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
 		return BSBOX_EXIT_POLICY;
+	}
+	/* /etc/resolv.conf -> /run/... on Ubuntu (syslinks.h) */
+	if (syslinks_grant(req->policy, syslinks_default_dirs, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
+	}
+	/* tokens in .git/config, .netrc in the workspace (creds.h) */
+	if (creds_scan(req->policy, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
 	}
 
 	/* PATH keeps only directories the policy lets CMD execute from: the
 	 * others are hidden or refused anyway, and a PATH search probing them
 	 * (~/.pyenv/shims before /usr/bin) would read as a violation. */
-	cleanup_free char *path = policy_path_filter(req->policy, getenv("PATH"));
-	char *add[] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path, NULL };
-	cleanup_free char **envp = env_scrub(environ, req->policy, add, NULL);
+	const char *host_path = getenv("PATH");
+	cleanup_free char *path = policy_path_filter(req->policy, host_path);
+	char *add[8] = { "BSBOX_INSIDE=1", "TMPDIR=/tmp", path };
+	git_env(req->policy, root_id(req->audit, set), add + (path ? 3 : 2));
+	cleanup_free char **envp = (path || !host_path) ? env_scrub(environ, req->policy, add, NULL) : NULL;
 	if (!envp) {
 		fprintf(stderr, "bsbox: error: out of memory\n");
 		return BSBOX_EXIT_SETUP;
 	}
 
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *logpath = req->log_path ? strdup(req->log_path) : evlog_default_path();
+	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path();
+	const char *logpath = req->log_path ? req->log_path : default_log;
 	if (logpath && evlog_open(&log, logpath, req->crate, req->crate_version, &err) < 0) {
 		fprintf(stderr, "bsbox: warning: event log: %s (continuing without it)\n", err.msg);
 		log.fd = -1;
@@ -248,13 +174,13 @@ int run_confined(struct run_req *req)
 		.cwd = req->cwd,
 		.stdout_fd = req->stdout_fd,
 		.audit = req->audit,
-		.allow_weak = req->allow_weak || env_flag("BSBOX_ALLOW_WEAK"),
-		.force_no_userns = env_flag("BSBOX_FORCE_NO_USERNS"),
-		.landlock_abi_max = env_int("BSBOX_LANDLOCK_ABI", -1),
-		.no_fuse = env_flag("BSBOX_NO_FUSE"),
-		.unsupervised = env_flag("BSBOX_BENCH_UNSUPERVISED"),
-		.quiet = env_flag("BSBOX_QUIET"),
-		.root_id = root_id(req->audit),
+		.allow_weak = req->allow_weak || set->allow_weak,
+		.force_no_userns = set->force_no_userns,
+		.landlock_abi_max = set->landlock_abi_max,
+		.no_fuse = set->no_fuse,
+		.unsupervised = set->unsupervised,
+		.quiet = set->quiet,
+		.root_id = root_id(req->audit, set),
 		.log = &log,
 		.report = &rep,
 		.trace = trace_on(&trace) ? &trace : NULL,
@@ -289,23 +215,6 @@ int run_confined(struct run_req *req)
 	return code;
 }
 
-int run_load_policy(const char *file, const char *workspace, struct policy **out)
-{
-	struct bsbox_err err = { 0 };
-	*out = NULL;
-	if (file) {
-		cleanup_strv char **dirs = run_policy_dirs(workspace);
-		if (policy_load_file(file, (const char *const *)dirs, out, &err) < 0) {
-			fprintf(stderr, "bsbox: error: %s\n", err.msg);
-			return BSBOX_EXIT_POLICY;
-		}
-	} else if (!(*out = policy_new_default())) {
-		fprintf(stderr, "bsbox: error: out of memory\n");
-		return BSBOX_EXIT_SETUP;
-	}
-	return 0;
-}
-
 static const char run_usage[] =
 	"usage: bsbox run [--policy FILE] [--log FILE] [--audit] [--keep-fd N]... [--allow-weak]\n"
 	"                 [--crate NAME] [--trace FILE] [--] CMD [ARGS...]\n"
@@ -322,7 +231,7 @@ static int parse_fd(const char *s, int *out)
 	return 0;
 }
 
-int run_main(int argc, char **argv)
+int run_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' }, { "log", required_argument, NULL, 'l' },
@@ -377,13 +286,16 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "bsbox run: no command given\n%s", run_usage);
 		return BSBOX_EXIT_USAGE;
 	}
-	if (getenv("BSBOX_MODE") && strcmp(getenv("BSBOX_MODE"), "audit") == 0)
-		audit = true;
+	audit = audit || set->audit;
 
+	struct bsbox_err err = { 0 };
+	cleanup_strv char **dirs = NULL;
 	cleanup_policy struct policy *p = NULL;
-	int lc = run_load_policy(policy_file, NULL, &p);
-	if (lc)
-		return lc;
+	if (policystore_dirs(set->policy_dir, NULL, &dirs, &err) < 0 ||
+	    policystore_open(policy_file, (const char *const *)dirs, &p, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
+		return err.exit_code ? err.exit_code : BSBOX_EXIT_SETUP;
+	}
 
 	struct run_req req = {
 		.argv = argv + optind,
@@ -396,6 +308,7 @@ int run_main(int argc, char **argv)
 		.nkeep_fds = nkeep,
 		.stdout_fd = -1,
 		.crate = crate,
+		.settings = set,
 	};
 	return run_confined(&req);
 }

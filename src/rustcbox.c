@@ -16,11 +16,15 @@
 #include "reslimit.h"
 #include "err.h"
 #include "policy.h"
+#include "policystore.h"
 #include "procmacro.h"
 #include "run.h"
 #include "rustcbox.h"
 #include "shim.h"
 #include "strv.h"
+#include "util.h"
+
+extern char **environ;
 
 #define RECORD_DIR ".bsbox-pm"
 #define RECORD_MAX (64 * 1024)
@@ -476,14 +480,9 @@ int rustcbox_merge_macro(struct policy *p, const struct policy *pm, struct bsbox
 	return policy_merge(p, &view, err);
 }
 
-struct rules {
-	struct policy_rule *v;
-	size_t n;
-};
-
 /* Append a rule for path (made absolute against the cwd); a path holding '$'
  * is withheld, as policy_expand would read it as a variable. */
-static int rule(struct rules *r, const char *path, unsigned access, const char *why)
+static int rule(struct policy_rule_list *r, const char *path, unsigned access, const char *why)
 {
 	if (!path || !*path)
 		return 0;
@@ -500,30 +499,12 @@ static int rule(struct rules *r, const char *path, unsigned access, const char *
 		return 0;
 	/* "/", $HOME or above it (a -L from some rustflags): that would hand out
 	 * the home directory the sandbox exists to withhold */
-	const char *home = getenv("HOME");
 	size_t l = strlen(abs);
 	while (l > 1 && abs[l - 1] == '/')
 		abs[--l] = '\0';
-	if (strcmp(abs, "/") == 0 ||
-	    (home && *home && strncmp(home, abs, l) == 0 && (home[l] == '\0' || home[l] == '/')))
+	if (util_holds_home(abs)) /* resolved: "-L dir/.." cannot name the home */
 		return 0;
-	struct policy_rule *nv = realloc(r->v, (r->n + 1) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	r->v = nv;
-	nv[r->n] = (struct policy_rule){ .path = strdup(abs), .access = access,
-					 .origin = (char *)"<bsbox rustc>", .why = (char *)why };
-	if (!nv[r->n].path)
-		return -ENOMEM;
-	r->n++;
-	return 0;
-}
-
-static void rules_free(struct rules *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].path);
-	free(r->v);
+	return policy_rule_list_push(r, abs, access, "<bsbox rustc>", why);
 }
 
 static char *dirname_of(const char *path)
@@ -569,7 +550,7 @@ static void sysroot_of(char *const *cmd, char *out, size_t len)
 	}
 }
 
-static int call_rules(struct rules *r, const struct rustc_args *a, const char *fifo)
+static int call_rules(struct policy_rule_list *r, const struct rustc_args *a, const char *fifo)
 {
 	int rc = 0;
 	rc |= rule(r, a->out_dir, POL_R | POL_W, "rustc's --out-dir");
@@ -613,32 +594,25 @@ static int find_macro_policy(char **dirs, const char *spec, char **path_out)
 			*c = '-';
 	for (size_t i = 0; dirs && dirs[i]; i++) {
 		const char *names[3] = { pkg, strcmp(dashed, pkg) ? dashed : NULL, NULL };
+		const char *const dir[] = { dirs[i], NULL };
 		for (size_t k = 0; names[k]; k++) {
-			char p[PATH_MAX];
-			if (ver) {
-				snprintf(p, sizeof p, "%s/%s@%s.json", dirs[i], names[k], ver);
-				if (access(p, F_OK) == 0)
-					return (*path_out = strdup(p)) ? 0 : -ENOMEM;
-			}
-			snprintf(p, sizeof p, "%s/%s.json", dirs[i], names[k]);
-			if (access(p, F_OK) == 0)
-				return (*path_out = strdup(p)) ? 0 : -ENOMEM;
+			struct bsbox_err err = { 0 };
+			if (policystore_find(names[k], ver, dir, path_out, &err) < 0)
+				return -ENOMEM;
+			if (*path_out)
+				return 0;
 		}
 	}
 	return 0;
-}
-
-static bool audit_mode(void)
-{
-	const char *m = getenv("BSBOX_MODE");
-	const char *au = getenv("BSBOX_AUDIT");
-	return (m && strcmp(m, "audit") == 0) || (au && strcmp(au, "1") == 0);
 }
 
 int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, size_t n,
 		 bool unknown, const char *workspace)
 {
 	struct bsbox_err err = { 0 };
+	/* the wrapper's caller has no settings struct to pass: the same parser */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
 	const char *crate = getenv("CARGO_PKG_NAME");
 	if (!crate || !*crate)
 		crate = a->crate_name ? a->crate_name : "?";
@@ -661,10 +635,7 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 
 	/* $CARGO_WORKSPACE_DIR in policies (docs/policy.md), as for build
 	 * scripts; never a directory holding the home directory */
-	const char *home = getenv("HOME");
-	size_t wl = workspace ? strlen(workspace) : 0;
-	if (wl > 1 && workspace[0] == '/' &&
-	    !(home && strncmp(home, workspace, wl) == 0 && (home[wl] == '\0' || home[wl] == '/')))
+	if (workspace && workspace[0] == '/' && !util_holds_home(workspace))
 		setenv("CARGO_WORKSPACE_DIR", workspace, 0);
 
 	int keep[SHIM_JOBSERVER_FDS];
@@ -672,7 +643,7 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 	cleanup_free char *fifo = NULL;
 	shim_jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
-	struct rules r = { 0 };
+	struct policy_rule_list r = { 0 };
 	int rc = call_rules(&r, a, fifo);
 	if (rc == 0) {
 		struct policy extra = {
@@ -683,14 +654,18 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		};
 		rc = policy_merge(p, &extra, &err);
 	}
-	rules_free(&r);
+	policy_rule_list_free(&r);
 	if (rc < 0) {
 		fprintf(stderr, "bsbox: out of memory\n");
 		return BSBOX_EXIT_SETUP;
 	}
 
 	/* the union of the macros' own policies */
-	cleanup_strv char **dirs = run_policy_dirs(workspace);
+	cleanup_strv char **dirs = NULL;
+	if (policystore_dirs(set.policy_dir, workspace, &dirs, &err) < 0) {
+		fprintf(stderr, "bsbox: %s\n", err.msg);
+		return BSBOX_EXIT_SETUP;
+	}
 	cleanup_free char *hint_file = NULL;
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *path = NULL;
@@ -783,7 +758,8 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 	struct run_req req = {
 		.argv = cmd,
 		.policy = p,
-		.audit = audit_mode(),
+		.audit = set.audit,
+		.settings = &set,
 		.keep_fds = keep,
 		.nkeep_fds = nkeep,
 		.stdout_fd = -1, /* rustc's output and diagnostics go to cargo untouched */

@@ -42,6 +42,7 @@
 #include "ebpf.h"
 #include "fusefs.h"
 #include "cleanup.h"
+#include "creds.h"
 #include "handover.h"
 #include "landlock.h"
 #include "notify.h"
@@ -897,12 +898,14 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
 	 * keeps the FUSE root but not the fast filter: the supervisor must see
-	 * every open to log attempts at root-only files (notify.c). */
+	 * every open to log attempts at root-only files (notify.c), and so must
+	 * it while credential files are hidden in the tree (creds.h): reading
+	 * one must be logged, and the tree alone would only say EACCES. */
 	a->try_fuse = a->level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
 		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
 		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
 		      fusefs_available();
-	if (a->try_fuse && !o->root_id) {
+	if (a->try_fuse && !o->root_id && !creds_nhidden(o->policy)) {
 		so.reads_free = true;
 		if (scf_build(&so, &a->filter_fast, err) < 0)
 			return bsbox_err_prefix(err, "building the seccomp filter");

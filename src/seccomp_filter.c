@@ -179,7 +179,9 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 	return 0;
 }
 
-static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
+/* socket()/socketpair(): only the families the policy and the namespaces
+ * allow. */
+static int add_family_limits(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
 {
 	int rc;
 	if (o->network)
@@ -193,30 +195,40 @@ static int add_net_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 		rc = add_family_rules(ctx, o, "socket", unix_only, 1, err);
 	if (rc < 0)
 		return rc;
-	if ((rc = add_family_rules(ctx, o, "socketpair", unix_only, 1, err)) < 0)
-		return rc;
+	return add_family_rules(ctx, o, "socketpair", unix_only, 1, err);
+}
 
-	/* Without a network namespace nothing but AF_UNIX sockets can be made,
-	 * and the supervisor must never CONTINUE a connect it cannot enforce;
-	 * so connect & co. are only notified when a netns isolates them, or
-	 * for the supervisor's trace (unix sockets only, let through). */
-	if ((!o->have_netns && !o->trace_net) || !o->notify)
+/* The calls that name a destination go to the supervisor, in every mode:
+ * connect, sendto with an address, sendmsg and sendmmsg.  It logs IP and
+ * netlink attempts (a network namespace, or the socket() rules above,
+ * enforce them) and decides pathname unix sockets itself: nothing else
+ * stands between a script and ssh-agent or docker.sock when there is no
+ * mount namespace, and Landlock (ABI <= 7) does not cover connect().  A
+ * policy with "network": true still needs "unix_sockets" for those.
+ * bind() only matters with a network namespace (AF_UNIX binds create files,
+ * which the mount tree and Landlock confine). */
+static int add_addr_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
+{
+	int rc;
+	if (!o->notify)
 		return 0;
-
-	static const char *const always[] = { "connect", "bind", "sendmmsg" };
+	static const char *const always[] = { "connect", "sendmsg", "sendmmsg" };
 	for (size_t i = 0; i < sizeof always / sizeof *always; i++) {
 		int nr = seccomp_syscall_resolve_name(always[i]);
 		if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, always[i], 0, NULL, err)) < 0)
 			return rc;
 	}
+	/* send() is sendto() without an address: not notified, so the sandbox's
+	 * own sync socket (sandbox.c) and every connected socket cost nothing */
 	int nr = seccomp_syscall_resolve_name("sendto");
 	if (nr >= 0) {
 		struct scmp_arg_cmp c = SCMP_A4(SCMP_CMP_NE, 0, 0);
 		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
 			return rc;
 	}
-	nr = seccomp_syscall_resolve_name("sendmsg");
-	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendmsg", 0, NULL, err)) < 0)
+	nr = seccomp_syscall_resolve_name("bind");
+	if (o->have_netns && !o->network && nr >= 0 &&
+	    (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "bind", 0, NULL, err)) < 0)
 		return rc;
 	return 0;
 }
@@ -286,7 +298,8 @@ int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *
 	}
 
 	if ((rc = add_list(ctx, o, SCR_DENY, false, err)) < 0 ||
-	    (rc = add_arg_rules(ctx, o, err)) < 0 || (rc = add_net_rules(ctx, o, err)) < 0)
+	    (rc = add_arg_rules(ctx, o, err)) < 0 || (rc = add_family_limits(ctx, o, err)) < 0 ||
+	    (rc = add_addr_rules(ctx, o, err)) < 0)
 		goto fail;
 	if (o->notify && o->notify_paths &&
 	    ((rc = add_list(ctx, o, SCR_PATH, true, err)) < 0 ||

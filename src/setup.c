@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "setup.h"
+#include "util.h"
 
 /* ---- lines ------------------------------------------------------------- */
 
@@ -383,79 +384,26 @@ void setup_diff(FILE *out, const char *path, const char *a, const char *b)
 
 /* ---- files and editors ------------------------------------------------- */
 
+/* Cargo's config.toml: 1 and the text, 0 when there is none. */
+#define SETUP_CONFIG_MAX (16 * 1024 * 1024)
 static int read_all(const char *path, char **out, size_t *len, struct bsbox_err *err)
 {
 	*out = NULL;
 	*len = 0;
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return bsbox_err_set(err, errno, "%s", path);
-	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf)
-			return bsbox_err_set(err, ENOMEM, "%s", path);
-		if (n + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				return bsbox_err_set(err, ENOMEM, "%s", path);
-			}
-			buf = nb;
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			return bsbox_err_set(err, e, "reading %s", path);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n)) {
-		free(buf);
+	int r = util_read_file(path, SETUP_CONFIG_MAX, out, len, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (memchr(*out, '\0', *len)) {
+		free(*out);
+		*out = NULL;
 		return bsbox_err_setx(err, 0, "%s: not a text file", path);
 	}
-	*out = buf;
-	*len = n;
 	return 1;
 }
 
 /* Write via PATH.bsbox-tmp + rename, keeping the old file's mode. */
-static int write_atomic(const char *path, const char *data, mode_t mode, struct bsbox_err *err)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s.bsbox-tmp", path);
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "creating %s", tmp);
-	size_t len = strlen(data), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-			unlink(tmp);
-			return bsbox_err_set(err, e, "writing %s", tmp);
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return bsbox_err_set(err, e, "replacing %s", path);
-	}
-	return 0;
-}
-
 static int mkdir_parents(const char *path)
 {
 	char buf[PATH_MAX];
@@ -464,17 +412,7 @@ static int mkdir_parents(const char *path)
 	if (!slash || slash == buf)
 		return 0;
 	*slash = '\0';
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return util_mkdir_p(buf, 0755);
 }
 
 static bool is_dir(const char *home, const char *rel)
@@ -706,13 +644,12 @@ int setup_main(int argc, char **argv)
 	}
 
 	char self[PATH_MAX];
-	ssize_t l = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (l <= 0) {
+	int sr = util_self_exe(self, sizeof self);
+	if (sr < 0) {
 		fprintf(stderr, "bsbox setup: error: cannot find my own path (/proc/self/exe): %s\n",
-			strerror(errno));
+			strerror(-sr));
 		return BSBOX_EXIT_SETUP;
 	}
-	self[l] = '\0';
 	if (ci)
 		return setup_ci(self);
 
@@ -784,7 +721,7 @@ int setup_main(int argc, char **argv)
 		mode_t mode = exists > 0 && stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
 		char bak[PATH_MAX];
 		snprintf(bak, sizeof bak, "%s.bsbox-bak", path);
-		if (exists > 0 && write_atomic(bak, old, mode, &err) < 0) {
+		if (exists > 0 && util_write_atomic(bak, old, strlen(old), mode, &err) < 0) {
 			fprintf(stderr, "bsbox setup: error: backup: %s\n", err.msg);
 			return BSBOX_EXIT_SETUP;
 		}
@@ -794,7 +731,7 @@ int setup_main(int argc, char **argv)
 				strerror(-mr));
 			return BSBOX_EXIT_SETUP;
 		}
-		if (write_atomic(path, new, mode, &err) < 0) {
+		if (util_write_atomic(path, new, strlen(new), mode, &err) < 0) {
 			fprintf(stderr, "bsbox setup: error: %s\n", err.msg);
 			return BSBOX_EXIT_SETUP;
 		}

@@ -29,9 +29,13 @@
 #include "evlog.h"
 #include "lock.h"
 #include "policy.h"
+#include "policystore.h"
+#include "policyvars.h"
 #include "run.h"
 #include "semver.h"
 #include "shim.h"
+#include "toolchain.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -46,37 +50,10 @@ struct shim_file {
 	struct shim_meta m;
 };
 
-static int read_file(const char *path, char **out, struct bsbox_err *err)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return bsbox_err_set(err, errno, "opening %s", path);
-	cleanup_free char *buf = malloc(SHIM_FILE_MAX + 1);
-	if (!buf)
-		return bsbox_err_set(err, ENOMEM, "reading %s", path);
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, SHIM_FILE_MAX - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "reading %s", path);
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == SHIM_FILE_MAX)
-			return bsbox_err_setx(err, EFBIG, "%s: too large for a bsbox shim", path);
-	}
-	buf[len] = '\0';
-	*out = steal_ptr(buf);
-	return 0;
-}
-
 static int shim_parse(const char *path, struct shim_file *sf, struct bsbox_err *err)
 {
 	memset(sf, 0, sizeof *sf);
-	if (read_file(path, &sf->buf, err) < 0)
+	if (util_read_file(path, SHIM_FILE_MAX, &sf->buf, NULL, err) < 0)
 		return bsbox_err_ret(err);
 	bool marker = false;
 	char *save = NULL;
@@ -102,6 +79,10 @@ static int shim_parse(const char *path, struct shim_file *sf, struct bsbox_err *
 			sf->m.workspace = v;
 		else if (strcmp(line, "target_dir") == 0)
 			sf->m.target_dir = v;
+		else if (strcmp(line, "rustc") == 0)
+			sf->m.rustc = v;
+		else if (strcmp(line, "sysroot") == 0)
+			sf->m.sysroot = v;
 	}
 	if (!marker)
 		return bsbox_err_setx(err, EINVAL, "%s is not a bsbox shim (no \"" SHIM_MARKER "\" line)",
@@ -120,37 +101,16 @@ static const char *nonempty(const char *a, const char *b)
 	return NULL;
 }
 
-/* <crate>@<version>.json, then <crate>.json, in each search dir in order. */
-static int load_policy(char **dirs, const char *crate, const char *version, struct policy **out,
-		       struct bsbox_err *err)
-{
-	*out = NULL;
-	for (size_t i = 0; crate && dirs && dirs[i]; i++) {
-		for (int pass = 0; pass < 2; pass++) {
-			cleanup_free char *path = NULL;
-			int r = pass == 0 ? (version ? asprintf(&path, "%s/%s@%s.json", dirs[i], crate, version)
-						     : (path = NULL, 0))
-					  : asprintf(&path, "%s/%s.json", dirs[i], crate);
-			if (r < 0)
-				return bsbox_err_set(err, ENOMEM, "policy path");
-			if (!path || access(path, F_OK) != 0)
-				continue;
-			if (policy_load_file(path, (const char *const *)dirs, out, err) < 0)
-				return bsbox_err_ret(err);
-			return 0;
-		}
-	}
-	*out = policy_new_default();
-	if (!*out)
-		return bsbox_err_set(err, ENOMEM, "default policy");
-	return 0;
-}
-
 int shim_policy_for(const char *workspace, const char *crate, const char *version,
 		    struct policy **out, struct bsbox_err *err)
 {
-	cleanup_strv char **dirs = run_policy_dirs(workspace);
-	return load_policy(dirs, crate, version, out, err);
+	/* lock.c has no settings struct of its own: the same parser, here */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
+	cleanup_strv char **dirs = NULL;
+	if (policystore_dirs(set.policy_dir, workspace, &dirs, err) < 0)
+		return bsbox_err_ret(err);
+	return policystore_load(crate, version, (const char *const *)dirs, out, err);
 }
 
 void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
@@ -190,30 +150,9 @@ void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
 	}
 }
 
-struct rules {
-	struct policy_rule *v;
-	size_t n;
-};
-
-static int rule_push(struct rules *r, const char *path, unsigned access, const char *why)
+static int rule_push(struct policy_rule_list *r, const char *path, unsigned access, const char *why)
 {
-	struct policy_rule *nv = realloc(r->v, (r->n + 1) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	r->v = nv;
-	nv[r->n] = (struct policy_rule){ .path = strdup(path), .access = access,
-					 .origin = (char *)"<bsbox shim>", .why = (char *)why };
-	if (!nv[r->n].path)
-		return -ENOMEM;
-	r->n++;
-	return 0;
-}
-
-static void rules_free(struct rules *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].path);
-	free(r->v);
+	return policy_rule_list_push(r, path, access, "<bsbox shim>", why);
 }
 
 /* Paths the script needs beyond the policy: its own binary's dir, the bsbox
@@ -221,19 +160,16 @@ static void rules_free(struct rules *r)
  * DEP_* outputs of its dependencies and cargo's LD_LIBRARY_PATH entries --
  * both only where they lie inside the target dir (a dependency's metadata
  * must not widen the sandbox beyond the build). */
-static int collect_shim_rules(struct rules *r, const char *script_dir, const char *fifo,
+static int collect_shim_rules(struct policy_rule_list *r, const char *script_dir, const char *fifo,
 			      const char *target_dir)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 
 	if (rule_push(r, script_dir, POL_R | POL_X, "the build script binary") < 0)
 		return -ENOMEM;
-	if (n > 0) {
-		self[n] = '\0';
-		if (rule_push(r, self, POL_R | POL_X, "bsbox, the RUSTC_WRAPPER") < 0)
-			return -ENOMEM;
-	}
+	if (util_self_exe(self, sizeof self) == 0 &&
+	    rule_push(r, self, POL_R | POL_X, "bsbox, the RUSTC_WRAPPER") < 0)
+		return -ENOMEM;
 	if (fifo && fifo[0] == '/' && rule_push(r, fifo, POL_R | POL_W, "cargo's jobserver") < 0)
 		return -ENOMEM;
 	cleanup_free char *troot = target_dir && *target_dir ? realpath(target_dir, NULL) : NULL;
@@ -244,7 +180,7 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 		if (!v || v[1] != '/')
 			continue;
 		cleanup_free char *rp = realpath(v + 1, NULL);
-		if (rp && directives_path_within(rp, troot) &&
+		if (rp && util_path_within(rp, troot) &&
 		    rule_push(r, rp, POL_R, "a dependency's build output (DEP_*)") < 0)
 			return -ENOMEM;
 	}
@@ -257,20 +193,74 @@ static int collect_shim_rules(struct rules *r, const char *script_dir, const cha
 		if (d[0] != '/')
 			continue;
 		cleanup_free char *rp = realpath(d, NULL);
-		if (rp && directives_path_within(rp, troot) &&
+		if (rp && util_path_within(rp, troot) &&
 		    rule_push(r, rp, POL_R, "cargo's LD_LIBRARY_PATH into the target dir") < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int add_shim_rules(struct policy *p, const char *script_dir, const char *fifo,
-			  const char *target_dir, struct bsbox_err *err)
+static int grant_tool(void *ud, const char *path)
 {
-	struct rules r = { 0 };
+	return rule_push(ud, path, POL_R | POL_X, "the toolchain cargo runs");
+}
+
+/* The toolchain cargo runs, pinned: $RUSTC becomes the rustc the wrapper saw
+ * cargo run, $RUSTDOC and $CARGO are resolved on cargo's PATH as cargo
+ * would, all absolute, and granted with the sysroot.  Inside, PATH keeps
+ * only what the policy lets the script execute, so a bare `rustc` there
+ * could answer for another compiler (Debian's, rustup's default). */
+static int pin_toolchain(struct policy_rule_list *r, const struct shim_meta *m, char **sysroot)
+{
+	static const char *const vars[] = { "RUSTC", "RUSTDOC", "CARGO" };
+	const char *path_env = getenv("PATH");
+	cleanup_free char *rustc = NULL;
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = getenv(vars[i]);
+		cleanup_free char *abs = NULL;
+		if (i == 0 && m->rustc && m->rustc[0] == '/')
+			abs = strdup(m->rustc);
+		else if (v && *v)
+			abs = util_which(v, path_env);
+		if (!abs) {
+			if (errno == ENOMEM)
+				return -ENOMEM;
+			continue; /* unset, or nothing on PATH: leave it as cargo gave it */
+		}
+		if (setenv(vars[i], abs, 1) < 0)
+			return -errno;
+		int e = toolchain_grants(abs, grant_tool, r);
+		if (e < 0)
+			return e;
+		if (i == 0)
+			rustc = steal_ptr(abs);
+	}
+	*sysroot = NULL;
+	errno = 0;
+	if (m->sysroot && m->sysroot[0] == '/') {
+		*sysroot = realpath(m->sysroot, NULL);
+	} else if (rustc) {
+		/* a shim written before the wrapper recorded the sysroot */
+		struct bsbox_err err = { 0 };
+		if (toolchain_sysroot(rustc, sysroot, &err) < 0)
+			fprintf(stderr, "bsbox: warning: %s ($SYSROOT stays unset)\n", err.msg);
+	}
+	if (!*sysroot && errno == ENOMEM)
+		return -ENOMEM;
+	if (*sysroot && !util_holds_home(*sysroot))
+		return rule_push(r, *sysroot, POL_R | POL_X, "the toolchain cargo runs (its sysroot)");
+	return 0;
+}
+
+static int add_shim_rules(struct policy *p, const char *script_dir, const char *fifo,
+			  const char *target_dir, const struct shim_meta *m, char **sysroot,
+			  struct bsbox_err *err)
+{
+	struct policy_rule_list r = { 0 };
 	int ret;
-	if (collect_shim_rules(&r, script_dir, fifo, target_dir) < 0) {
-		ret = bsbox_err_set(err, ENOMEM, "policy rules");
+	if ((ret = collect_shim_rules(&r, script_dir, fifo, target_dir)) < 0 ||
+	    (ret = pin_toolchain(&r, m, sysroot)) < 0) {
+		ret = bsbox_err_set(err, -ret, "the build script's own policy rules");
 	} else {
 		struct policy extra = {
 			.rules = r.v,
@@ -280,7 +270,7 @@ static int add_shim_rules(struct policy *p, const char *script_dir, const char *
 		};
 		ret = policy_merge(p, &extra, err);
 	}
-	rules_free(&r);
+	policy_rule_list_free(&r);
 	return ret;
 }
 
@@ -293,21 +283,14 @@ struct filter_ctx {
 	const char *crate;
 	const char *version;
 	const char *policy_file; /* where to allow a directive */
+	const char *sysroot;
 	bool audit;
 };
 
+/* cargo went away: keep draining the pipe all the same */
 static void write_out(int fd, const char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* cargo went away: keep draining the pipe */
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
+	(void)util_write_all(fd, buf, len);
 }
 
 /* For messages: at most 300 bytes, control characters shown as '?'. */
@@ -330,7 +313,8 @@ static int filter_run(const struct filter_ctx *fc)
 {
 	struct bsbox_err err = { 0 };
 	signal(SIGPIPE, SIG_IGN);
-	if (fc->policy && policy_expand(fc->policy, run_policy_var, NULL, &err) < 0) {
+	struct policyvars vars = { .sysroot = fc->sysroot };
+	if (fc->policy && policy_expand(fc->policy, policyvars_lookup, &vars, &err) < 0) {
 		fprintf(stderr, "bsbox: directive filter: %s\n", err.msg);
 		return FILTER_FAILED;
 	}
@@ -447,14 +431,7 @@ static void check_versions(const struct policy *p, const char *crate, const char
 
 /* ---- main ---------------------------------------------------------------- */
 
-static bool audit_mode(void)
-{
-	const char *m = getenv("BSBOX_MODE");
-	const char *a = getenv("BSBOX_AUDIT");
-	return (m && strcmp(m, "audit") == 0) || (a && strcmp(a, "1") == 0);
-}
-
-int shim_main(int argc, char **argv)
+int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	struct bsbox_err err = { 0 };
 	if (argc < 3) {
@@ -478,15 +455,15 @@ int shim_main(int argc, char **argv)
 	const char *crate = nonempty(getenv("CARGO_PKG_NAME"), sf.m.crate);
 	const char *version = nonempty(getenv("CARGO_PKG_VERSION"), sf.m.version);
 	const char *workspace = nonempty(sf.m.workspace, getenv("CARGO_MANIFEST_DIR"));
-	bool audit = audit_mode();
+	bool audit = set->audit;
 
-	cleanup_strv char **dirs = run_policy_dirs(workspace);
-	struct policy *pol = NULL;
-	if (load_policy(dirs, crate, version, &pol, &err) < 0) {
+	cleanup_strv char **dirs = NULL;
+	cleanup_policy struct policy *policy = NULL;
+	if (policystore_dirs(set->policy_dir, workspace, &dirs, &err) < 0 ||
+	    policystore_load(crate, version, (const char *const *)dirs, &policy, &err) < 0) {
 		fprintf(stderr, "bsbox: policy for %s: %s\n", crate ? crate : "build script", err.msg);
 		return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
 	}
-	cleanup_policy struct policy *policy = pol;
 	check_versions(policy, crate, version);
 	if (lock_locked()) {
 		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy);
@@ -527,7 +504,8 @@ int shim_main(int argc, char **argv)
 	shim_jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
 	const char *target_dir = nonempty(sf.m.target_dir, NULL);
-	if (add_shim_rules(policy, script_dir, fifo, target_dir, &err) < 0) {
+	cleanup_free char *sysroot = NULL;
+	if (add_shim_rules(policy, script_dir, fifo, target_dir, &sf.m, &sysroot, &err) < 0) {
 		fprintf(stderr, "bsbox: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
@@ -575,6 +553,7 @@ int shim_main(int argc, char **argv)
 			.crate = crate,
 			.version = version,
 			.policy_file = hint ? hint : ".bsbox/policies/CRATE.json",
+			.sysroot = sysroot,
 			.audit = audit,
 		};
 		int code = filter_run(&fc);
@@ -597,6 +576,8 @@ int shim_main(int argc, char **argv)
 		.crate_version = version,
 		.policy_hint = hint,
 		.summary_prefix = audit ? "cargo:warning=" : NULL,
+		.sysroot = sysroot,
+		.settings = set,
 	};
 	int code = run_confined(&req);
 	close(pfd[1]);

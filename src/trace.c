@@ -302,6 +302,10 @@ void trace_event(struct trace *t, const struct bsbox_event *ev)
 			r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
 			r.addr = ev->addr;
 		}
+	} else if (ev->addr && ev->access && strcmp(ev->access, "connect") == 0) {
+		/* a pathname unix socket without a "unix_sockets" grant (notify.c) */
+		r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
+		r.addr = ev->addr;
 	} else {
 		const char *acc = ev->access ? ev->access : "";
 		r.path = ev->path;

@@ -24,6 +24,8 @@
 #include "rustcbox.h"
 #include "shim.h"
 #include "stale.h"
+#include "toolchain.h"
+#include "util.h"
 #include "wrapper.h"
 
 #ifndef BSBOX_VERSION
@@ -256,21 +258,6 @@ static char *find_workspace(const char *target_dir)
 	return strdup(e ? e : "/");
 }
 
-static int write_all(int fd, const char *buf, size_t len, struct bsbox_err *err)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return bsbox_err_set(err, errno, "write");
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Quote s for sh inside single quotes. */
 static char *sh_quote(const char *s)
 {
@@ -302,7 +289,8 @@ struct shim_info {
 static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 {
 	const char *vals[] = { s->bsbox,	s->m.real,      s->m.crate,	     s->m.version,
-			       s->m.manifest_dir, s->m.workspace, s->m.target_dir };
+			       s->m.manifest_dir, s->m.workspace, s->m.target_dir, s->m.rustc,
+			       s->m.sysroot };
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
 		if (strchr(vals[i], '\n')) {
 			bsbox_err_setx(err, EINVAL, "cannot write a build-script shim: newline in path %s",
@@ -322,23 +310,24 @@ static char *shim_text(const struct shim_info *s, struct bsbox_err *err)
 	char *text = NULL;
 	if (!interp || asprintf(&text,
 				"%s" SHIM_MARKER "\n"
-				"real=%s\ncrate=%s\nversion=%s\nmanifest_dir=%s\nworkspace=%s\ntarget_dir=%s\n",
+				"real=%s\ncrate=%s\nversion=%s\nmanifest_dir=%s\nworkspace=%s\ntarget_dir=%s\n"
+				"rustc=%s\nsysroot=%s\n",
 				interp, s->m.real, s->m.crate, s->m.version, s->m.manifest_dir, s->m.workspace,
-				s->m.target_dir) < 0) {
+				s->m.target_dir, s->m.rustc, s->m.sysroot) < 0) {
 		bsbox_err_set(err, ENOMEM, "formatting the shim");
 		return NULL;
 	}
 	return text;
 }
 
-/* Move `binary` to `binary.bsbox-real` and put a shim in its place. */
-static int install_shim(const char *binary, struct bsbox_err *err)
+/* Move `binary` to `binary.bsbox-real` and put a shim in its place; rustc
+ * is the compiler as cargo named it (recorded resolved, with its sysroot). */
+static int install_shim(const char *binary, const char *rustc, struct bsbox_err *err)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n < 0)
-		return bsbox_err_set(err, errno, "readlink /proc/self/exe");
-	self[n] = '\0';
+	int sr = util_self_exe(self, sizeof self);
+	if (sr < 0)
+		return bsbox_err_set(err, -sr, "readlink /proc/self/exe");
 
 	cleanup_free char *real = NULL;
 	cleanup_free char *tmp = NULL;
@@ -358,6 +347,14 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 	const char *crate = getenv("CARGO_PKG_NAME");
 	const char *version = getenv("CARGO_PKG_VERSION");
 	const char *mdir = getenv("CARGO_MANIFEST_DIR");
+	/* the shim has no other way to learn which rustc cargo ran: RUSTC may be
+	 * a bare name, resolved on a PATH the sandbox filters */
+	cleanup_free char *rustc_path = util_which(rustc, getenv("PATH"));
+	cleanup_free char *sysroot = NULL;
+	struct bsbox_err serr = { 0 };
+	if (rustc_path && toolchain_sysroot(rustc_path, &sysroot, &serr) < 0)
+		fprintf(stderr, "bsbox: warning: %s (the build script's $SYSROOT stays unset)\n",
+			serr.msg);
 	struct shim_info si = {
 		.bsbox = self,
 		.m = {
@@ -367,6 +364,8 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 			.manifest_dir = mdir ? mdir : "",
 			.workspace = workspace,
 			.target_dir = target_dir ? target_dir : "",
+			.rustc = rustc_path ? rustc_path : "",
+			.sysroot = sysroot ? sysroot : "",
 		},
 	};
 	cleanup_free char *text = shim_text(&si, err);
@@ -376,10 +375,9 @@ static int install_shim(const char *binary, struct bsbox_err *err)
 	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0700);
 	if (fd < 0)
 		return bsbox_err_set(err, errno, "creating %s", tmp);
-	if (write_all(fd, text, strlen(text), err) < 0 || fchmod(fd, 0755) < 0 ||
-	    close(steal_fd(&fd)) < 0) {
-		if (!err->msg[0] || err->errnum == 0)
-			bsbox_err_set(err, errno, "writing %s", tmp);
+	int wr = util_write_all(fd, text, strlen(text));
+	if (wr < 0 || fchmod(fd, 0755) < 0 || close(steal_fd(&fd)) < 0) {
+		bsbox_err_set(err, wr < 0 ? -wr : errno, "writing %s", tmp);
 		unlink(tmp);
 		return bsbox_err_ret(err);
 	}
@@ -447,8 +445,9 @@ static int compile(char **cmd, char **cmd_direct, const struct rustc_args *c, co
 	return rustcbox_run(cmd_direct, c, l->macros, l->n, l->unknown, workspace);
 }
 
-static int build_script(char **cmd, char **cmd_direct, const struct rustc_args *c,
-			const struct loads *l)
+/* rustc: the compiler as cargo named it (recorded for the shim, toolchain.h) */
+static int build_script(char **cmd, char **cmd_direct, const char *rustc,
+			const struct rustc_args *c, const struct loads *l)
 {
 	struct bsbox_err err = { 0 };
 	int rc = compile(cmd, cmd_direct, c, l);
@@ -468,7 +467,7 @@ static int build_script(char **cmd, char **cmd_direct, const struct rustc_args *
 				"not running it unconfined\n", c->crate_name, bin);
 		return BSBOX_EXIT_SETUP;
 	}
-	if (install_shim(bin, &err) < 0) {
+	if (install_shim(bin, rustc, &err) < 0) {
 		/* never leave an unconfined build script for cargo to run */
 		unlink(bin);
 		fprintf(stderr, "bsbox: build script %s: %s\n", c->crate_name, err.msg);
@@ -568,7 +567,7 @@ static int find_loads(const struct rustc_args *c, struct loads *l)
 	return 0;
 }
 
-int wrapper_main(int argc, char **argv)
+int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	if (argc < 2) {
 		fprintf(stderr, "usage: bsbox RUSTC [ARGS...]  (as cargo's RUSTC_WRAPPER)\n");
@@ -584,8 +583,8 @@ int wrapper_main(int argc, char **argv)
 	 * wrapper: sccache and the like need their server (the network) and a
 	 * cache outside the sandbox. */
 	char **cmd = argv + 1, **cmd_direct = argv + 1;
-	const char *chain = getenv("BSBOX_RUSTC_WRAPPER");
-	if (chain && chain[0]) {
+	const char *chain = set->rustc_wrapper;
+	if (chain) {
 		argv[0] = (char *)chain;
 		cmd = argv;
 	}
@@ -613,7 +612,7 @@ int wrapper_main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (is_build_script(&c))
-		return build_script(cmd, cmd_direct, &c, &l);
+		return build_script(cmd, cmd_direct, argv[first - 1], &c, &l);
 	if (loads_any(&l))
 		return compile(cmd, cmd_direct, &c, &l);
 

@@ -76,7 +76,7 @@ int main(void)
 	learn_simplify(&s);
 	char got[1024] = "";
 	for (size_t i = 0; i < c->nrules; i++) {
-		char acc[4];
+		char acc[6];
 		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s %s", i ? ", " : "",
 			 policy_access_str(c->rules[i].access, acc), c->rules[i].path);
 	}

@@ -167,7 +167,7 @@ static void test_unknown_key(void)
 {
 	expect_error("{\n  \"read\": [],\n  \"reed\": []\n}", NULL,
 		     "t.json:3:3: key \"reed\": unknown key (known keys: $schema, comment, crate, versions, "
-		     "extends, read, write, exec, network, env, directives, dev, limits)");
+		     "extends, read, write, exec, unix_sockets, credentials, network, env, directives, dev, limits)");
 	expect_error("{\"read\": [{\"path\": \"/a\", \"because\": \"x\"}]}", NULL,
 		     "t.json:1:26: key \"read[0].because\": unknown key in a path entry (expected \"path\" and \"why\")");
 }
@@ -415,7 +415,7 @@ static void test_default_expand(void)
 	CHECK(p->limits.as_mb == 0 && p->limits.nproc == 1024 && p->limits.mem_mb == 4096 &&
 	      p->limits.tmp_mb == 1024 && p->limits.wall_s == 1800);
 	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
-	char buf[4];
+	char buf[6];
 	CHECK_STR(policy_access_str(policy_access_for(p, "/usr/bin/cc"), buf), "r-x");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/etc/passwd"), buf), "r--");
 	CHECK_STR(policy_access_str(policy_access_for(p, "/t/out/x.rs"), buf), "rwx");
@@ -511,7 +511,7 @@ static void test_merge_deep_copy(void)
 
 static void test_access_str(void)
 {
-	char buf[4];
+	char buf[6];
 	CHECK_STR(policy_access_str(0, buf), "---");
 	CHECK_STR(policy_access_str(POL_R, buf), "r--");
 	CHECK_STR(policy_access_str(POL_R | POL_W, buf), "rw-");
@@ -543,6 +543,40 @@ static void test_jsonpos(void)
 	CHECK(line == 2 && col == 2);
 }
 
+/* "unix_sockets": its own access bit, nothing else granted, errors with
+ * file:line:col and the key path like the other path keys */
+static void test_unix_sockets(void)
+{
+	struct bsbox_err err;
+	cleanup_policy struct policy *p = NULL;
+	int calls = 0;
+	int r = parse("{\"read\": [\"/run/a\"],\n \"unix_sockets\": [\"/run/user/1000/bus\",\n"
+		      "  {\"path\": \"$OUT_DIR/s\", \"why\": \"its own test server\"}]}",
+		      NULL, &p, &err);
+	CHECK(r == 0);
+	if (r)
+		return;
+	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
+	char buf[6];
+	CHECK_STR(policy_access_str(policy_access_for(p, "/run/user/1000/bus"), buf), "---s");
+	CHECK_STR(policy_access_str(policy_access_for(p, "/run/user/1000"), buf), "---");
+	CHECK_STR(policy_access_str(policy_access_for(p, "/run/a/x"), buf), "r--");
+	const struct policy_rule *rule = policy_rule_for(p, "/t/out/s/x", POL_S);
+	CHECK(rule != NULL);
+	if (rule) {
+		CHECK_STR(rule->path, "/t/out/s");
+		CHECK_STR(rule->why, "its own test server");
+		CHECK_STR(rule->origin, "t.json:3");
+	}
+	CHECK(policy_rule_for(p, "/run/a/x", POL_S) == NULL);
+	CHECK_STR(policy_access_str(POL_R | POL_S, buf), "r--s");
+	expect_error("{\n  \"unix_sockets\": [\"run/bus\"]\n}", NULL,
+		     "t.json:2:20: key \"unix_sockets[0]\": path \"run/bus\": must be absolute, or start "
+		     "with $VAR, ${VAR} or ~/");
+	expect_error("{\"unix_sockets\": \"/run/bus\"}", NULL,
+		     "t.json:1:18: key \"unix_sockets\": expected an array of paths, got a string");
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 static const struct {
@@ -568,6 +602,7 @@ static const struct {
 	{ "env globs and directives", test_env_and_directives },
 	{ "merge deep-copies", test_merge_deep_copy },
 	{ "access_str", test_access_str },
+	{ "unix_sockets", test_unix_sockets },
 	{ "jsonpos", test_jsonpos },
 };
 
