@@ -30,7 +30,7 @@ bool envpaths_is_path_var(const char *name)
 					     "CLANG_PATH", NULL };
 	static const char *const skip[] = { "CARGO_", "RUSTUP_", "XDG_", "BSBOX_", "RUSTC_", NULL };
 	static const char *const suffixes[] = { "_DIR", "_LIBDIR", "_INCLUDEDIR", "_LIB",
-						"_INCLUDE", "_ROOT", NULL };
+						"_INCLUDE", NULL };
 	for (size_t i = 0; exact[i]; i++)
 		if (strcmp(name, exact[i]) == 0)
 			return true;

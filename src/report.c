@@ -12,6 +12,7 @@
 #include "err.h"
 #include "inputs.h"
 #include "report.h"
+#include "strv.h"
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
 
@@ -189,6 +190,7 @@ void report_free(struct report *r)
 {
 	if (!r)
 		return;
+	strv_free(r->hidden, r->nhidden);
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].what);
 		free(r->items[i].by);

@@ -230,6 +230,21 @@ int run_confined(struct run_req *req)
 		report_print(&rep, out, req->audit, req->summary_prefix);
 		fflush(out);
 	}
+	/* probes that found an existing path hidden (notify.c): said, never fatal;
+	 * as cargo warnings too, since cargo shows a passing script's stderr never */
+	for (size_t i = 0; i < rep.nhidden && i < 10; i++) {
+		fprintf(stderr, "bsbox: note: %s exists on the host but is hidden from the script "
+				"(a probe got ENOENT); \"read\": [\"%s\"] would allow it\n",
+			rep.hidden[i], rep.hidden[i]);
+		if (req->stdout_fd >= 0)
+			printf("cargo:warning=bsbox: %s exists on the host but is hidden from the "
+			       "build script; \"read\": [\"%s\"] would allow it\n",
+			       rep.hidden[i], rep.hidden[i]);
+	}
+	if (rep.nhidden > 10)
+		fprintf(stderr, "bsbox: note: and %zu more hidden paths (action \"hidden\" in the "
+				"event log)\n", rep.nhidden - 10);
+	fflush(stdout);
 	report_free(&rep);
 	trace_close(&trace);
 	evlog_close(&log);
