@@ -344,6 +344,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 		ev.suggest = jstr(o, "suggest");
 		const char *action = jstr(o, "action");
 		ev.audit = action && !strcmp(action, "allowed-audit");
+		if (action && !strcmp(action, "hidden")) {
+			/* informational (a probe found a path hidden): not a denial */
+			cJSON_Delete(o);
+			continue;
+		}
 		int rc = aggs_add(a, crate, &ev);
 		cJSON_Delete(o);
 		if (rc < 0)
