@@ -17,7 +17,7 @@
  * PKG_CONFIG_PATH, PKG_CONFIG_LIBDIR, PKG_CONFIG_SYSROOT_DIR, LIBCLANG_PATH,
  * CLANG_PATH and the *_DIR, *_LIB_DIR, *_INCLUDE_DIR, *_LIBDIR, *_INCLUDEDIR,
  * *_LIB, *_INCLUDE family (OPENSSL_DIR, ZLIB_ROOT...), but not cargo's own
- * (CARGO_*, OUT_DIR), the XDG_* runtime directories or RUSTUP_*. */
+ * (CARGO_*, OUT_DIR, the shim's TARGET_DIR), the XDG_* runtime directories or RUSTUP_*. */
 bool envpaths_is_path_var(const char *name);
 
 /* Whether PATH (absolute, resolved) must never be granted this way: a

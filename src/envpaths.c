@@ -37,7 +37,8 @@ bool envpaths_is_path_var(const char *name)
 	for (size_t i = 0; skip[i]; i++)
 		if (has_prefix(name, skip[i]))
 			return false;
-	if (strcmp(name, "OUT_DIR") == 0)
+	/* cargo's OUT_DIR, and TARGET_DIR, which the shim sets for policies */
+	if (strcmp(name, "OUT_DIR") == 0 || strcmp(name, "TARGET_DIR") == 0)
 		return false;
 	size_t n = strlen(name);
 	for (size_t i = 0; suffixes[i]; i++)

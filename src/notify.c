@@ -1600,6 +1600,12 @@ static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, cons
 {
 	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
 		return;
+	/* the home is hidden by design and probed all the time (python's
+	 * ~/.local, tools' ~/.config): not news.  The paths a build points at
+	 * from there are granted up front (envpaths.h) */
+	const char *home = getenv("HOME");
+	if (util_holds_home(path) || (home && *home && util_path_within(path, home)))
+		return;
 	if (strv_add_unique(&ctx->report->hidden, &ctx->report->nhidden, path) < 0)
 		return;
 	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];

@@ -31,6 +31,7 @@ int main(void)
 	check(!envpaths_is_path_var("PATH"), "not PATH");
 	check(!envpaths_is_path_var("CARGO_MANIFEST_DIR"), "not cargo's own");
 	check(!envpaths_is_path_var("OUT_DIR"), "not OUT_DIR");
+	check(!envpaths_is_path_var("TARGET_DIR"), "not the shim's TARGET_DIR");
 	check(!envpaths_is_path_var("XDG_RUNTIME_DIR"), "not XDG_RUNTIME_DIR");
 	check(!envpaths_is_path_var("SODIUM_STATIC"), "not a flag");
 
