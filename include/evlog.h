@@ -26,6 +26,8 @@ struct bsbox_event {
 	const char *limit;   /* EV_RESOURCE: the policy's limit key ("mem_mb"), else NULL */
 	long value;          /* EV_RESOURCE: that limit's value */
 	bool audit;          /* true: let through in audit mode ("would have been denied") */
+	bool info;           /* true: not a denial: a probe found an existing path hidden
+	                        (action "hidden"); never fails the build */
 	const char *suggest; /* policy entry that would allow it, ready to paste, may be NULL */
 };
 

@@ -23,6 +23,9 @@ struct report {
 	unsigned ndenied;          /* total denial events, including duplicates */
 	const char *crate;         /* borrowed, may be NULL */
 	const char *policy_hint;   /* borrowed: which policy file to create or edit, may be NULL */
+	char **hidden;             /* host paths that exist but a probe (stat, access...) found
+	                              hidden: not denials, said in the summary (issue 12) */
+	size_t nhidden;
 };
 
 /* Record one event.  what == NULL: report_what(ev).  Copies what it keeps. */

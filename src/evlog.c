@@ -254,7 +254,7 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 		sb_puts(&b, ",\"value\":");
 		sb_puts(&b, v);
 	}
-	sb_field(&b, "action", ev->audit ? "allowed-audit" : "denied");
+	sb_field(&b, "action", ev->info ? "hidden" : ev->audit ? "allowed-audit" : "denied");
 	sb_field(&b, "suggest", ev->suggest);
 	sb_puts(&b, "}\n");
 	if (b.oom) {

@@ -61,6 +61,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify.h"
+#include "strv.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
 #include "util.h"
@@ -310,6 +311,8 @@ static void emit(struct call *c, struct bsbox_event *ev)
 	if (!ev->syscall)
 		ev->syscall = c->name;
 	evlog_write(c->ctx->log, ev);
+	if (ev->info)
+		return; /* informational: neither a denial nor a trace entry */
 	if (c->ctx->report)
 		report_add(c->ctx->report, ev, NULL);
 	trace_event(c->ctx->trace, ev); /* --trace: a denial never reaches the kernel */
@@ -1587,6 +1590,37 @@ static int read_syscall(pid_t tid, struct seccomp_data *d)
 	return 0;
 }
 
+/* A stat/access-type probe of a path that exists on the host but lies
+ * outside the mount tree (issue 12): ENOENT made pkgconf fall back to the
+ * system's .pc without a word.  Not a violation (mkdir -p, PATH searches and
+ * feature probes do this all the time), so an informational "hidden" event,
+ * once per path, and the path is kept in the report for the summary and
+ * cargo's output (run.c). */
+static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, const char *path)
+{
+	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
+		return;
+	/* the home is hidden by design and probed all the time (python's
+	 * ~/.local, tools' ~/.config): not news.  The paths a build points at
+	 * from there are granted up front (envpaths.h) */
+	const char *home = getenv("HOME");
+	if (util_holds_home(path) || (home && *home && util_path_within(path, home)))
+		return;
+	if (strv_add_unique(&ctx->report->hidden, &ctx->report->nhidden, path) < 0)
+		return;
+	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
+	json_escape(path, esc, sizeof esc);
+	snprintf(suggest, sizeof suggest, "\"read\": [\"%s\"]", esc);
+	cleanup_free char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
+	struct call c = { .ctx = ctx, .fd = -1, .req = req, .fuse = true, .miss = path,
+			  .name = name ? name : "probe" };
+	struct bsbox_event ev = { .kind = EV_PATH, .path = path, .access = "read", .info = true,
+				  .detail = "exists on the host but the policy hides it: the call "
+					    "got ENOENT (not a denial)",
+				  .suggest = suggest };
+	emit(&c, &ev);
+}
+
 /* A lookup left the mount tree (fusefs_miss_fn).  Every call that can write,
  * execute, connect or change anything was notified before its lookup and
  * decided there; what gets here unannounced is a read-only open (the filter
@@ -1604,7 +1638,14 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	if (req.pid == 0 || read_syscall((pid_t)req.pid, &req.data) < 0)
 		return ENOENT;
 	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
-	if (!se || (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2))
+	if (!se) {
+		/* not in the table: a call the filter never notifies, i.e. a
+		 * probe (stat, access, readlink, chdir...); the writes (mkdir
+		 * -p of an existing directory) were judged before and stay quiet */
+		hidden_probe(ctx, &req, path);
+		return ENOENT;
+	}
+	if (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2)
 		return ENOENT;
 	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .miss = path,
 			  .name = se->name };

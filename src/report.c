@@ -12,6 +12,7 @@
 #include "err.h"
 #include "inputs.h"
 #include "report.h"
+#include "strv.h"
 
 #define PATH_MAX_WHAT (PATH_MAX + 64)
 
@@ -189,6 +190,7 @@ void report_free(struct report *r)
 {
 	if (!r)
 		return;
+	strv_free(r->hidden, r->nhidden);
 	for (size_t i = 0; i < r->nitems; i++) {
 		free(r->items[i].what);
 		free(r->items[i].by);
@@ -342,6 +344,11 @@ static int read_log(const char *path, const char *only_crate, struct aggs *a)
 		ev.suggest = jstr(o, "suggest");
 		const char *action = jstr(o, "action");
 		ev.audit = action && !strcmp(action, "allowed-audit");
+		if (action && !strcmp(action, "hidden")) {
+			/* informational (a probe found a path hidden): not a denial */
+			cJSON_Delete(o);
+			continue;
+		}
 		int rc = aggs_add(a, crate, &ev);
 		cJSON_Delete(o);
 		if (rc < 0)

@@ -19,6 +19,7 @@
 #include "run.h"
 #include "sandbox.h"
 #include "syslinks.h"
+#include "envpaths.h"
 
 extern char **environ;
 
@@ -94,6 +95,21 @@ static void git_env(const struct policy *p, uid_t rid, char **add)
 	add[k] = NULL;
 }
 
+/* One grant of envpaths_grant, said once on stderr and, for a build script
+ * run by the shim (whose stdout is cargo's), as a cargo warning: cargo shows
+ * a build script's stderr only when it fails. */
+static void envpaths_note(const char *var, const char *entry, void *ud)
+{
+	const struct run_req *req = ud;
+	fprintf(stderr, "bsbox: note: granting read of $%s entry %s (named in the build script's "
+			"environment)\n", var, entry);
+	if (req->stdout_fd >= 0) {
+		printf("cargo:warning=bsbox: granting read of $%s entry %s (named in the build "
+		       "script's environment)\n", var, entry);
+		fflush(stdout);
+	}
+}
+
 int run_confined(struct run_req *req)
 {
 	struct bsbox_err err = { 0 };
@@ -125,6 +141,11 @@ int run_confined(struct run_req *req)
 	cleanup_free char **envp = (path || !host_path) ? env_scrub(environ, req->policy, add, NULL) : NULL;
 	if (!envp) {
 		fprintf(stderr, "bsbox: error: out of memory\n");
+		return BSBOX_EXIT_SETUP;
+	}
+	/* PKG_CONFIG_PATH, OPENSSL_DIR...: the build the user asked for (envpaths.h) */
+	if (envpaths_grant(req->policy, envp, envpaths_note, req, &err) < 0) {
+		fprintf(stderr, "bsbox: error: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
 
@@ -209,6 +230,21 @@ int run_confined(struct run_req *req)
 		report_print(&rep, out, req->audit, req->summary_prefix);
 		fflush(out);
 	}
+	/* probes that found an existing path hidden (notify.c): said, never fatal;
+	 * as cargo warnings too, since cargo shows a passing script's stderr never */
+	for (size_t i = 0; i < rep.nhidden && i < 10; i++) {
+		fprintf(stderr, "bsbox: note: %s exists on the host but is hidden from the script "
+				"(a probe got ENOENT); \"read\": [\"%s\"] would allow it\n",
+			rep.hidden[i], rep.hidden[i]);
+		if (req->stdout_fd >= 0)
+			printf("cargo:warning=bsbox: %s exists on the host but is hidden from the "
+			       "build script; \"read\": [\"%s\"] would allow it\n",
+			       rep.hidden[i], rep.hidden[i]);
+	}
+	if (rep.nhidden > 10)
+		fprintf(stderr, "bsbox: note: and %zu more hidden paths (action \"hidden\" in the "
+				"event log)\n", rep.nhidden - 10);
+	fflush(stdout);
 	report_free(&rep);
 	trace_close(&trace);
 	evlog_close(&log);

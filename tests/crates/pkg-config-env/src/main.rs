@@ -1,0 +1,3 @@
+fn main() {
+    println!("cflags: {}", env!("PC_CFLAGS"));
+}
