@@ -26,8 +26,10 @@ void bpfdeny_join(const struct bpfdeny *d);
 int bpfdeny_start(struct bpfdeny *d, struct bsbox_err *err);
 /* How many connects/sends the kernel refused so far. */
 long bpfdeny_denials(const struct bpfdeny *d);
-/* Drains the events, detaches the programs, removes the cgroup. NULL is fine. */
-void bpfdeny_close(struct bpfdeny *d);
+/* Drains the events, adds the refusals to rep (may be NULL) for the summary,
+ * detaches the programs, removes the cgroup.  d NULL is fine. */
+struct report;
+void bpfdeny_close(struct bpfdeny *d, struct report *rep);
 /* For doctor: whether the layer can be active here, and why not. */
 bool bpfdeny_available(char *why, size_t len);
 

@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 
 #include "bpfdeny.h"
+#include "report.h"
 
 #ifdef BSBOX_HAVE_BPF
 #include <bpf/bpf.h>
@@ -31,6 +32,7 @@
 
 #define UNIX_CONNECT_ATTACH 49 /* BPF_CGROUP_UNIX_CONNECT, Linux 6.7; newer than libbpf 1.1's headers */
 #define PROGTYPE_SOCK_ADDR 18  /* BPF_PROG_TYPE_CGROUP_SOCK_ADDR */
+#define DENY_KEEP 64           /* refusals kept for the summary (all are logged) */
 
 struct bpfdeny {
 	struct deny_bpf *skel;
@@ -42,6 +44,9 @@ struct bpfdeny {
 	pthread_t thread;
 	bool running;
 	atomic_long denials;
+	pthread_mutex_t lock;
+	struct deny_event kept[DENY_KEEP]; /* for the summary (bpfdeny_close) */
+	size_t nkept;
 };
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -78,6 +83,39 @@ bool bpfdeny_available(char *why, size_t len)
 	return true;
 }
 
+/* The event of one refusal; the strings live in b. */
+struct evbufs {
+	char addr[160], detail[256], path[DENY_PATHLEN + 1], suggest[300];
+};
+
+static void to_event(const struct deny_event *e, struct evbufs *b, struct bsbox_event *ev)
+{
+	*ev = (struct bsbox_event){ .kind = EV_NETWORK, .pid = (pid_t)e->pid, .addr = b->addr,
+				    .detail = b->detail, .suggest = b->suggest };
+	if (e->kind == DENY_EV_UNIX) {
+		memcpy(b->path, e->path, DENY_PATHLEN);
+		b->path[DENY_PATHLEN] = 0;
+		snprintf(b->addr, sizeof b->addr, "unix:%s", b->path);
+		snprintf(b->detail, sizeof b->detail, "by kernel-bpf: connect(%s) (%.16s)", b->path,
+			 e->comm);
+		snprintf(b->suggest, sizeof b->suggest, "\"unix_sockets\": [\"%s\"]", b->path);
+		ev->kind = EV_PATH;
+		ev->syscall = "connect";
+		ev->path = b->path;
+		ev->access = "connect";
+		return;
+	}
+	char ip[INET6_ADDRSTRLEN] = "?";
+	inet_ntop(e->kind == DENY_EV_UDP4 ? AF_INET : AF_INET6, e->addr, ip, sizeof ip);
+	snprintf(b->addr, sizeof b->addr, e->kind == DENY_EV_UDP4 ? "%s:%u" : "[%s]:%u", ip, e->port);
+	snprintf(b->detail, sizeof b->detail, "by kernel-bpf: UDP sendmsg/connect to %s (%.16s)",
+		 b->addr, e->comm);
+	snprintf(b->suggest, sizeof b->suggest, "\"network\": true");
+	ev->syscall = "sendmsg";
+}
+
+/* Reader thread: log at once (one write(), safe beside the supervisor); keep
+ * a copy for the summary, which only the supervisor's thread may touch. */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct bpfdeny *d = ctx;
@@ -85,34 +123,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof *e)
 		return 0;
 	atomic_fetch_add(&d->denials, 1);
-	char addr[160], detail[256], ip[INET6_ADDRSTRLEN] = "?";
-	struct bsbox_event ev = { .kind = EV_NETWORK, .pid = (pid_t)e->pid, .syscall = "connect" };
-	if (e->kind == DENY_EV_UNIX) {
-		char path[DENY_PATHLEN + 1];
-		memcpy(path, e->path, DENY_PATHLEN);
-		path[DENY_PATHLEN] = 0;
-		snprintf(addr, sizeof addr, "unix:%s", path);
-		ev.kind = EV_PATH;
-		ev.path = path;
-		ev.access = "connect";
-		snprintf(detail, sizeof detail, "by kernel-bpf: unix connect to %s (%.16s)", path, e->comm);
-		ev.addr = addr;
-		ev.detail = detail;
-		ev.suggest = NULL;
-		char sug[300];
-		snprintf(sug, sizeof sug, "\"unix_sockets\": [\"%s\"]", path);
-		ev.suggest = sug;
-		evlog_write(d->log, &ev);
-		return 0;
-	}
-	inet_ntop(e->kind == DENY_EV_UDP4 ? AF_INET : AF_INET6, e->addr, ip, sizeof ip);
-	snprintf(addr, sizeof addr, e->kind == DENY_EV_UDP4 ? "%s:%u" : "[%s]:%u", ip, e->port);
-	snprintf(detail, sizeof detail, "by kernel-bpf: UDP to %s (%.16s)", addr, e->comm);
-	ev.syscall = "sendmsg";
-	ev.addr = addr;
-	ev.detail = detail;
-	ev.suggest = "\"network\": true";
+	struct evbufs b;
+	struct bsbox_event ev;
+	to_event(e, &b, &ev);
 	evlog_write(d->log, &ev);
+	pthread_mutex_lock(&d->lock);
+	if (d->nkept < DENY_KEEP)
+		d->kept[d->nkept++] = *e;
+	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
 
@@ -127,6 +145,7 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 	if (!d)
 		return bsbox_err_set(err, ENOMEM, "BPF deny layer");
 	d->log = log;
+	pthread_mutex_init(&d->lock, NULL);
 	d->procs = -1;
 	d->stopfd = -1;
 	libbpf_set_print(getenv("BSBOX_BPF_DEBUG") ? NULL : quiet);
@@ -191,7 +210,7 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 	*dp = d;
 	return 0;
 fail:
-	bpfdeny_close(d);
+	bpfdeny_close(d, NULL);
 	return r < 0 ? r : -EPERM;
 }
 
@@ -233,7 +252,7 @@ long bpfdeny_denials(const struct bpfdeny *d)
 	return d ? atomic_load(&((struct bpfdeny *)d)->denials) : 0;
 }
 
-void bpfdeny_close(struct bpfdeny *d)
+void bpfdeny_close(struct bpfdeny *d, struct report *rep)
 {
 	if (!d)
 		return;
@@ -247,6 +266,12 @@ void bpfdeny_close(struct bpfdeny *d)
 	if (d->rb) {
 		ring_buffer__consume(d->rb);
 		ring_buffer__free(d->rb);
+	}
+	for (size_t i = 0; rep && i < d->nkept; i++) {
+		struct evbufs b;
+		struct bsbox_event ev;
+		to_event(&d->kept[i], &b, &ev);
+		report_add(rep, &ev, NULL);
 	}
 	if (d->procs >= 0)
 		close(d->procs);
@@ -277,5 +302,5 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 void bpfdeny_join(const struct bpfdeny *d) { (void)d; }
 int bpfdeny_start(struct bpfdeny *d, struct bsbox_err *err) { (void)d, (void)err; return 0; }
 long bpfdeny_denials(const struct bpfdeny *d) { (void)d; return 0; }
-void bpfdeny_close(struct bpfdeny *d) { (void)d; }
+void bpfdeny_close(struct bpfdeny *d, struct report *rep) { (void)d, (void)rep; }
 #endif
