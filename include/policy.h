@@ -24,6 +24,19 @@ struct policy_rule {
 	char *why;      /* optional justification from the policy ("why"), owned, may be NULL */
 };
 
+/* A growing list of extra rules (the shim's, a confined rustc call's) to
+ * pass to policy_merge as a view: paths owned, origin and why borrowed
+ * (string literals). */
+struct policy_rule_list {
+	struct policy_rule *v;
+	size_t n;
+};
+
+/* Append path (copied) with access; 0 or -ENOMEM. */
+int policy_rule_list_push(struct policy_rule_list *l, const char *path, unsigned access,
+			  const char *origin, const char *why);
+void policy_rule_list_free(struct policy_rule_list *l);
+
 struct policy_limits {
 	long nproc;    /* RLIMIT_NPROC; <0 = unset (use default) */
 	long fsize_mb; /* RLIMIT_FSIZE in MiB */

@@ -118,6 +118,30 @@ static struct policy *policy_alloc(const char *source)
 	return p;
 }
 
+int policy_rule_list_push(struct policy_rule_list *l, const char *path, unsigned access,
+			  const char *origin, const char *why)
+{
+	struct policy_rule *nv = realloc(l->v, (l->n + 1) * sizeof *nv);
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	nv[l->n] = (struct policy_rule){ .path = strdup(path), .access = access,
+					 .origin = (char *)origin, .why = (char *)why };
+	if (!nv[l->n].path)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+void policy_rule_list_free(struct policy_rule_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
 void policy_free(struct policy *p)
 {
 	if (!p)

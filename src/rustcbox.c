@@ -480,14 +480,9 @@ int rustcbox_merge_macro(struct policy *p, const struct policy *pm, struct bsbox
 	return policy_merge(p, &view, err);
 }
 
-struct rules {
-	struct policy_rule *v;
-	size_t n;
-};
-
 /* Append a rule for path (made absolute against the cwd); a path holding '$'
  * is withheld, as policy_expand would read it as a variable. */
-static int rule(struct rules *r, const char *path, unsigned access, const char *why)
+static int rule(struct policy_rule_list *r, const char *path, unsigned access, const char *why)
 {
 	if (!path || !*path)
 		return 0;
@@ -509,23 +504,7 @@ static int rule(struct rules *r, const char *path, unsigned access, const char *
 		abs[--l] = '\0';
 	if (util_holds_home(abs)) /* resolved: "-L dir/.." cannot name the home */
 		return 0;
-	struct policy_rule *nv = realloc(r->v, (r->n + 1) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	r->v = nv;
-	nv[r->n] = (struct policy_rule){ .path = strdup(abs), .access = access,
-					 .origin = (char *)"<bsbox rustc>", .why = (char *)why };
-	if (!nv[r->n].path)
-		return -ENOMEM;
-	r->n++;
-	return 0;
-}
-
-static void rules_free(struct rules *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].path);
-	free(r->v);
+	return policy_rule_list_push(r, abs, access, "<bsbox rustc>", why);
 }
 
 static char *dirname_of(const char *path)
@@ -571,7 +550,7 @@ static void sysroot_of(char *const *cmd, char *out, size_t len)
 	}
 }
 
-static int call_rules(struct rules *r, const struct rustc_args *a, const char *fifo)
+static int call_rules(struct policy_rule_list *r, const struct rustc_args *a, const char *fifo)
 {
 	int rc = 0;
 	rc |= rule(r, a->out_dir, POL_R | POL_W, "rustc's --out-dir");
@@ -664,7 +643,7 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 	cleanup_free char *fifo = NULL;
 	shim_jobserver(getenv("CARGO_MAKEFLAGS"), keep, &nkeep, &fifo);
 
-	struct rules r = { 0 };
+	struct policy_rule_list r = { 0 };
 	int rc = call_rules(&r, a, fifo);
 	if (rc == 0) {
 		struct policy extra = {
@@ -675,7 +654,7 @@ int rustcbox_run(char **cmd, const struct rustc_args *a, char *const *macros, si
 		};
 		rc = policy_merge(p, &extra, &err);
 	}
-	rules_free(&r);
+	policy_rule_list_free(&r);
 	if (rc < 0) {
 		fprintf(stderr, "bsbox: out of memory\n");
 		return BSBOX_EXIT_SETUP;

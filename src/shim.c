@@ -150,30 +150,9 @@ void shim_jobserver(const char *mf, int *fds, size_t *nfds, char **fifo)
 	}
 }
 
-struct rules {
-	struct policy_rule *v;
-	size_t n;
-};
-
-static int rule_push(struct rules *r, const char *path, unsigned access, const char *why)
+static int rule_push(struct policy_rule_list *r, const char *path, unsigned access, const char *why)
 {
-	struct policy_rule *nv = realloc(r->v, (r->n + 1) * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	r->v = nv;
-	nv[r->n] = (struct policy_rule){ .path = strdup(path), .access = access,
-					 .origin = (char *)"<bsbox shim>", .why = (char *)why };
-	if (!nv[r->n].path)
-		return -ENOMEM;
-	r->n++;
-	return 0;
-}
-
-static void rules_free(struct rules *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].path);
-	free(r->v);
+	return policy_rule_list_push(r, path, access, "<bsbox shim>", why);
 }
 
 /* Paths the script needs beyond the policy: its own binary's dir, the bsbox
@@ -181,7 +160,7 @@ static void rules_free(struct rules *r)
  * DEP_* outputs of its dependencies and cargo's LD_LIBRARY_PATH entries --
  * both only where they lie inside the target dir (a dependency's metadata
  * must not widen the sandbox beyond the build). */
-static int collect_shim_rules(struct rules *r, const char *script_dir, const char *fifo,
+static int collect_shim_rules(struct policy_rule_list *r, const char *script_dir, const char *fifo,
 			      const char *target_dir)
 {
 	char self[PATH_MAX];
@@ -231,7 +210,7 @@ static int grant_tool(void *ud, const char *path)
  * would, all absolute, and granted with the sysroot.  Inside, PATH keeps
  * only what the policy lets the script execute, so a bare `rustc` there
  * could answer for another compiler (Debian's, rustup's default). */
-static int pin_toolchain(struct rules *r, const struct shim_meta *m, char **sysroot)
+static int pin_toolchain(struct policy_rule_list *r, const struct shim_meta *m, char **sysroot)
 {
 	static const char *const vars[] = { "RUSTC", "RUSTDOC", "CARGO" };
 	const char *path_env = getenv("PATH");
@@ -277,7 +256,7 @@ static int add_shim_rules(struct policy *p, const char *script_dir, const char *
 			  const char *target_dir, const struct shim_meta *m, char **sysroot,
 			  struct bsbox_err *err)
 {
-	struct rules r = { 0 };
+	struct policy_rule_list r = { 0 };
 	int ret;
 	if ((ret = collect_shim_rules(&r, script_dir, fifo, target_dir)) < 0 ||
 	    (ret = pin_toolchain(&r, m, sysroot)) < 0) {
@@ -291,7 +270,7 @@ static int add_shim_rules(struct policy *p, const char *script_dir, const char *
 		};
 		ret = policy_merge(p, &extra, err);
 	}
-	rules_free(&r);
+	policy_rule_list_free(&r);
 	return ret;
 }
 
