@@ -170,6 +170,8 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 		char key[DENY_PATHLEN] = { 0 };
 		__u8 one = 1;
 		strcpy(key, p->rules[i].path);
+		for (size_t n = strlen(key); n > 1 && key[n - 1] == '/'; n--)
+			key[n - 1] = 0; /* "/run/x/" grants what "/run/x" does */
 		bpf_map__update_elem(d->skel->maps.deny_unix_grants, key, sizeof key, &one, 1, 0);
 	}
 	snprintf(d->dir, sizeof d->dir, "%s/bsbox-deny-%d", cg2_root(), (int)getpid());
@@ -178,6 +180,9 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 		d->dir[0] = 0;
 		goto fail;
 	}
+	struct stat cst;
+	__u64 cgid = stat(d->dir, &cst) == 0 ? cst.st_ino : 0; /* a cgroup v2 id is its inode */
+	bpf_map__update_elem(d->skel->maps.deny_cgid, &k, sizeof k, &cgid, sizeof cgid, 0);
 	char procs[300];
 	snprintf(procs, sizeof procs, "%s/cgroup.procs", d->dir);
 	d->procs = open(procs, O_WRONLY | O_CLOEXEC);

@@ -29,8 +29,10 @@ test_layer_bpfdeny_unix_connect() {
 	d=$(_sock_dir)
 	_sock_listen stream "$d/agent.sock" "$T/got" || return 1
 	_sock_listen stream "$d/granted.sock" "$T/got-granted" || return 1
+	mkdir -p "$d/g" && chmod 755 "$d/g"
+	_sock_listen stream "$d/g/in-dir.sock" "$T/got-dir" || return 1
 	newlog bpf
-	POLICY=$(mkpolicy r read "\"$d\"" unix_sockets "[\"$d/granted.sock\"]")
+	POLICY=$(mkpolicy r read "\"$d\"" unix_sockets "[\"$d/granted.sock\", \"$d/g\"]")
 	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/agent.sock"
 	assert_rc 124 || return 1
 	assert_contains "$T/out" "connect: errno=1 (EPERM)"
@@ -43,6 +45,10 @@ test_layer_bpfdeny_unix_connect() {
 	# the granted socket is let through by the kernel layer too
 	newlog granted
 	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/granted.sock"
+	assert_rc 0
+	assert_contains "$T/out" "connect: ok"
+	# and so is one in a granted directory
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/g/in-dir.sock"
 	assert_rc 0
 	assert_contains "$T/out" "connect: ok"
 	return 0

@@ -34,10 +34,25 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } deny_events SEC(".maps");
 
+/* key 0 of deny_cgid: the deny cgroup's id */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} deny_cgid SEC(".maps");
+
+/* The DENY_* bits, for a call made by a process of the sandbox.  The hooks
+ * run for the cgroup of the socket's creator, so they also see the
+ * supervisor's connect() on the sandbox's socket (pidfd_getfd, after it
+ * checked the grant itself): the caller's own cgroup tells them apart. */
 static __u32 cfg(void)
 {
 	__u32 k = 0, *v = bpf_map_lookup_elem(&deny_cfg, &k);
-	return v ? *v : 0;
+	__u64 *id = bpf_map_lookup_elem(&deny_cgid, &k);
+	if (!v || !id || bpf_get_current_cgroup_id() != *id)
+		return 0;
+	return *v;
 }
 
 static void report(__u32 kind, struct bpf_sock_addr *ctx, const char *path)
@@ -81,6 +96,23 @@ SEC("cgroup/connect4") int deny_connect4(struct bpf_sock_addr *ctx) { return udp
 SEC("cgroup/sendmsg6") int deny_sendmsg6(struct bpf_sock_addr *ctx) { return udp(ctx, DENY_EV_UDP6); }
 SEC("cgroup/connect6") int deny_connect6(struct bpf_sock_addr *ctx) { return udp(ctx, DENY_EV_UDP6); }
 
+/* Whether the policy grants path: the exact path, or a directory above it
+ * (the map holds both; a grant "/run/x" covers "/run/x/agent.sock").  The
+ * key grows by one character per step, looked up at each '/'. */
+static bool granted(const char *path)
+{
+	char key[DENY_PATHLEN] = {};
+	for (int i = 0; i < DENY_PATHLEN - 1; i++) {
+		char c = path[i];
+		if (c == 0)
+			return bpf_map_lookup_elem(&deny_unix_grants, key) != NULL;
+		if (c == '/' && i > 0 && bpf_map_lookup_elem(&deny_unix_grants, key))
+			return true;
+		key[i] = c;
+	}
+	return false;
+}
+
 /* libbpf 1.1 does not know "cgroup/connect_unix": the loader sets the
  * program type and BPF_CGROUP_UNIX_CONNECT itself. */
 SEC("cgroup_unix_connect") int deny_connect_unix(struct bpf_sock_addr *ctx)
@@ -92,9 +124,11 @@ SEC("cgroup_unix_connect") int deny_connect_unix(struct bpf_sock_addr *ctx)
 	struct sockaddr_un *sa = (struct sockaddr_un *)k->uaddr;
 	if (bpf_probe_read_kernel(path, sizeof(path) - 1, sa->sun_path) < 0)
 		return 1;
-	if (path[0] == 0) /* abstract: the net namespace already isolates it */
+	/* abstract: the other layers' business; relative: resolved against the
+	 * caller's cwd, which this hook cannot see, so left to the supervisor */
+	if (path[0] != '/')
 		return 1;
-	if (bpf_map_lookup_elem(&deny_unix_grants, path))
+	if (granted(path))
 		return 1;
 	report(DENY_EV_UNIX, ctx, path);
 	return 0;
