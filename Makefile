@@ -140,6 +140,15 @@ $(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
 	  od -An -v -tx1 /sys/kernel/notes | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
 	} > $@.tmp && mv $@.tmp $@
 $(O)/ebpf.o: $(O)/bpf/trace.skel.h $(O)/bpf/trace_btf.h
+# the kernel-side deny layer (src/bpfdeny.c)
+$(O)/bpf/deny.bpf.o: src/bpf/deny.bpf.c src/bpf/deny_event.h $(O)/bpf/vmlinux.h
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/bpf -Isrc/bpf -c $< -o $@
+$(O)/bpf/deny.skel.h: $(O)/bpf/deny.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name deny_bpf > $@.tmp && mv $@.tmp $@
+$(O)/bpfdeny.o: $(O)/bpf/deny.skel.h
+$(O)/bpfdeny.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 $(O)/ebpf.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)

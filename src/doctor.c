@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "bpfdeny.h"
 #include "ebpf.h"
 #include "fusefs.h"
 #include "reslimit.h"
@@ -54,6 +55,19 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 		printf("  %-28s   the kernel needs CONFIG_BPF_LSM=y and lsm=...,bpf\n", "");
 	else if (!eb.lsm)
 		printf("  %-28s   loading LSM programs needs CAP_BPF + CAP_PERFMON (root)\n", "");
+	{
+		/* load it for real: the programs are refused on some kernels */
+		struct policy none = { 0 };
+		struct bpfdeny *d = NULL;
+		struct bsbox_err derr = { 0 };
+		if (bpfdeny_open(&none, true, true, NULL, &d, &derr) == 0)
+			printf("  %-28s active (root without user namespaces: UDP without network, ungranted unix connects)\n",
+			       "BPF deny layer:");
+		else
+			printf("  %-28s not active (%s)\n", "BPF deny layer:",
+			       strncmp(derr.msg, "BPF deny layer: ", 16) ? derr.msg : derr.msg + 16);
+		bpfdeny_close(d, NULL);
+	}
 	printf("  %-28s %s\n", "kernel BTF", eb.btf ? "yes" : "no (/sys/kernel/btf/vmlinux)");
 	printf("  %-28s %s\n", "BPF programs in this build",
 	       eb.built ? "yes" : "no (built without clang/bpftool/BTF)");

@@ -48,6 +48,7 @@
 #include "notify.h"
 #include "ns.h"
 #include "reslimit.h"
+#include "bpfdeny.h"
 #include "sandbox.h"
 #include "seccomp_filter.h"
 
@@ -192,6 +193,7 @@ struct stage {
 	const struct reslimit_cg *cg; /* the cgroup(s) CMD joins */
 	int cg_done;   /* full mode: readable once pid 1 is in them (cgroup_move_init), or -1 */
 	bool cg_in;    /* CMD is born in them: no join */
+	const struct bpfdeny *deny;   /* the kernel deny layer's cgroup, or NULL */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
 	sigset_t oldmask;
@@ -209,6 +211,7 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 	signal(SIGPIPE, SIG_DFL);
 	if (!st->cg_in)
 		reslimit_cg_join(st->cg);
+	bpfdeny_join(st->deny);
 	reslimit_apply(&o->policy->limits, st->cg);
 	if (o->stdout_fd >= 0 && dup2(o->stdout_fd, 1) < 0) {
 		bsbox_err_set(&err, errno, "redirecting stdout");
@@ -829,6 +832,7 @@ struct attempt {
 	int pidfd;
 	struct fusefs *fs;           /* the FUSE root being served, or NULL */
 	int notify_fd;               /* the seccomp listener, or -1 */
+	struct bpfdeny *deny;        /* the kernel deny layer (root, degraded mode), or NULL */
 };
 
 static void close_fd(int *fd)
@@ -869,6 +873,8 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	close_fd(&a->cg_done[1]);
 	reslimit_cg_read(&a->cg, &a->hits);
 	reslimit_cg_remove(&a->cg);
+	bpfdeny_close(a->deny, a->o->report);
+	a->deny = NULL;
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
 	a->hits.shm_full = reslimit_tmpfs_full(a->tmpfs[1]);
 	close_fd(&a->tmpfs[0]);
@@ -920,6 +926,16 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 			a->idmapped[i] = -1;
 	}
 	reslimit_cg_setup(&a->cg, &o->policy->limits);
+	/* Without the namespaces, UDP (Landlock before ABI 10 cannot refuse
+	 * it) and unix connects by path (seccomp sees no path) are refused by
+	 * the kernel too, where root can load the programs: an extra layer,
+	 * so failing to set it up is not an error (doctor says why not). */
+	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
+		struct bsbox_err derr = { 0 };
+		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
+		    getenv("BSBOX_BPF_DEBUG"))
+			fprintf(stderr, "bsbox: %s\n", derr.msg);
+	}
 	if (a->level != SB_FULL)
 		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
 	return 0;
@@ -959,6 +975,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .sock = a->csock,
 			    .cg = &a->cg,
 			    .cg_done = -1,
+			    .deny = a->deny,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
 			    .oldmask = *oldmask };
@@ -1056,6 +1073,8 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 	};
 	/* the BPF trace's reader: a thread only now, never across the raw clone */
 	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
+		return bsbox_err_ret(err);
+	if (bpfdeny_start(a->deny, err) < 0)
 		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)

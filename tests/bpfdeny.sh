@@ -1,0 +1,60 @@
+# shellcheck shell=bash disable=SC2016,SC2034
+# The kernel-side deny layer (issue 14, src/bpfdeny.c): as root without user
+# namespaces, cgroup BPF programs refuse UDP when the policy has no network and
+# pathname unix connects the policy does not grant, and log them with
+# "by kernel-bpf".  The supervisor refuses the same calls first, so each test
+# runs with BSBOX_BENCH_UNSUPERVISED=1 (seccomp denies plainly, the
+# supervisor passes unix connects on): what is refused then is the BPF layer's.
+
+# _bpfdeny_need: root, degraded mode, a bsbox that has the layer
+_bpfdeny_need() {
+	if ! degraded; then
+		skip_ok "the BPF deny layer is for the degraded modes; mode $MODE"
+		return 77
+	fi
+	if ! is_root; then
+		skip_ok "the BPF deny layer needs root; mode $MODE"
+		return 77
+	fi
+	if ! "$BSBOX" doctor 2>&1 | grep -Eq "BPF deny layer: +active"; then
+		skip "the BPF deny layer cannot load here: $("$BSBOX" doctor 2>&1 | grep 'BPF deny layer')"
+		return 77
+	fi
+}
+
+test_layer_bpfdeny_unix_connect() {
+	_bpfdeny_need || return
+	need_py3 || return
+	local d
+	d=$(_sock_dir)
+	_sock_listen stream "$d/agent.sock" "$T/got" || return 1
+	_sock_listen stream "$d/granted.sock" "$T/got-granted" || return 1
+	mkdir -p "$d/g" && chmod 755 "$d/g"
+	_sock_listen stream "$d/g/in-dir.sock" "$T/got-dir" || return 1
+	newlog bpf
+	POLICY=$(mkpolicy r read "\"$d\"" unix_sockets "[\"$d/granted.sock\", \"$d/g\"]")
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/agent.sock"
+	assert_rc 124 || return 1
+	assert_contains "$T/out" "connect: errno=1 (EPERM)"
+	expect_event kind=path syscall=connect "path=$d/agent.sock" access=connect \
+		"detail~by kernel-bpf" action=denied \
+		"suggest=\"unix_sockets\": [\"$d/agent.sock\"]" || return 1
+	assert_contains "$T/err" "connect $d/agent.sock"
+	sleep 0.2
+	[ -s "$T/got" ] && fail "the host listener got a connection from the sandbox"
+	# the granted socket is let through by the kernel layer too
+	newlog granted
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/granted.sock"
+	assert_rc 0
+	assert_contains "$T/out" "connect: ok"
+	# and so is one in a granted directory
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/g/in-dir.sock"
+	assert_rc 0
+	assert_contains "$T/out" "connect: ok"
+	return 0
+}
+
+# No UDP test: without network seccomp refuses socket(AF_INET*) before the
+# kernel layer could see a send, and an inherited socket (--keep-fd) is not
+# covered: cgroup sock_addr hooks run for the cgroup of the socket's creator,
+# not of the sender (checked: a UDP socket made outside sends from inside).
