@@ -76,15 +76,6 @@ static void test_store(const char *tmp)
 int main(void)
 {
 	char tmp[] = "/tmp/bsbox-settings-test.XXXXXX";
-	if (!mkdtemp(tmp)) {
-		check(0, "mkdtemp");
-	} else {
-		test_store(tmp);
-		char cmd[PATH_MAX];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-		if (system(cmd) != 0)
-			check(0, "removing %s", tmp);
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	tap_in_tmpdir(tmp, test_store);
+	return tap_done();
 }

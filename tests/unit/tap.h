@@ -6,8 +6,10 @@
 #ifndef BSBOX_TEST_TAP_H
 #define BSBOX_TEST_TAP_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int passed, failed;
@@ -40,6 +42,21 @@ static inline int tap_done(void)
 {
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+/* Run fn in a fresh directory made from tmpl ("/tmp/NAME.XXXXXX", changed
+ * in place), then remove the directory and everything in it. */
+static inline void tap_in_tmpdir(char *tmpl, void (*fn)(const char *dir))
+{
+	if (!mkdtemp(tmpl)) {
+		check(0, "mkdtemp");
+		return;
+	}
+	fn(tmpl);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+	if (system(cmd) != 0)
+		check(0, "removing %s", tmpl);
 }
 
 #endif

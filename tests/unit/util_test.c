@@ -170,15 +170,6 @@ int main(void)
 {
 	test_pure();
 	char tmp[] = "/tmp/bsbox-util-test.XXXXXX";
-	if (!mkdtemp(tmp)) {
-		check(0, "mkdtemp");
-	} else {
-		test_fs(tmp);
-		char cmd[PATH_MAX];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-		if (system(cmd) != 0)
-			check(0, "removing %s", tmp);
-	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	tap_in_tmpdir(tmp, test_fs);
+	return tap_done();
 }
