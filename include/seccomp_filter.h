@@ -18,6 +18,14 @@ struct scf_opts {
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
 	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
+	/* Without a network namespace (have_netns false) and without "network": IP sockets
+	 * may be created, so that connect/bind/listen/sendto/sendmsg reach the supervisor and
+	 * are logged with their address, only where a kernel layer refuses them too: the
+	 * supervisor reads the address from memory a racing thread can rewrite, and the fd
+	 * number can be dup2'ed over between its check and the call (NOTES.md). */
+	bool ip_tcp;       /* Landlock (ABI >= 4) refuses TCP bind and connect: TCP sockets allowed */
+	bool ip_udp;       /* the BPF deny layer (bpfdeny.h) refuses UDP sends and connects:
+	                      UDP sockets allowed */
 	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
 	                      without a netns too; only AF_UNIX sockets exist then, and
 	                      those it lets through */

@@ -38,6 +38,7 @@ enum sc_kind {
 	SC_SENDMMSG,   /* fd a0, struct mmsghdr *a1, vlen a2 */
 	SC_SOCKET,     /* domain a0, type a1 */
 	SC_SOCKETPAIR,
+	SC_LISTEN,     /* fd a0, backlog a1 */
 };
 
 /* Where the filter puts it. */

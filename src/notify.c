@@ -784,6 +784,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	case SC_SENDMMSG:
 	case SC_SOCKET:
 	case SC_SOCKETPAIR:
+	case SC_LISTEN:
 		return V_CONTINUE; /* not a path call */
 	}
 
@@ -975,6 +976,17 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
 	return false;
 }
 
+/* A copy of the target's fd a0 (pidfd_getfd: the same open file, with
+ * the ptrace rights reading its memory takes); -1 with the errno to answer. */
+static int target_sock(const struct call *c, int *errp)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)c->req->pid, 0);
+	int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, (int)c->req->data.args[0], 0) : -1;
+	if (sfd < 0)
+		*errp = errno == EBADF ? EBADF : EACCES;
+	return sfd;
+}
+
 /* connect() the target's socket (fd a0) to path from here: the same open
  * file, so the connection is the target's.  The peer sees this process's
  * credentials (same uid and gid without a user namespace; another pid).  A
@@ -982,15 +994,9 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
  * full backlog cannot stall the supervisor: the target gets EAGAIN then. */
 static enum verdict connect_for(struct call *c, const char *path, int *errp)
 {
-	pid_t pid = (pid_t)c->req->pid;
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	cleanup_close int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd,
-							  (int)c->req->data.args[0], 0)
-					   : -1;
-	if (sfd < 0) {
-		*errp = errno == EBADF ? EBADF : EACCES;
+	cleanup_close int sfd = target_sock(c, errp);
+	if (sfd < 0)
 		return V_ERROR;
-	}
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	cleanup_close int pfd = -1;
 	if (strlen(path) < sizeof sun.sun_path) {
@@ -1331,10 +1337,142 @@ static enum verdict addr_call(struct call *c, const struct sc_entry *se, uint64_
 	return V_ERROR;
 }
 
+/* listen() on the target's socket sfd, made here on the same open file:
+ * a CONTINUE would let a racing thread dup2 an IP socket onto the fd number
+ * between our look and the kernel's, and listen() on an unbound IP socket
+ * binds an ephemeral host port that no kernel layer refuses.  The cost:
+ * clients' SO_PEERCRED names this process as the listener. */
+static enum verdict listen_for(struct call *c, int sfd, int *errp)
+{
+	int r = listen(sfd, (int)c->req->data.args[1]);
+	int e = errno;
+	if (!id_valid(c)) {
+		*errp = EINTR; /* the call is gone: the answer goes nowhere */
+		return V_ERROR;
+	}
+	if (r == 0)
+		return V_SUCCESS;
+	*errp = e;
+	return V_ERROR;
+}
+
+/* The destination an IP call names, for the log: the address argument, the
+ * first msg_name, or for listen() the socket's own (port 0: unbound, the
+ * kernel would pick one).  "" when there is none to show. */
+static void ip_call_addr(struct call *c, const struct sc_entry *se, int sfd, char *out, size_t size,
+			 bool *dns)
+{
+	const __u64 *a = c->req->data.args;
+	pid_t pid = (pid_t)c->req->pid;
+	unsigned char sa[sizeof(struct sockaddr_storage)];
+	uint64_t addr = 0, alen = 0;
+	ssize_t r = -1;
+	struct msghdr mh;
+	*out = '\0';
+	*dns = false;
+	switch (se->kind) {
+	case SC_CONNECT:
+	case SC_BIND:
+		addr = a[1], alen = a[2];
+		break;
+	case SC_SENDTO:
+		addr = a[4], alen = a[5];
+		break;
+	case SC_SENDMSG:
+	case SC_SENDMMSG: /* struct mmsghdr starts with the first message's */
+		if (mem_read(pid, a[1], &mh, sizeof mh) == (ssize_t)sizeof mh)
+			addr = (uintptr_t)mh.msg_name, alen = mh.msg_namelen;
+		break;
+	case SC_LISTEN: {
+		socklen_t sl = sizeof sa;
+		if (getsockname(sfd, (struct sockaddr *)sa, &sl) == 0)
+			r = sl < sizeof sa ? (ssize_t)sl : (ssize_t)sizeof sa;
+		break;
+	}
+	default:
+		break;
+	}
+	if (addr && alen)
+		r = mem_read(pid, addr, sa, alen < sizeof sa ? (size_t)alen : sizeof sa);
+	if (r > 0 && !describe_addr(pid, (int)a[0], sa, (size_t)r, out, size, dns))
+		*out = '\0';
+}
+
+/* Without a network namespace (and without "network": true) the calls on
+ * an IP socket reach the host's network: every one the filter notifies is
+ * refused, whatever address the target's memory holds when we read it, and
+ * logged with that address.  So are MSG_FASTOPEN sends on any socket (a
+ * TCP connect that bypasses connect(); the flags are a register).  The
+ * socket's family is read from its open file, not from the address.  A
+ * swap of the fd number after our look is refused by the kernel layers
+ * that let the filter allow IP sockets at all (seccomp_filter.h: Landlock
+ * for TCP, the BPF layer for UDP), and listen() is made here.  Returns
+ * false for calls left to net_call (unix sockets); *v is the verdict
+ * otherwise. */
+static bool host_ip_call(struct call *c, const struct sc_entry *se, enum verdict *v, int *errp)
+{
+	const __u64 *a = c->req->data.args;
+	uint64_t flags = se->kind == SC_SENDMSG ? a[2] : se->kind == SC_SENDTO || se->kind == SC_SENDMMSG ? a[3] : 0;
+	*v = V_ERROR;
+	cleanup_close int sfd = target_sock(c, errp);
+	if (sfd < 0)
+		return true;
+	int dom = -1;
+	socklen_t dl = sizeof dom;
+	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) < 0) {
+		*errp = errno; /* ENOTSOCK: what the kernel answers */
+		return true;
+	}
+	bool ip = dom == AF_INET || dom == AF_INET6;
+	bool fastopen = (flags & MSG_FASTOPEN) != 0;
+	if (!ip && !fastopen) {
+		if (se->kind == SC_LISTEN) {
+			*v = listen_for(c, sfd, errp);
+			return true;
+		}
+		if (se->kind == SC_BIND) {
+			*v = V_CONTINUE; /* a unix bind makes a file: the tree and Landlock judge it */
+			return true;
+		}
+		return false;
+	}
+	char desc[128], detail[200];
+	bool dns;
+	ip_call_addr(c, se, sfd, desc, sizeof desc, &dns);
+	if (!id_valid(c)) {
+		*errp = EACCES; /* the call is gone: the answer goes nowhere */
+		return true;
+	}
+	const char *fam = sc_family_name(dom);
+	size_t o = (size_t)snprintf(detail, sizeof detail, "%s %s", se->name,
+				    *desc ? desc : fam ? fam : "socket");
+	if (o < sizeof detail && se->kind == SC_LISTEN && *desc && !strcmp(desc + strlen(desc) - 2, ":0"))
+		o += (size_t)snprintf(detail + o, sizeof detail - o, " (an ephemeral host port)");
+	if (o < sizeof detail && fastopen)
+		o += (size_t)snprintf(detail + o, sizeof detail - o, " (MSG_FASTOPEN: a TCP connect)");
+	if (o < sizeof detail && dns)
+		snprintf(detail + o, sizeof detail - o, " (DNS lookup)");
+	struct bsbox_event ev = {
+		.kind = EV_NETWORK,
+		.detail = detail,
+		.addr = *desc ? desc : NULL,
+		.audit = false, /* the host's network: audit mode does not relax it */
+		.suggest = "\"network\": true",
+	};
+	emit(c, &ev);
+	*errp = EACCES;
+	return true;
+}
+
 static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	pid_t pid = (pid_t)c->req->pid;
+	enum verdict hv;
+
+	if (!c->ctx->have_netns && !(c->ctx->policy && c->ctx->policy->network) &&
+	    host_ip_call(c, se, &hv, errp))
+		return hv;
 
 	switch (se->kind) {
 	case SC_CONNECT:
@@ -1462,6 +1600,7 @@ static enum verdict decide(struct call *c, int *errp)
 	case SC_SENDTO:
 	case SC_SENDMSG:
 	case SC_SENDMMSG:
+	case SC_LISTEN:
 		v = net_call(c, se, errp);
 		break;
 	case SC_SOCKET:

@@ -888,15 +888,36 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->idmapped = NULL;
 }
 
+/* Without the namespaces, UDP (Landlock before ABI 10 cannot refuse it)
+ * and unix connects by path (seccomp sees no path) are refused by the
+ * kernel too, where root can load the programs: an extra layer, so failing
+ * to set it up is not an error (doctor says why not). */
+static void open_bpfdeny(struct attempt *a)
+{
+	const struct sandbox_opts *o = a->o;
+	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
+		struct bsbox_err derr = { 0 };
+		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
+		    getenv("BSBOX_BPF_DEBUG"))
+			fprintf(stderr, "bsbox: %s\n", derr.msg);
+	}
+}
+
 /* Step 1: everything the children apply, compiled here (and the cgroup). */
 static int build_filters(struct attempt *a, struct bsbox_err *err)
 {
 	const struct sandbox_opts *o = a->o;
+	open_bpfdeny(a); /* before the filter: UDP sockets depend on it */
 	struct scf_opts so = {
 		.network = o->policy->network,
 		.have_netns = a->level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
+		/* without a netns, IP sockets exist only where the kernel refuses
+		 * their traffic too (seccomp_filter.h); the child applies Landlock
+		 * with restrict_net at a->abi or fails */
+		.ip_tcp = a->level != SB_FULL && a->abi >= 4,
+		.ip_udp = a->level != SB_FULL && a->deny,
 		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
 	};
 	if (scf_build(&so, &a->filter, err) < 0)
@@ -926,16 +947,6 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 			a->idmapped[i] = -1;
 	}
 	reslimit_cg_setup(&a->cg, &o->policy->limits);
-	/* Without the namespaces, UDP (Landlock before ABI 10 cannot refuse
-	 * it) and unix connects by path (seccomp sees no path) are refused by
-	 * the kernel too, where root can load the programs: an extra layer,
-	 * so failing to set it up is not an error (doctor says why not). */
-	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
-		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
-		    getenv("BSBOX_BPF_DEBUG"))
-			fprintf(stderr, "bsbox: %s\n", derr.msg);
-	}
 	if (a->level != SB_FULL)
 		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
 	return 0;

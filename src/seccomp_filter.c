@@ -30,14 +30,15 @@
  * libseccomp compares arguments as 64-bit values.  Where the kernel only
  * looks at the low 32 bits (ioctl cmd, seccomp op, clone flags, personality)
  * the rules use SCMP_CMP_MASKED_EQ with a 32-bit mask so that garbage in the
- * high half cannot slip past; socket domains use EQ/GT so that any high bit
- * makes the value "greater" and denied (fail closed).  A rule never holds
+ * high half cannot slip past; socket domains and protocols use EQ/GT so that
+ * any high bit makes the value "greater" and denied (fail closed).  A rule never holds
  * two comparisons on one argument (libseccomp rejects that with EINVAL);
  * "not in a set" is expressed as several rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -179,6 +180,53 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 	return 0;
 }
 
+/* Without a network namespace, IP sockets that exist only to be logged
+ * (scf_opts.ip_tcp/ip_udp): every call that can reach the network from
+ * them is notified (add_addr_rules), and refused in the kernel too. */
+static bool ip_logged(const struct scf_opts *o)
+{
+	return !o->have_netns && !o->network && o->notify && (o->ip_tcp || o->ip_udp);
+}
+
+/* socket(fam, ...) for an IP family in ip_logged mode: only plain TCP
+ * (SOCK_STREAM, protocol 0 or IPPROTO_TCP) and plain UDP (SOCK_DGRAM, 0 or
+ * IPPROTO_UDP), each where its kernel layer exists.  Not the protocols that
+ * reach the network around connect() or around Landlock: SCTP (connectx
+ * through setsockopt), MPTCP (outside Landlock's TCP rules, landlock-lsm
+ * issue 54), ping sockets, UDP-Lite; SOCK_RAW needs CAP_NET_RAW, which the
+ * sandbox never has, but is refused here all the same.  The kernel reads
+ * type & 0xf (SOCK_TYPE_MASK; the rest are SOCK_NONBLOCK/SOCK_CLOEXEC) and
+ * the protocol as an int: a protocol with high bits set compares greater
+ * than every allowed one and is refused (fail closed). */
+static int add_ip_socket_rules(scmp_filter_ctx ctx, const struct scf_opts *o, int fam,
+			       struct bsbox_err *err)
+{
+	int nr = seccomp_syscall_resolve_name("socket"), rc;
+	if (nr < 0)
+		return 0;
+	uint32_t act = deny_action(o, nr);
+	for (uint64_t t = 0; t <= 0xf; t++) {
+		if ((t == SOCK_STREAM && o->ip_tcp) || (t == SOCK_DGRAM && o->ip_udp))
+			continue;
+		struct scmp_arg_cmp c[2] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)fam, 0),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, t) };
+		if ((rc = add_rule(ctx, act, nr, "socket", 2, c, err)) < 0)
+			return rc;
+	}
+	uint64_t max = o->ip_udp ? IPPROTO_UDP : IPPROTO_TCP;
+	for (uint64_t p = 1; p < max; p++) {
+		if (p == IPPROTO_TCP && o->ip_tcp)
+			continue;
+		struct scmp_arg_cmp c[2] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)fam, 0),
+					     SCMP_A2(SCMP_CMP_EQ, p, 0) };
+		if ((rc = add_rule(ctx, act, nr, "socket", 2, c, err)) < 0)
+			return rc;
+	}
+	struct scmp_arg_cmp c[2] = { SCMP_A0(SCMP_CMP_EQ, (uint64_t)fam, 0),
+				     SCMP_A2(SCMP_CMP_GT, max, 0) };
+	return add_rule(ctx, act, nr, "socket", 2, c, err);
+}
+
 /* socket()/socketpair(): only the families the policy and the namespaces
  * allow. */
 static int add_family_limits(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
@@ -188,10 +236,16 @@ static int add_family_limits(scmp_filter_ctx ctx, const struct scf_opts *o, stru
 		return 0;
 
 	static const int unix_only[] = { AF_UNIX };
+	static const int unix_ip[] = { AF_UNIX, AF_INET, AF_INET6 };
 	static const int with_netns[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 	if (o->have_netns)
 		rc = add_family_rules(ctx, o, "socket", with_netns, 4, err);
-	else
+	else if (ip_logged(o)) {
+		if ((rc = add_family_rules(ctx, o, "socket", unix_ip, 3, err)) < 0 ||
+		    (rc = add_ip_socket_rules(ctx, o, AF_INET, err)) < 0)
+			return rc;
+		rc = add_ip_socket_rules(ctx, o, AF_INET6, err);
+	} else
 		rc = add_family_rules(ctx, o, "socket", unix_only, 1, err);
 	if (rc < 0)
 		return rc;
@@ -205,8 +259,9 @@ static int add_family_limits(scmp_filter_ctx ctx, const struct scf_opts *o, stru
  * stands between a script and ssh-agent or docker.sock when there is no
  * mount namespace, and Landlock (ABI <= 7) does not cover connect().  A
  * policy with "network": true still needs "unix_sockets" for those.
- * bind() only matters with a network namespace (AF_UNIX binds create files,
- * which the mount tree and Landlock confine). */
+ * bind() only matters where IP sockets exist: with a network namespace, or
+ * in ip_logged mode (AF_UNIX binds create files, which the mount tree and
+ * Landlock confine). */
 static int add_addr_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct bsbox_err *err)
 {
 	int rc;
@@ -227,9 +282,25 @@ static int add_addr_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct 
 			return rc;
 	}
 	nr = seccomp_syscall_resolve_name("bind");
-	if (o->have_netns && !o->network && nr >= 0 &&
+	if (((o->have_netns && !o->network) || ip_logged(o)) && nr >= 0 &&
 	    (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "bind", 0, NULL, err)) < 0)
 		return rc;
+	if (!ip_logged(o))
+		return 0;
+	/* IP sockets on the host's network: listen() on an unbound one binds
+	 * an ephemeral host port (no bind(), so neither Landlock nor the BPF
+	 * layer sees it), and sendto/sendmsg with MSG_FASTOPEN connect TCP
+	 * without connect(), around Landlock (landlock-lsm issue 41).  The
+	 * flags are registers, so the supervisor's refusal is race-free. */
+	nr = seccomp_syscall_resolve_name("listen");
+	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "listen", 0, NULL, err)) < 0)
+		return rc;
+	nr = seccomp_syscall_resolve_name("sendto");
+	if (nr >= 0) {
+		struct scmp_arg_cmp c = SCMP_A3(SCMP_CMP_MASKED_EQ, MSG_FASTOPEN, MSG_FASTOPEN);
+		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "sendto", 1, &c, err)) < 0)
+			return rc;
+	}
 	return 0;
 }
 

@@ -171,6 +171,7 @@ const struct sc_entry sc_table[] = {
 	/* the network (seccomp_filter.c's network rules) */
 	NET("connect", SC_CONNECT, 3, FD("fd"), PTR("addr"), UINT("addrlen")),
 	NET("bind", SC_BIND, 3, FD("fd"), PTR("addr"), UINT("addrlen")),
+	NET("listen", SC_LISTEN, 2, FD("fd"), INT("backlog")),
 	NET("sendto", SC_SENDTO, 6, FD("fd"), PTR("buf"), UINT("len"), HEX("flags"), PTR("addr"),
 	    UINT("addrlen")),
 	NET("sendmsg", SC_SENDMSG, 3, FD("fd"), PTR("msg"), HEX("flags")),
