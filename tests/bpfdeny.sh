@@ -54,7 +54,8 @@ test_layer_bpfdeny_unix_connect() {
 	return 0
 }
 
-# No UDP test: without network seccomp refuses socket(AF_INET*) before the
-# kernel layer could see a send, and an inherited socket (--keep-fd) is not
+# No UDP test: without network the supervisor refuses every send with an
+# address (tests/sockets.sh) before the kernel layer could see it, and an
+# inherited socket (--keep-fd) is not
 # covered: cgroup sock_addr hooks run for the cgroup of the socket's creator,
 # not of the sender (checked: a UDP socket made outside sends from inside).

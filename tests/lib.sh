@@ -236,6 +236,26 @@ print(r if r > 0 else 0)
 EOF
 }
 
+# ip_logged tcp|udp: such a socket exists in the sandbox and its connect,
+# bind, listen and sends are refused by the supervisor with the address in
+# the event.  Always with a network namespace; without one only where a
+# kernel layer refuses the traffic too (seccomp_filter.h): TCP with Landlock
+# ABI >= 4, UDP with the BPF deny layer (root, not --audit: $AUDIT=1).
+# Elsewhere socket() itself is refused (EAFNOSUPPORT, no address).
+ip_logged() {
+	degraded || return 0
+	case $1 in
+	tcp)
+		local abi
+		abi=$(landlock_abi)
+		[ -n "${BSBOX_LANDLOCK_ABI:-}" ] && [ "$BSBOX_LANDLOCK_ABI" -lt "$abi" ] && abi=$BSBOX_LANDLOCK_ABI
+		[ "$abi" -ge 4 ]
+		;;
+	udp) is_root && [ "${AUDIT:-0}" != 1 ] && "$BSBOX" doctor 2>&1 | grep -q 'BPF deny layer: *active' ;;
+	*) return 2 ;;
+	esac
+}
+
 # as_user CMD...: run CMD as the unprivileged test user (as is when not root)
 as_user() {
 	if is_root; then

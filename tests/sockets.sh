@@ -1,4 +1,8 @@
 # shellcheck shell=bash disable=SC2016,SC2034
+# IP sockets (issue 12): every connect, send, bind and listen the sandbox
+# makes towards the network is denied with its address in the event, with a
+# network namespace or without (test_layer_log_ip_*).
+#
 # Pathname unix sockets (issue 10 item 4): connect(), sendto() and sendmsg()
 # to a socket file need a "unix_sockets" grant, in every mode; without one
 # the supervisor denies the call (EACCES) and logs the path.  A read grant on
@@ -269,6 +273,207 @@ test_unix_connect_proc_macro_srv() {
 	"$BSBOX" policy explain "$BSBOX_LOG" >"$T/explain" 2>&1
 	assert_contains "$T/explain" '"unix_sockets"'
 	assert_contains "$T/explain" "\"path\":	\"$d/docker.sock\""
+	return 0
+}
+
+# ---- IP sockets: every attempt logged with its address (issue 12) ----------
+
+# the client: python3 -c "$_IP_CLIENT" OP,HOST,PORT...; prints "OP: ok" or
+# "OP: errno=N (ENAME)" per call.  OPs: connect (TCP), fastopen (TCP
+# sendto with MSG_FASTOPEN), bind (TCP), listen (an unbound TCP socket),
+# sendto, sendmsg (UDP), connect-udp
+_IP_CLIENT='
+import errno, socket, sys
+def call(op, host, port):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    tcp = lambda: socket.socket(fam, socket.SOCK_STREAM)
+    udp = lambda: socket.socket(fam, socket.SOCK_DGRAM)
+    if op == "connect":
+        tcp().connect((host, port))
+    elif op == "fastopen":
+        tcp().sendto(b"x", 0x20000000, (host, port))
+    elif op == "bind":
+        tcp().bind((host, port))
+    elif op == "listen":
+        tcp().listen(1)
+    elif op == "sendto":
+        udp().sendto(b"x", (host, port))
+    elif op == "sendmsg":
+        udp().sendmsg([b"x"], [], 0, (host, port))
+    elif op == "connect-udp":
+        udp().connect((host, port))
+for spec in sys.argv[1:]:
+    op, host, port = spec.split(",")
+    try:
+        call(op, host, int(port))
+        print(op + ": ok")
+    except OSError as e:
+        print("%s: errno=%d (%s)" % (op, e.errno, errno.errorcode.get(e.errno, "?")))
+'
+
+# _ip_expect OP PROTO SYSCALL ADDR [COND...]: OP's line in $T/out and its
+# event.  Where ip_logged PROTO: EACCES and an event naming ADDR; else the
+# socket() was refused (EAFNOSUPPORT) and the event names the family.
+_ip_expect() {
+	local op=$1 proto=$2 sc=$3 addr=$4 type=SOCK_STREAM
+	shift 4
+	[ "$proto" = udp ] && type=SOCK_DGRAM
+	if ip_logged "$proto"; then
+		assert_contains "$T/out" "$op: errno=13 (EACCES)" || return 1
+		expect_event kind=network "syscall=$sc" "addr=$addr" action=denied \
+			'suggest="network": true' "$@" || return 1
+	else
+		assert_contains "$T/out" "$op: errno=97 (EAFNOSUPPORT)" || return 1
+		expect_event kind=network syscall=socket "detail~socket(AF_INET, $type" action=denied \
+			addr! || return 1
+	fi
+}
+
+# A TCP connect and a UDP send to listeners on the host's loopback, an IP
+# bind, a listen() and a TCP Fast Open send: each denied with an event that
+# names the address, in every mode where the socket can exist (without a
+# network namespace that is where a kernel layer backs the supervisor up:
+# ip_logged); elsewhere the socket() is refused and logged.  Neither
+# listener hears from the sandbox.
+test_layer_log_ip_addresses() {
+	need_py3 || return
+	listener tcp - "$T/got-tcp" || return 1
+	local tport=$LISTEN_PORT
+	listener udp - "$T/got-udp" || return 1
+	local uport=$LISTEN_PORT
+	newlog ip
+	POLICY=$(mkpolicy ip)
+	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" \
+		"sendmsg,127.0.0.1,$((uport + 1))" "connect-udp,127.0.0.1,$((uport + 2))" \
+		"bind,127.0.0.1,$tport" "fastopen,127.0.0.1,$tport" "listen,0.0.0.0,0"
+	assert_rc 124 || { show "$T/out"; show "$T/err"; return 1; }
+	_ip_expect connect tcp connect "127.0.0.1:$tport" 'detail=connect 127.0.0.1:'"$tport" || return 1
+	_ip_expect sendto udp sendto "127.0.0.1:$uport" || return 1
+	_ip_expect sendmsg udp sendmsg "127.0.0.1:$((uport + 1))" || return 1
+	_ip_expect connect-udp udp connect "127.0.0.1:$((uport + 2))" || return 1
+	_ip_expect bind tcp bind "127.0.0.1:$tport" || return 1
+	_ip_expect fastopen tcp sendto "127.0.0.1:$tport" || return 1
+	if ip_logged tcp; then
+		assert_contains "$T/err" "connect 127.0.0.1:$tport" || return 1
+	fi
+	if ip_logged udp; then
+		assert_contains "$T/err" "sendto 127.0.0.1:$uport" || return 1
+	fi
+	if ! degraded; then
+		# the sandbox's own network namespace: listening there reaches nothing
+		assert_contains "$T/out" "listen: ok"
+	else
+		_ip_expect listen tcp listen "0.0.0.0:0" "detail~ephemeral host port" || return 1
+		ip_logged tcp && { expect_event syscall=sendto detail~MSG_FASTOPEN || return 1; }
+	fi
+	sleep 0.5
+	[ -s "$T/got-tcp" ] && fail "the host TCP listener on 127.0.0.1:$tport got a connection"
+	[ -s "$T/got-udp" ] && fail "the host UDP listener on 127.0.0.1:$uport got a datagram"
+	# sanity: the listeners hear an unconfined client
+	python3 -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" >/dev/null
+	wait_file "$T/got-tcp" 20 || fail "sanity: the TCP listener is not reachable"
+	wait_file "$T/got-udp" 20 || fail "sanity: the UDP listener is not reachable"
+	return 0
+}
+
+# IPv6: the same, to [::1]
+test_layer_log_ip6_addresses() {
+	need_py3 || return
+	python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
+		{ skip_ok "no IPv6 loopback on this host"; return; }
+	listener tcp6 - "$T/got" || return 1
+	local port=$LISTEN_PORT
+	newlog ip6
+	POLICY=$(mkpolicy ip6)
+	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,::1,$port" "sendto,::1,$port"
+	assert_rc 124 || return 1
+	if ip_logged tcp; then
+		assert_contains "$T/out" "connect: errno=13 (EACCES)"
+		expect_event kind=network syscall=connect "addr=[::1]:$port" action=denied || return 1
+	else
+		expect_event kind=network syscall=socket "detail~socket(AF_INET6, SOCK_STREAM" || return 1
+	fi
+	if ip_logged udp; then
+		expect_event kind=network syscall=sendto "addr=[::1]:$port" action=denied || return 1
+	fi
+	sleep 0.5
+	[ -s "$T/got" ] && fail "the host listener on [::1]:$port got a connection"
+	return 0
+}
+
+# Without a network namespace audit mode does not open the host's network:
+# the connect is denied and logged as such, not "allowed-audit".
+test_layer_log_ip_audit_degraded() {
+	need_py3 || return
+	degraded || { skip_ok "with a network namespace audit lets it through (tests/supervisor.sh)"; return; }
+	ip_logged tcp || { skip_ok "Landlock ABI < 4: TCP sockets are refused at socket()"; return; }
+	listener tcp - "$T/got" || return 1
+	local port=$LISTEN_PORT
+	newlog audit
+	run_boxed --audit -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$port" "listen,0.0.0.0,0"
+	assert_contains "$T/out" "connect: errno=13 (EACCES)" || return 1
+	assert_contains "$T/out" "listen: errno=13 (EACCES)" || return 1
+	expect_event kind=network syscall=connect "addr=127.0.0.1:$port" action=denied || return 1
+	expect_event kind=network syscall=listen addr=0.0.0.0:0 action=denied || return 1
+	sleep 0.5
+	[ -s "$T/got" ] && fail "the host listener got a connection in audit mode"
+	return 0
+}
+
+# "network": true: the same calls reach the host's listeners and nothing is
+# logged, in every mode (unchanged by the above).
+test_layer_log_ip_network_granted() {
+	need_py3 || return
+	listener tcp - "$T/got-tcp" || return 1
+	local tport=$LISTEN_PORT
+	listener udp - "$T/got-udp" || return 1
+	local uport=$LISTEN_PORT
+	newlog net
+	POLICY=$(mkpolicy net network true)
+	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" \
+		"listen,0.0.0.0,0"
+	assert_rc 0 || { show "$T/out"; show "$T/err"; return 1; }
+	if degraded; then
+		assert_contains "$T/out" "connect: ok"
+		assert_contains "$T/out" "sendto: ok"
+		assert_contains "$T/out" "listen: ok"
+		wait_file "$T/got-tcp" 20 || fail "the granted connect did not reach the host listener"
+		wait_file "$T/got-udp" 20 || fail "the granted datagram did not reach the host listener"
+	fi
+	if ev_find kind=network >/dev/null; then
+		fail "a granted network call was logged"
+		show "$BSBOX_LOG"
+	fi
+	return 0
+}
+
+# A unix socket server still works without a network namespace, where the
+# supervisor makes its listen() (an IP socket swapped in under the same fd
+# number must not get a CONTINUE): bind, listen, connect, accept, echo.
+test_layer_log_unix_listen() {
+	need_py3 || return
+	local d
+	d=$(_sock_dir)
+	newlog ulisten
+	POLICY=$(mkpolicy ul write "\"$d\"" unix_sockets "[\"$d\"]")
+	run_boxed -- "$PY3" -c '
+import os, socket, sys
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX)
+s.bind(p)
+s.listen(4)
+c = socket.socket(socket.AF_UNIX)
+c.connect(p)
+a, _ = s.accept()
+c.sendall(b"ping")
+print("server got", a.recv(4).decode())
+' "$d/srv.sock"
+	assert_rc 0 || { show "$T/out"; show "$T/err"; return 1; }
+	assert_contains "$T/out" "server got ping"
+	if ev_find kind=network >/dev/null; then
+		fail "a unix listen was logged"
+		show "$BSBOX_LOG"
+	fi
 	return 0
 }
 
