@@ -37,6 +37,7 @@
 /* ---- the child ----------------------------------------------------------- */
 
 static int result_fd;
+static bool no_netns; /* the run without a network namespace (set before fork) */
 
 /* report "NAME RET ERRNO" to the parent (write(2) is never notified) */
 static void put(const char *name, long r)
@@ -118,6 +119,22 @@ static void child_calls(const char *tmpdir)
 	put("sendto_netlink", sendto(s, "xxxx", 4, 0, (struct sockaddr *)&snl, sizeof snl));
 	close(s);
 	put("socket_packet", socket(AF_PACKET, SOCK_RAW, 0));
+	/* listen(): on an unbound IP socket it takes a host port without a
+	 * network namespace; a unix server keeps working (the supervisor makes
+	 * its listen).  Only in the run without one: the full mode's binds are
+	 * the unix-socket rules' business (tests/sockets.sh). */
+	if (no_netns) {
+		struct sockaddr_un srv = { .sun_family = AF_UNIX };
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		put("listen_inet", listen(s, 1));
+		close(s);
+		snprintf(srv.sun_path, sizeof srv.sun_path, "%s/allowed/srv", tmpdir);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		put("bind_unix", bind(s, (struct sockaddr *)&srv, sizeof srv));
+		put("listen_unix", listen(s, 1));
+		close(s);
+		unlink(srv.sun_path);
+	}
 	put("ptrace", ptrace(PTRACE_TRACEME, 0, 0, 0));
 	put("io_uring_setup", syscall(SYS_io_uring_setup, 1, NULL));
 	put("unshare_user", unshare(CLONE_NEWUSER));
@@ -258,12 +275,16 @@ static int run_once(bool audit, const char *tmpdir, const char *logpath, struct 
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	struct scf_opts so = { .notify = true, .notify_paths = true, .have_netns = true };
+	/* the audit run has no network namespace (below): IP sockets as where
+	 * Landlock and the BPF layer back the supervisor up */
+	struct scf_opts so = { .notify = true, .notify_paths = true, .have_netns = !audit,
+			       .ip_tcp = audit, .ip_udp = audit };
 	scmp_filter_ctx ctx;
 	if (scf_build(&so, &ctx, &err) < 0) {
 		check(0, "scf_build: %s", err.msg);
 		return -1;
 	}
+	no_netns = audit;
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
@@ -449,8 +470,17 @@ int main(void)
 		expect(res, n, "socket_packet", EAFNOSUPPORT);
 		expect(res, n, "connect_inet", EACCES);
 		expect(res, n, "sendto_dns", EACCES);
+		expect(res, n, "sendmsg_inet6", EACCES);
+		expect(res, n, "listen_inet", EACCES);
+		expect(res, n, "bind_unix", 0);
+		expect(res, n, "listen_unix", 0);
 	}
 	log = slurp(logpath);
+	check(log_has(log, "\"syscall\":\"listen\"", "\"addr\":\"0.0.0.0:0\"", "\"action\":\"denied\""),
+	      "audit log without netns: listen on an unbound IP socket, denied");
+	check(log_has(log, "\"addr\":\"[::1]:9\"", "\"syscall\":\"sendmsg\"", "\"action\":\"denied\""),
+	      "audit log without netns: sendmsg [::1]:9 denied");
+	check(!log_has(log, "\"syscall\":\"bind\"", NULL, NULL), "audit log: nothing for a unix bind");
 	check(log_has(log, "\"path\":\"/etc/hostname\"", "\"action\":\"allowed-audit\"", NULL),
 	      "audit log: /etc/hostname allowed-audit");
 	check(!log_has(log, "\"addr\":\"127.0.0.1:9\"", "allowed-audit", NULL),
