@@ -329,6 +329,16 @@ _ip_expect() {
 	fi
 }
 
+# _ip_listeners: a TCP and a UDP listener on the host's loopback, noting
+# what they hear in $T/got-tcp and $T/got-udp; sets the caller's tport and
+# uport
+_ip_listeners() {
+	listener tcp - "$T/got-tcp" || return 1
+	tport=$LISTEN_PORT
+	listener udp - "$T/got-udp" || return 1
+	uport=$LISTEN_PORT
+}
+
 # A TCP connect and a UDP send to listeners on the host's loopback, an IP
 # bind, a listen() and a TCP Fast Open send: each denied with an event that
 # names the address, in every mode where the socket can exist (without a
@@ -337,10 +347,8 @@ _ip_expect() {
 # listener hears from the sandbox.
 test_layer_log_ip_addresses() {
 	need_py3 || return
-	listener tcp - "$T/got-tcp" || return 1
-	local tport=$LISTEN_PORT
-	listener udp - "$T/got-udp" || return 1
-	local uport=$LISTEN_PORT
+	local tport uport
+	_ip_listeners || return 1
 	newlog ip
 	POLICY=$(mkpolicy ip)
 	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" \
@@ -424,10 +432,8 @@ test_layer_log_ip_audit_degraded() {
 # logged, in every mode (unchanged by the above).
 test_layer_log_ip_network_granted() {
 	need_py3 || return
-	listener tcp - "$T/got-tcp" || return 1
-	local tport=$LISTEN_PORT
-	listener udp - "$T/got-udp" || return 1
-	local uport=$LISTEN_PORT
+	local tport uport
+	_ip_listeners || return 1
 	newlog net
 	POLICY=$(mkpolicy net network true)
 	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" \
