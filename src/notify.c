@@ -976,11 +976,42 @@ static bool unix_granted(const struct policy *p, const char *path, bool resolve)
 	return false;
 }
 
+/* A pidfd for the notifying task.  Its id is a thread's (rustc compiles,
+ * and loads proc macros, on a second thread); pidfd_open() takes a
+ * thread-group leader unless asked for PIDFD_THREAD (Linux 6.9), so before
+ * that the leader's id comes from /proc/TID/status.  -1 with errno set. */
+static int task_pidfd(pid_t tid)
+{
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+	/* a thread's id: ENOENT since 6.9, EINVAL before */
+	int fd = (int)syscall(SYS_pidfd_open, tid, 0);
+	if (fd >= 0 || (errno != ENOENT && errno != EINVAL))
+		return fd;
+	if ((fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) >= 0 || errno != EINVAL)
+		return fd;
+	char p[64], buf[1024];
+	snprintf(p, sizeof p, "/proc/%d/status", (int)tid);
+	cleanup_close int sf = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = sf >= 0 ? read(sf, buf, sizeof buf - 1) : -1;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *t = strstr(buf, "\nTgid:");
+	int tgid;
+	if (!t || sscanf(t + 6, "%d", &tgid) != 1) {
+		errno = ESRCH;
+		return -1;
+	}
+	return (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+}
+
 /* A copy of the target's fd a0 (pidfd_getfd: the same open file, with
  * the ptrace rights reading its memory takes); -1 with the errno to answer. */
 static int target_sock(const struct call *c, int *errp)
 {
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)c->req->pid, 0);
+	cleanup_close int pidfd = task_pidfd((pid_t)c->req->pid);
 	int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, (int)c->req->data.args[0], 0) : -1;
 	if (sfd < 0)
 		*errp = errno == EBADF ? EBADF : EACCES;
@@ -1171,7 +1202,7 @@ static const char *netlink_name(int proto)
 static int netlink_proto(pid_t pid, int fd)
 {
 	int proto = -1;
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	cleanup_close int pidfd = task_pidfd(pid);
 	if (pidfd >= 0) {
 		cleanup_close int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 		socklen_t len = sizeof proto;
@@ -1520,7 +1551,13 @@ static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *
 		snprintf(typ, sizeof typ, "%s", tn);
 	else
 		snprintf(typ, sizeof typ, "%u", (unsigned)a[1]);
-	snprintf(detail, sizeof detail, "%s(%s, %s)", se->name, fam, typ);
+	/* an IP protocol may be what the filter refused (SCTP, MPTCP, ping
+	 * sockets beside allowed TCP and UDP ones) */
+	int af = (int)(uint32_t)a[0];
+	if ((af == AF_INET || af == AF_INET6) && (int)a[2] != 0)
+		snprintf(detail, sizeof detail, "%s(%s, %s, protocol=%d)", se->name, fam, typ, (int)a[2]);
+	else
+		snprintf(detail, sizeof detail, "%s(%s, %s)", se->name, fam, typ);
 	struct bsbox_event ev = {
 		.kind = EV_NETWORK,
 		.detail = detail,

@@ -409,6 +409,43 @@ test_layer_log_ip6_addresses() {
 	return 0
 }
 
+# From a second thread (rustc loads proc macros on one): the connect is
+# denied and logged the same, and a thread's sendmsg on a connected unix
+# socketpair still works (the supervisor looks at the socket through the
+# thread's id).
+test_layer_log_ip_from_thread() {
+	need_py3 || return
+	listener tcp - "$T/got" || return 1
+	local port=$LISTEN_PORT
+	newlog thread
+	POLICY=$(mkpolicy thread)
+	run_boxed -- "$PY3" -c '
+import socket, sys, threading
+def work():
+    a, b = socket.socketpair()
+    a.sendmsg([b"hi"])
+    print("socketpair sendmsg:", b.recv(2).decode())
+    try:
+        socket.socket().connect(("127.0.0.1", int(sys.argv[1])))
+        print("connect: ok")
+    except OSError as e:
+        print("connect: errno=%d" % e.errno)
+t = threading.Thread(target=work)
+t.start()
+t.join()
+' "$port"
+	assert_contains "$T/out" "socketpair sendmsg: hi" || { show "$T/err"; return 1; }
+	if ip_logged tcp; then
+		assert_contains "$T/out" "connect: errno=13" || return 1
+		expect_event kind=network syscall=connect "addr=127.0.0.1:$port" action=denied || return 1
+	else
+		assert_contains "$T/out" "connect: errno=97" || return 1
+	fi
+	sleep 0.5
+	[ -s "$T/got" ] && fail "the host listener got a connection from the thread"
+	return 0
+}
+
 # Without a network namespace audit mode does not open the host's network:
 # the connect is denied and logged as such, not "allowed-audit".
 test_layer_log_ip_audit_degraded() {
