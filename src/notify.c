@@ -25,6 +25,9 @@
  *     pathname unix socket                 grants it (audit: CONTINUE); ENOENT
  *                                          unlogged where nothing is there, or
  *                                          for the name services (unix_call)
+ *   without a netns: listen() of   EACCES, logged (a unix socket's listen
+ *     an IP socket, bind() other            is made here: listen_for); in
+ *     than AF_UNIX, MSG_FASTOPEN            audit mode too
  *   socket()/socketpair() family  EAFNOSUPPORT, in both modes
  *   other notified syscalls       scf_deny_errno(nr), in both modes
  *
@@ -1425,47 +1428,61 @@ static void ip_call_addr(struct call *c, const struct sc_entry *se, int sfd, cha
 	}
 	if (addr && alen)
 		r = mem_read(pid, addr, sa, alen < sizeof sa ? (size_t)alen : sizeof sa);
-	if (r > 0 && !describe_addr(pid, (int)a[0], sa, (size_t)r, out, size, dns))
-		*out = '\0';
+	if (r <= 0 || describe_addr(pid, (int)a[0], sa, (size_t)r, out, size, dns))
+		return;
+	*out = '\0';
+	/* an IP socket takes AF_UNSPEC as AF_INET with INADDR_ANY (bind) */
+	struct sockaddr_in in;
+	if (se->kind == SC_BIND && (size_t)r >= sizeof in) {
+		memcpy(&in, sa, sizeof in);
+		if (in.sin_family == AF_UNSPEC)
+			snprintf(out, size, "0.0.0.0:%u", ntohs(in.sin_port));
+	}
 }
 
-/* Without a network namespace (and without "network": true) the calls on
- * an IP socket reach the host's network: every one the filter notifies is
- * refused, whatever address the target's memory holds when we read it, and
- * logged with that address.  So are MSG_FASTOPEN sends on any socket (a
- * TCP connect that bypasses connect(); the flags are a register).  The
- * socket's family is read from its open file, not from the address.  A
- * swap of the fd number after our look is refused by the kernel layers
- * that let the filter allow IP sockets at all (seccomp_filter.h: Landlock
- * for TCP, the BPF layer for UDP), and listen() is made here.  Returns
- * false for calls left to net_call (unix sockets); *v is the verdict
- * otherwise. */
+/* Without a network namespace (and without "network": true) what the
+ * filter notifies beyond the addresses net_call judges (seccomp_filter.c,
+ * ip_logged): a send with MSG_FASTOPEN (a TCP connect around connect() and
+ * Landlock; the flags are a register, so the refusal is race-free),
+ * listen() (on an unbound IP socket it takes an ephemeral host port, which
+ * no kernel layer refuses: judged on the socket's open file and made here
+ * for unix sockets), and bind() (a unix bind makes a file, which the tree
+ * and Landlock judge; any other is refused and logged).  A racing rewrite of an
+ * address after our read is refused by the kernel layers that let the
+ * filter allow IP sockets at all (Landlock for TCP, the BPF layer for UDP).
+ * Returns false for calls left to net_call; *v is the verdict otherwise. */
 static bool host_ip_call(struct call *c, const struct sc_entry *se, enum verdict *v, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	uint64_t flags = se->kind == SC_SENDMSG ? a[2] : se->kind == SC_SENDTO || se->kind == SC_SENDMMSG ? a[3] : 0;
-	*v = V_ERROR;
-	cleanup_close int sfd = target_sock(c, errp);
-	if (sfd < 0)
-		return true;
-	int dom = -1;
-	socklen_t dl = sizeof dom;
-	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) < 0) {
-		*errp = errno; /* ENOTSOCK: what the kernel answers */
-		return true;
-	}
-	bool ip = dom == AF_INET || dom == AF_INET6;
 	bool fastopen = (flags & MSG_FASTOPEN) != 0;
-	if (!ip && !fastopen) {
-		if (se->kind == SC_LISTEN) {
+	*v = V_ERROR;
+	if (se->kind == SC_BIND) {
+		/* AF_UNSPEC binds an IP socket too (to INADDR_ANY, for
+		 * compatibility): only AF_UNIX is let through */
+		sa_family_t af = AF_UNSPEC;
+		if (a[2] >= sizeof af &&
+		    mem_read((pid_t)c->req->pid, a[1], &af, sizeof af) == (ssize_t)sizeof af && af == AF_UNIX) {
+			*v = V_CONTINUE;
+			return true;
+		}
+	} else if (se->kind != SC_LISTEN && !fastopen) {
+		return false;
+	}
+	cleanup_close int sfd = -1;
+	int dom = -1;
+	if (se->kind == SC_LISTEN) {
+		if ((sfd = target_sock(c, errp)) < 0)
+			return true;
+		socklen_t dl = sizeof dom;
+		if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) < 0) {
+			*errp = errno; /* ENOTSOCK: what the kernel answers */
+			return true;
+		}
+		if (dom != AF_INET && dom != AF_INET6) {
 			*v = listen_for(c, sfd, errp);
 			return true;
 		}
-		if (se->kind == SC_BIND) {
-			*v = V_CONTINUE; /* a unix bind makes a file: the tree and Landlock judge it */
-			return true;
-		}
-		return false;
 	}
 	char desc[128], detail[200];
 	bool dns;
@@ -1474,9 +1491,9 @@ static bool host_ip_call(struct call *c, const struct sc_entry *se, enum verdict
 		*errp = EACCES; /* the call is gone: the answer goes nowhere */
 		return true;
 	}
-	const char *fam = sc_family_name(dom);
+	const char *fam = dom >= 0 ? sc_family_name(dom) : NULL;
 	size_t o = (size_t)snprintf(detail, sizeof detail, "%s %s", se->name,
-				    *desc ? desc : fam ? fam : "socket");
+				    *desc ? desc : fam ? fam : "(no address)");
 	if (o < sizeof detail && se->kind == SC_LISTEN && *desc && !strcmp(desc + strlen(desc) - 2, ":0"))
 		o += (size_t)snprintf(detail + o, sizeof detail - o, " (an ephemeral host port)");
 	if (o < sizeof detail && fastopen)

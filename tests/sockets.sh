@@ -281,9 +281,10 @@ test_unix_connect_proc_macro_srv() {
 # the client: python3 -c "$_IP_CLIENT" OP,HOST,PORT...; prints "OP: ok" or
 # "OP: errno=N (ENAME)" per call.  OPs: connect (TCP), fastopen (TCP
 # sendto with MSG_FASTOPEN), bind (TCP), listen (an unbound TCP socket),
-# sendto, sendmsg (UDP), connect-udp
+# sendto, sendmsg (UDP), connect-udp, bind-unspec (TCP, an AF_UNSPEC address:
+# the kernel binds INADDR_ANY)
 _IP_CLIENT='
-import errno, socket, sys
+import ctypes, errno, socket, struct, sys
 def call(op, host, port):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     tcp = lambda: socket.socket(fam, socket.SOCK_STREAM)
@@ -302,6 +303,12 @@ def call(op, host, port):
         udp().sendmsg([b"x"], [], 0, (host, port))
     elif op == "connect-udp":
         udp().connect((host, port))
+    elif op == "bind-unspec":
+        s = tcp()
+        sa = struct.pack("=HH4s8x", socket.AF_UNSPEC, socket.htons(port), bytes(4))
+        if ctypes.CDLL(None, use_errno=True).bind(s.fileno(), sa, len(sa)) < 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "bind")
 for spec in sys.argv[1:]:
     op, host, port = spec.split(",")
     try:
@@ -353,7 +360,8 @@ test_layer_log_ip_addresses() {
 	POLICY=$(mkpolicy ip)
 	run_boxed -- "$PY3" -c "$_IP_CLIENT" "connect,127.0.0.1,$tport" "sendto,127.0.0.1,$uport" \
 		"sendmsg,127.0.0.1,$((uport + 1))" "connect-udp,127.0.0.1,$((uport + 2))" \
-		"bind,127.0.0.1,$tport" "fastopen,127.0.0.1,$tport" "listen,0.0.0.0,0"
+		"bind,127.0.0.1,$tport" "fastopen,127.0.0.1,$tport" "listen,0.0.0.0,0" \
+		"bind-unspec,0.0.0.0,$((tport + 3))"
 	assert_rc 124 || { show "$T/out"; show "$T/err"; return 1; }
 	_ip_expect connect tcp connect "127.0.0.1:$tport" 'detail=connect 127.0.0.1:'"$tport" || return 1
 	_ip_expect sendto udp sendto "127.0.0.1:$uport" || return 1
@@ -372,6 +380,7 @@ test_layer_log_ip_addresses() {
 		assert_contains "$T/out" "listen: ok"
 	else
 		_ip_expect listen tcp listen "0.0.0.0:0" "detail~ephemeral host port" || return 1
+		_ip_expect bind-unspec tcp bind "0.0.0.0:$((tport + 3))" || return 1
 		ip_logged tcp && { expect_event syscall=sendto detail~MSG_FASTOPEN || return 1; }
 	fi
 	sleep 0.5
