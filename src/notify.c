@@ -25,9 +25,9 @@
  *     pathname unix socket                 grants it (audit: CONTINUE); ENOENT
  *                                          unlogged where nothing is there, or
  *                                          for the name services (unix_call)
- *   without a netns: listen() of   EACCES, logged (a unix socket's listen
- *     an IP socket, bind() other            is made here: listen_for); in
- *     than AF_UNIX, MSG_FASTOPEN            audit mode too
+ *   no netns: listen() on an IP   EACCES, logged, in audit mode too (a
+ *     socket, bind() but AF_UNIX,          unix socket's listen() is made
+ *     MSG_FASTOPEN                         here: listen_for)
  *   socket()/socketpair() family  EAFNOSUPPORT, in both modes
  *   other notified syscalls       scf_deny_errno(nr), in both modes
  *
