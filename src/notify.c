@@ -994,14 +994,13 @@ static int task_pidfd(pid_t tid)
 		return fd;
 	if ((fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD)) >= 0 || errno != EINVAL)
 		return fd;
-	char p[64], buf[1024];
+	char p[64];
+	cleanup_free char *st = NULL;
+	struct bsbox_err e;
 	snprintf(p, sizeof p, "/proc/%d/status", (int)tid);
-	cleanup_close int sf = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = sf >= 0 ? read(sf, buf, sizeof buf - 1) : -1;
-	if (n <= 0)
+	if (util_read_file(p, 1 << 16, &st, NULL, &e) < 0)
 		return -1;
-	buf[n] = '\0';
-	const char *t = strstr(buf, "\nTgid:");
+	const char *t = strstr(st, "\nTgid:");
 	int tgid;
 	if (!t || sscanf(t + 6, "%d", &tgid) != 1) {
 		errno = ESRCH;
@@ -1569,9 +1568,12 @@ static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *
 	else
 		snprintf(typ, sizeof typ, "%u", (unsigned)a[1]);
 	/* an IP protocol may be what the filter refused (SCTP, MPTCP, ping
-	 * sockets beside allowed TCP and UDP ones) */
-	int af = (int)(uint32_t)a[0];
-	if ((af == AF_INET || af == AF_INET6) && (int)a[2] != 0)
+	 * sockets beside allowed TCP and UDP ones): named unless it is the
+	 * type's own */
+	int af = (int)(uint32_t)a[0], proto = (int)a[2], st = (int)(a[1] & 0xf);
+	bool own = proto == 0 || (st == SOCK_STREAM && proto == IPPROTO_TCP) ||
+		   (st == SOCK_DGRAM && proto == IPPROTO_UDP);
+	if ((af == AF_INET || af == AF_INET6) && !own)
 		snprintf(detail, sizeof detail, "%s(%s, %s, protocol=%d)", se->name, fam, typ, (int)a[2]);
 	else
 		snprintf(detail, sizeof detail, "%s(%s, %s)", se->name, fam, typ);
