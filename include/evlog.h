@@ -40,6 +40,10 @@ struct evlog {
 	const char *command;     /* borrowed, may be NULL: `bsbox run`'s command ("probe udp
 	                            ..."), logged as "command" when there is no crate, so
 	                            `bsbox report` can name what ran */
+	unsigned lost;           /* events evlog_write could not write (the caller says so
+	                            once at the end: the log is written from the supervisor's
+	                            threads, which must not print) */
+	int lost_errno;          /* why the last one was lost (EIO: a short write) */
 };
 
 /* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else

@@ -23,6 +23,14 @@
 
 extern char **environ;
 
+/* sandbox.c's notes and warnings go to the user's terminal (cargo shows a
+ * build script's stderr on failure, and its own warnings otherwise). */
+static void print_notice(void *arg, const char *kind, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "bsbox: %s: %s\n", kind, msg);
+}
+
 static char *policy_path_filter(const struct policy *p, const char *path)
 {
 	if (!path)
@@ -205,6 +213,7 @@ int run_confined(struct run_req *req)
 		.log = &log,
 		.report = &rep,
 		.trace = trace_on(&trace) ? &trace : NULL,
+		.notice = print_notice,
 	};
 	if (so.unsupervised && !so.quiet)
 		fprintf(stderr, "bsbox: warning: BSBOX_BENCH_UNSUPERVISED=1: denials are enforced but "
@@ -244,6 +253,10 @@ int run_confined(struct run_req *req)
 	if (rep.nhidden > 10)
 		fprintf(stderr, "bsbox: note: and %zu more hidden paths (action \"hidden\" in the "
 				"event log)\n", rep.nhidden - 10);
+	if (log.lost)
+		fprintf(stderr, "bsbox: warning: %u event%s could not be written to the event log %s: %s "
+				"(the summary above is complete)\n",
+			log.lost, log.lost == 1 ? "" : "s", logpath ? logpath : "", strerror(log.lost_errno));
 	fflush(stdout);
 	report_free(&rep);
 	trace_close(&trace);

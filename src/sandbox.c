@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,20 @@ struct sync_msg {
 	int val;
 	char text[BSBOX_ERR_MSG];
 };
+
+/* A note or warning for the user, through the caller's sink (sandbox.h). */
+__attribute__((format(printf, 3, 4))) static void notice(const struct sandbox_opts *o,
+							 const char *kind, const char *fmt, ...)
+{
+	if (o->quiet || !o->notice)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->notice(o->notice_arg, kind, msg);
+}
 
 static int send_msg(int sock, int type, int val, const char *text, int pass_fd)
 {
@@ -594,10 +609,10 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 }
 
 /* --trace: the BPF backend when it loads here, else the supervisor's. */
-static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
+static void trace_pick_backend(struct trace *t, const struct sandbox_opts *o)
 {
 	struct bsbox_err terr = { 0 };
-	t->policy = policy;
+	t->policy = o->policy;
 	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
 	 * (tests, and `make bench` to compare the two) */
 	const char *want = getenv("BSBOX_TRACE_BACKEND");
@@ -610,9 +625,7 @@ static void trace_pick_backend(struct trace *t, const struct policy *policy, boo
 		return;
 	}
 	t->backend = "seccomp";
-	if (!quiet)
-		fprintf(stderr, "bsbox: note: --trace: not BPF (%s): the supervisor traces (slower)\n",
-			terr.msg);
+	notice(o, "note", "--trace: not BPF (%s): the supervisor traces (slower)", terr.msg);
 }
 
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
@@ -654,8 +667,7 @@ static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
 	char detail[BSBOX_ERR_MSG + 64];
 	snprintf(detail, sizeof detail, "policy rule %s not applied: %s: %s", path, why,
 		 strerror(m->val));
-	if (!o->quiet)
-		fprintf(stderr, "bsbox: warning: %s\n", detail);
+	notice(o, "warning", "%s", detail);
 	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true,
 				  .suggest = "make the path readable, or remove the rule" };
 	if (o->log)
@@ -787,11 +799,8 @@ static int map_root(pid_t pid, const struct sandbox_opts *o, uid_t id, int sock,
 		int fd;
 		struct bsbox_err e = { 0 };
 		if (ns_idmapped_tree(r->path, userns, (r->access & POL_X) != 0, &fd, &e) < 0) {
-			if (!o->quiet)
-				fprintf(stderr,
-					"bsbox: warning: %s: the sandbox's user (uid %u) cannot write "
-					"there\n",
-					e.msg, (unsigned)id);
+			notice(o, "warning", "%s: the sandbox's user (uid %u) cannot write there",
+			       e.msg, (unsigned)id);
 			continue;
 		}
 		int rc = send_msg(sock, MSG_MOUNT, (int)i, NULL, fd);
@@ -934,7 +943,7 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		struct bsbox_err derr = { 0 };
 		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
 		    getenv("BSBOX_BPF_DEBUG"))
-			fprintf(stderr, "bsbox: %s\n", derr.msg);
+			notice(o, "note", "%s", derr.msg);
 	}
 	if (a->level != SB_FULL)
 		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
@@ -1001,9 +1010,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	if (pid < 0) {
 		int e = errno;
 		if (a->level == SB_FULL && (e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS)) {
-			if (!o->quiet)
-				fprintf(stderr, "bsbox: note: cannot create namespaces: %s\n",
-					strerror(e));
+			notice(o, "note", "cannot create namespaces: %s", strerror(e));
 			return RUN_NO_USERNS;
 		}
 		bsbox_err_set(err, e, "starting the sandbox");
@@ -1030,8 +1037,7 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 	if (w < 0)
 		return RUN_FAILED;
 	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
-		if (!a->o->quiet)
-			fprintf(stderr, "bsbox: note: user namespace unusable: %s\n", m.text);
+		notice(a->o, "note", "user namespace unusable: %s", m.text);
 		return RUN_NO_USERNS;
 	}
 	if (w == AW_REFUSED) {
@@ -1171,25 +1177,23 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 /* Root's degraded sandbox runs as root_id (handover.h): let it reach the
  * policy's paths and write its writable ones. Failures are warnings: what
  * it cannot reach, it is refused (and the supervisor logs). */
-static void hand_over(const struct policy *p, uid_t id, bool quiet)
+static void hand_over(const struct sandbox_opts *o, const struct policy *p, uid_t id)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct bsbox_err e = { 0 };
 		if (handover_search(p->rules[i].path, id, &e) < 0 ||
 		    ((p->rules[i].access & POL_W) && handover_give(p->rules[i].path, id, &e) < 0)) {
-			if (!quiet)
-				fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+			notice(o, "warning", "%s", e.msg);
 		}
 	}
 }
 
-static void take_back(const struct policy *p, uid_t id, bool quiet)
+static void take_back(const struct sandbox_opts *o, const struct policy *p, uid_t id)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct bsbox_err e = { 0 };
-		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0 &&
-		    !quiet)
-			fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0)
+			notice(o, "warning", "%s", e.msg);
 	}
 }
 
@@ -1238,10 +1242,10 @@ static enum run_outcome run_degraded(const struct sandbox_opts *o, enum sandbox_
 	od.policy = &pol;
 	od.envp = envp;
 	if (o->root_id)
-		hand_over(&pol, o->root_id, o->quiet);
+		hand_over(o, &pol, o->root_id);
 	ret = run_at_level(&od, level, abi, sigfd, oldmask, r, err);
 	if (o->root_id)
-		take_back(&pol, o->root_id, o->quiet);
+		take_back(o, &pol, o->root_id);
 out:
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return ret;
@@ -1266,7 +1270,7 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 		alarm(wall > 86400L * 365 ? 86400U * 365 : (unsigned)wall);
 
 	if (o->trace)
-		trace_pick_backend(o->trace, o->policy, o->quiet);
+		trace_pick_backend(o->trace, o);
 
 	enum run_outcome out;
 	for (;;) {
@@ -1283,12 +1287,11 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 			}
 			level = SB_SECCOMP_ONLY;
 		}
-		if (level != SB_FULL && !o->quiet)
-			fprintf(stderr,
-				"bsbox: note: user namespaces unavailable; running in degraded mode "
-				"(%s%s)\n",
-				level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
-				level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
+		if (level != SB_FULL)
+			notice(o, "note",
+			       "user namespaces unavailable; running in degraded mode (%s%s)",
+			       level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
+			       level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
 		if (level == SB_FULL)
 			out = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
 		else
