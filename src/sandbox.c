@@ -594,18 +594,18 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 }
 
 /* --trace: the BPF backend when it loads here, else the supervisor's. */
-static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
+static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet,
+			       const struct bsbox_settings *set)
 {
 	struct bsbox_err terr = { 0 };
 	t->policy = policy;
 	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
 	 * (tests, and `make bench` to compare the two) */
-	const char *want = getenv("BSBOX_TRACE_BACKEND");
-	if (want && strcmp(want, "seccomp") == 0) {
+	if (set->trace_seccomp) {
 		t->backend = "seccomp";
 		return;
 	}
-	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+	if (ebpf_tracer_open(t, set->bpf_debug, &t->bpf, &terr) == 0) {
 		t->backend = "bpf";
 		return;
 	}
@@ -939,8 +939,9 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	 * so failing to set it up is not an error (doctor says why not). */
 	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
 		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
-		    getenv("BSBOX_BPF_DEBUG"))
+		if (bpfdeny_open(o->policy, !o->policy->network, true, o->settings->bpf_debug, o->log,
+				 &a->deny, &derr) < 0 &&
+		    o->settings->bpf_debug)
 			fprintf(stderr, "bsbox: %s\n", derr.msg);
 	}
 	if (a->level != SB_FULL)
@@ -1274,7 +1275,7 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 		alarm(wall > 86400L * 365 ? 86400U * 365 : (unsigned)wall);
 
 	if (o->trace)
-		trace_pick_backend(o->trace, o->policy, o->quiet);
+		trace_pick_backend(o->trace, o->policy, o->quiet, o->settings);
 
 	enum run_outcome out;
 	for (;;) {
