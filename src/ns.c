@@ -329,13 +329,16 @@ static int apply_secret(const struct ns_op *op, const char *target, struct bsbox
 static int apply_op(const struct ns_root_opts *o, const struct ns_op *op, int fd,
 		    struct bsbox_err *err)
 {
-	const char *mode = o->plan->audit ? " (audit mode)" : "";
-	char target[PATH_MAX];
-	if (snprintf(target, sizeof target, NEWROOT "%s", strcmp(op->path, "/") ? op->path : "") >=
-	    (int)sizeof target) {
-		skipped(o, op->path, ENAMETOOLONG, "the mount point's path is too long");
+	if (op->kind == NS_OP_SKIP) {
+		skipped(o, op->path, op->errnum, op->why);
 		return 0;
 	}
+	const char *mode = o->plan->audit ? " (audit mode)" : "";
+	char target[PATH_MAX];
+	/* (the plan made a skip op of every path too long for this) */
+	if (snprintf(target, sizeof target, NEWROOT "%s", strcmp(op->path, "/") ? op->path : "") >=
+	    (int)sizeof target)
+		return bsbox_err_set(err, ENAMETOOLONG, "%s", op->path);
 	char src[64];
 	int r;
 	switch (op->kind) {
@@ -372,8 +375,7 @@ static int apply_op(const struct ns_root_opts *o, const struct ns_op *op, int fd
 	case NS_OP_SECRET:
 		return apply_secret(op, target, err);
 	case NS_OP_SKIP:
-		skipped(o, op->path, op->errnum, op->why);
-		return 0;
+		break;
 	}
 	return 0;
 }

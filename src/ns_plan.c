@@ -138,11 +138,6 @@ static int plan_rule(struct builder *b, const struct policy *p, size_t i, bool a
 	const struct policy_rule *rule = &p->rules[i];
 	if (!ns_rule_bound(rule->path))
 		return 0; /* the sandbox's own version of it */
-	if (strlen(rule->path) + NEWROOT_LEN >= PATH_MAX) {
-		struct ns_op op = { .kind = NS_OP_SKIP, .path = rule->path, .errnum = ENAMETOOLONG,
-				    .why = "the mount point's path is too long" };
-		return push(b, &op);
-	}
 	struct ns_host_node node = { 0 };
 	probe(probe_arg, rule->path, &node);
 	/* a path this machine lacks is not bound, as documented; a probe
@@ -150,6 +145,11 @@ static int plan_rule(struct builder *b, const struct policy *p, size_t i, bool a
 	 * and reports why it cannot */
 	if (!node.type && (node.errnum == ENOENT || node.errnum == ENOTDIR))
 		return 0;
+	if (strlen(rule->path) + NEWROOT_LEN >= PATH_MAX) {
+		struct ns_op op = { .kind = NS_OP_SKIP, .path = rule->path, .errnum = ENAMETOOLONG,
+				    .why = "the mount point's path is too long" };
+		return push(b, &op);
+	}
 	struct ns_op op = {
 		.kind = NS_OP_BIND,
 		.path = rule->path,
