@@ -51,9 +51,9 @@ static void test_moved(void)
 		      !s.inside,
 	      "unset: no log or trace path, no locked mode, no rustdoc, not inside");
 
-	char *all[] = { "BSBOX_LOG=/l.jsonl",	     "BSBOX_TRACE=/t.jsonl", "BSBOX_TRACE_BACKEND=seccomp",
-			"BSBOX_BPF_DEBUG=1",	     "BSBOX_LOCKED=1",	     "BSBOX_RUSTDOC=/bin/rustdoc",
-			"BSBOX_INSIDE=1",	     NULL };
+	char *all[] = { "BSBOX_LOG=/l.jsonl", "BSBOX_TRACE=/t.jsonl", "BSBOX_TRACE_BACKEND=seccomp",
+			"BSBOX_BPF_DEBUG=1", "BSBOX_LOCKED=1", "BSBOX_RUSTDOC=/bin/rustdoc",
+			"BSBOX_INSIDE=1", NULL };
 	settings_read(&s, all);
 	check_str("BSBOX_LOG", s.log, "/l.jsonl");
 	check_str("BSBOX_TRACE", s.trace, "/t.jsonl");
@@ -65,7 +65,7 @@ static void test_moved(void)
 	 * BSBOX_LOCKED and BSBOX_TRACE_BACKEND take exactly their documented
 	 * value; BSBOX_INSIDE counts when set at all (wrapper.c then checks
 	 * that we really run under the filter) */
-	char *odd[] = { "BSBOX_LOG=",	      "BSBOX_TRACE=",	"BSBOX_RUSTDOC=", "BSBOX_LOCKED=yes",
+	char *odd[] = { "BSBOX_LOG=", "BSBOX_TRACE=", "BSBOX_RUSTDOC=", "BSBOX_LOCKED=yes",
 			"BSBOX_TRACE_BACKEND=bpf", "BSBOX_BPF_DEBUG=0", "BSBOX_INSIDE=", NULL };
 	settings_read(&s, odd);
 	check(!s.log && !s.trace && !s.rustdoc, "empty BSBOX_LOG, BSBOX_TRACE, BSBOX_RUSTDOC are unset");
