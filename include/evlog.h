@@ -46,9 +46,10 @@ struct evlog {
 	int lost_errno;          /* why the last one was lost (EIO: a short write) */
 };
 
-/* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else
+/* Default path: bsbox_log ($BSBOX_LOG, settings.h) if not NULL or empty,
+ * else $XDG_STATE_HOME/bsbox/events.jsonl, else
  * $HOME/.local/state/bsbox/events.jsonl. Returns malloc'ed string. */
-char *evlog_default_path(void);
+char *evlog_default_path(const char *bsbox_log);
 int evlog_open(struct evlog *log, const char *path, const char *crate, const char *version,
 	       struct bsbox_err *err);
 /* Format one event as a JSON line (with trailing '\n') into a malloc'ed string. */

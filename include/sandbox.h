@@ -12,6 +12,7 @@
 #include "evlog.h"
 #include "policy.h"
 #include "report.h"
+#include "settings.h"
 #include "trace.h"
 
 enum sandbox_level {
@@ -57,6 +58,7 @@ struct sandbox_opts {
 	struct report *report;       /* collects denials for the summary; not NULL */
 	struct trace *trace;         /* --trace (trace.h), or NULL: sandbox_run picks the
 	                                backend (BPF, else the supervisor) */
+	const struct bsbox_settings *settings; /* the BSBOX_* switches; not NULL */
 };
 
 struct sandbox_result {

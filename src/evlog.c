@@ -158,13 +158,12 @@ const char *evlog_kind_name(enum ev_kind k)
 	return "unknown";
 }
 
-char *evlog_default_path(void)
+char *evlog_default_path(const char *bsbox_log)
 {
-	const char *p = getenv("BSBOX_LOG");
 	char *out = NULL;
-	if (p && *p)
-		return strdup(p);
-	p = getenv("XDG_STATE_HOME");
+	if (bsbox_log && *bsbox_log)
+		return strdup(bsbox_log);
+	const char *p = getenv("XDG_STATE_HOME");
 	if (p && *p == '/') {
 		if (asprintf(&out, "%s/bsbox/events.jsonl", p) < 0)
 			return NULL;

@@ -158,7 +158,7 @@ int run_confined(struct run_req *req)
 	}
 
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path();
+	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path(set->log);
 	const char *logpath = req->log_path ? req->log_path : default_log;
 	if (logpath && evlog_open(&log, logpath, req->crate, req->crate_version, &err) < 0) {
 		fprintf(stderr, "bsbox: warning: event log: %s (continuing without it)\n", err.msg);
@@ -168,7 +168,7 @@ int run_confined(struct run_req *req)
 	}
 
 	struct trace trace;
-	const char *tpath = req->trace_path ? req->trace_path : getenv("BSBOX_TRACE");
+	const char *tpath = req->trace_path ? req->trace_path : set->trace;
 	if (trace_open(&trace, tpath && *tpath ? tpath : NULL, req->crate, req->crate_version,
 		       &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
@@ -206,6 +206,7 @@ int run_confined(struct run_req *req)
 		.allow_weak = req->allow_weak || set->allow_weak,
 		.force_no_userns = set->force_no_userns,
 		.landlock_abi_max = set->landlock_abi_max,
+		.settings = set,
 		.no_fuse = set->no_fuse,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,

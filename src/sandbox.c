@@ -211,6 +211,7 @@ struct stage {
 	const struct bpfdeny *deny;   /* the kernel deny layer's cgroup, or NULL */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
+	const struct ns_plan *plan; /* full mode: the mount tree to build */
 	sigset_t oldmask;
 };
 
@@ -376,8 +377,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		child_fail(st->sock, MSG_USERNS, &err);
 	}
 	ns_loopback_up();
-	struct ns_root_opts ro = { .policy = o->policy,
-				   .audit = o->audit,
+	struct ns_root_opts ro = { .plan = st->plan,
 				   .cwd = NULL,
 				   .become_root = st->root_id != 0,
 				   .idmapped = st->root_id ? st->idmapped : NULL,
@@ -611,16 +611,16 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 /* --trace: the BPF backend when it loads here, else the supervisor's. */
 static void trace_pick_backend(struct trace *t, const struct sandbox_opts *o)
 {
+	const struct bsbox_settings *set = o->settings;
 	struct bsbox_err terr = { 0 };
 	t->policy = o->policy;
 	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
 	 * (tests, and `make bench` to compare the two) */
-	const char *want = getenv("BSBOX_TRACE_BACKEND");
-	if (want && strcmp(want, "seccomp") == 0) {
+	if (set->trace_seccomp) {
 		t->backend = "seccomp";
 		return;
 	}
-	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+	if (ebpf_tracer_open(t, set->bpf_debug, &t->bpf, &terr) == 0) {
 		t->backend = "bpf";
 		return;
 	}
@@ -685,7 +685,8 @@ enum awaited {
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
-			 struct fusefs **fs, int tmpfs[2], struct bsbox_err *err)
+			 const struct ns_plan *plan, struct fusefs **fs, int tmpfs[2],
+			 struct bsbox_err *err)
 {
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
@@ -728,7 +729,8 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
 			if (fusefs_new(fd, getuid(), getgid(), fs, err) < 0)
 				return bsbox_err_prefix(err, "serving the FUSE root");
-			ns_skeleton(o->policy, skeleton_node, *fs);
+			if (plan)
+				ns_plan_skeleton(plan, skeleton_node, *fs);
 			continue;
 		}
 		if (m->type == MSG_TMPFS && fd >= 0 && (m->val == 0 || m->val == 1) &&
@@ -831,6 +833,7 @@ struct attempt {
 	scmp_filter_ctx filter_init; /* pid 1's own (full mode), or NULL */
 	bool try_fuse;
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
+	struct ns_plan *plan;        /* full mode: the mount tree pid 1 builds */
 	struct reslimit_cg cg;       /* memory and pids cgroup(s), if any */
 	int cg_done[2];              /* cgroup_move_init's pipe, or -1 */
 	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
@@ -895,6 +898,8 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->fs = NULL;
 	free(a->idmapped);
 	a->idmapped = NULL;
+	ns_plan_free(a->plan);
+	a->plan = NULL;
 }
 
 /* Step 1: everything the children apply, compiled here (and the cgroup). */
@@ -927,6 +932,8 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	}
 	if (a->level == SB_FULL && scf_build_init(&a->filter_init, err) < 0)
 		return bsbox_err_prefix(err, "building pid 1's seccomp filter");
+	if (a->level == SB_FULL && ns_plan_for_host(o->policy, o->audit, &a->plan, err) < 0)
+		return bsbox_err_ret(err);
 	if (a->level == SB_FULL && o->root_id) {
 		a->idmapped = malloc((o->policy->nrules + 1) * sizeof *a->idmapped);
 		if (!a->idmapped)
@@ -941,8 +948,9 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	 * so failing to set it up is not an error (doctor says why not). */
 	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
 		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
-		    getenv("BSBOX_BPF_DEBUG"))
+		if (bpfdeny_open(o->policy, !o->policy->network, true, o->settings->bpf_debug, o->log,
+				 &a->deny, &derr) < 0 &&
+		    o->settings->bpf_debug)
 			notice(o, "note", "%s", derr.msg);
 	}
 	if (a->level != SB_FULL)
@@ -987,6 +995,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .deny = a->deny,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
+			    .plan = a->plan,
 			    .oldmask = *oldmask };
 	pid_t pid;
 	if (a->level == SB_FULL) {
@@ -1033,7 +1042,7 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 				       struct bsbox_err *err)
 {
 	struct sync_msg m;
-	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, &a->fs, a->tmpfs, err);
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, a->tmpfs, err);
 	if (w < 0)
 		return RUN_FAILED;
 	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
