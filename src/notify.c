@@ -61,6 +61,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify.h"
+#include "procinfo.h"
 #include "strv.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
@@ -113,73 +114,6 @@ void notify_tune(int notify_fd)
 
 /* ---- target memory ----------------------------------------------------- */
 
-static size_t page_size(void)
-{
-	static size_t pg;
-	if (!pg) {
-		long v = sysconf(_SC_PAGESIZE);
-		pg = v > 0 ? (size_t)v : 4096;
-	}
-	return pg;
-}
-
-/* Read up to len bytes at addr in pid; stops at the first unreadable page.
- * Returns bytes read (>0) or -errno. */
-static ssize_t mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len };
-	struct iovec remote[4];
-	size_t pg = page_size(), off = 0;
-	int n = 0;
-	if (addr == 0)
-		return -EFAULT;
-	/* one remote element per page: partial reads stop at element bounds */
-	while (off < len && n < 4) {
-		uint64_t a = addr + off;
-		size_t chunk = pg - (size_t)(a % pg);
-		if (chunk > len - off)
-			chunk = len - off;
-		remote[n++] = (struct iovec){ (void *)(uintptr_t)a, chunk };
-		off += chunk;
-	}
-	local.iov_len = off;
-	ssize_t r = process_vm_readv(pid, &local, 1, remote, (unsigned long)n, 0);
-	if (r > 0)
-		return r;
-	if (r == 0)
-		return -EFAULT;
-	if (errno != ENOSYS && errno != EPERM)
-		return -errno;
-
-	/* fallback: /proc/PID/mem */
-	char p[64];
-	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t got = 0;
-	for (int i = 0; i < n; i++) {
-		ssize_t k = pread(fd, (char *)buf + got, remote[i].iov_len,
-				  (off_t)(uintptr_t)remote[i].iov_base);
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-		if ((size_t)k < remote[i].iov_len)
-			break;
-	}
-	return got ? (ssize_t)got : -EFAULT;
-}
-
-static int read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
-{
-	ssize_t r = mem_read(pid, addr, buf, size);
-	if (r < 0)
-		return (int)r;
-	if (!memchr(buf, '\0', (size_t)r))
-		return (size_t)r == size ? -ENAMETOOLONG : -EFAULT;
-	return 0;
-}
-
 static bool id_valid(const struct call *c)
 {
 	/* a FUSE miss: the target waits in our lookup, so what we read is what
@@ -191,46 +125,6 @@ static bool id_valid(const struct call *c)
 }
 
 /* ---- paths ------------------------------------------------------------- */
-
-/* readlink /proc/PID/<what>; only absolute results are useful */
-static int proc_link(pid_t pid, const char *what, char *buf, size_t size)
-{
-	char p[64];
-	snprintf(p, sizeof p, "/proc/%d/%s", (int)pid, what);
-	ssize_t n = readlink(p, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return buf[0] == '/' ? 0 : -ENOTDIR;
-}
-
-/* Absolute, normalised form of `rel` as the target sees it. */
-static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, char *out,
-			size_t outlen)
-{
-	char base[PATH_MAX], joined[2 * PATH_MAX + 2];
-	if (rel[0] == '/')
-		return util_path_normalise(rel, out, outlen);
-	if (rel[0] == '\0' && !empty_ok)
-		return -ENOENT;
-	int rc;
-	if (dirfd == AT_FDCWD) {
-		rc = proc_link(pid, "cwd", base, sizeof base);
-	} else {
-		char what[32];
-		snprintf(what, sizeof what, "fd/%d", dirfd);
-		rc = proc_link(pid, what, base, sizeof base);
-	}
-	if (rc < 0)
-		return rc;
-	size_t bl = strlen(base), rl = strlen(rel);
-	if (bl + 1 + rl + 1 > sizeof joined)
-		return -ENAMETOOLONG;
-	memcpy(joined, base, bl);
-	joined[bl] = '/';
-	memcpy(joined + bl + 1, rel, rl + 1);
-	return util_path_normalise(joined, out, outlen);
-}
 
 /* Always let through, never logged: the kernel's view of them is the
  * sandbox's own (/proc of its pid namespace, its /dev nodes). */
@@ -283,7 +177,7 @@ static void load_proc(struct call *c)
 		return;
 	c->proc_loaded = true;
 	pid_t pid = (pid_t)c->req->pid;
-	if (proc_link(pid, "exe", c->exe, sizeof c->exe) < 0)
+	if (procinfo_link(pid, "exe", c->exe, sizeof c->exe) < 0)
 		c->exe[0] = '\0';
 	char p[64];
 	snprintf(p, sizeof p, "/proc/%d/cmdline", (int)pid);
@@ -334,9 +228,9 @@ static size_t trace_read_argv(pid_t pid, uint64_t addr, char *buf, size_t size,
 	size_t argc = 0, used = 0;
 	for (size_t i = 0; i < max && used < size; i++) {
 		uint64_t p = 0;
-		if (mem_read(pid, addr + i * sizeof p, &p, sizeof p) != (ssize_t)sizeof p || !p)
+		if (procinfo_mem_read(pid, addr + i * sizeof p, &p, sizeof p) != (ssize_t)sizeof p || !p)
 			break;
-		if (read_string(pid, p, buf + used, size - used) < 0)
+		if (procinfo_read_string(pid, p, buf + used, size - used) < 0)
 			break;
 		argv[argc++] = buf + used;
 		used += strlen(buf + used) + 1;
@@ -536,7 +430,7 @@ static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t s
 		return false;
 	char what[32];
 	snprintf(what, sizeof what, "fd/%ld", fd);
-	if (proc_link(who, what, out, size) < 0)
+	if (procinfo_link(who, what, out, size) < 0)
 		return false;
 	/* full mode's credential masks are staged files, unlinked once bound */
 	size_t l = strlen(out), dl = strlen(" (deleted)");
@@ -548,23 +442,6 @@ static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t s
 }
 
 /* ---- other processes' /proc entries (no pid namespace) ---------------------- */
-
-/* Parent pid and, with nnp_seccomp, whether the task runs with
- * no_new_privs and a seccomp filter (what every sandboxed process has). */
-static pid_t proc_parent(pid_t pid, bool *nnp_seccomp)
-{
-	char p[64], buf[4096];
-	snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *pp = strstr(buf, "\nPPid:");
-	if (nnp_seccomp)
-		*nnp_seccomp = strstr(buf, "\nNoNewPrivs:\t1") && strstr(buf, "\nSeccomp:\t2");
-	return pp ? (pid_t)atoi(pp + 6) : 0;
-}
 
 /* "/proc/PID/X" where X is one of the entries the kernel guards with a
  * ptrace check (Landlock refuses them across its domain, in silence), and
@@ -604,7 +481,7 @@ static bool proc_foreign(const struct call *c, const char *abs)
 		if (p == c->ctx->top_pid)
 			return false;
 		bool confined = false;
-		pid_t parent = proc_parent(p, &confined);
+		pid_t parent = procinfo_parent(p, &confined);
 		if (parent == 0)
 			return false; /* gone: the kernel answers ENOENT */
 		if (parent == self)
@@ -713,7 +590,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 		pa[0] = (struct patharg){ at ? (int)a[0] : AT_FDCWD, a[at], POL_R, false };
 		if (se->kind == SC_OPENAT2) {
 			/* struct open_how starts with __u64 flags */
-			if (mem_read((pid_t)c->req->pid, a[2], &flags, sizeof flags) !=
+			if (procinfo_mem_read((pid_t)c->req->pid, a[2], &flags, sizeof flags) !=
 			    (ssize_t)sizeof flags)
 				return V_CONTINUE; /* the kernel will fail it */
 		} else {
@@ -791,11 +668,12 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	char raw[2][PATH_MAX], abs[2][PATH_MAX];
 	for (int i = 0; i < n; i++) {
 		/* unreadable or too long: the kernel fails the call itself */
-		if (read_string(pid, pa[i].addr, raw[i], sizeof raw[i]) < 0)
+		if (procinfo_read_string(pid, pa[i].addr, raw[i], sizeof raw[i]) < 0)
 			return V_CONTINUE;
 	}
 	for (int i = 0; i < n; i++)
-		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
+		if (procinfo_path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i],
+					  sizeof abs[i]) < 0)
 			return V_CONTINUE;
 	/* What the kernel will reach: a symlink on the way (planted in OUT_DIR,
 	 * shipped in a crate, the system's own) can lead out of the policy, and
@@ -1051,7 +929,7 @@ static enum verdict unix_call(struct call *c, const struct sc_entry *se, const u
 
 	pid_t pid = (pid_t)c->req->pid;
 	char lex[PATH_MAX], real[PATH_MAX];
-	if (path_resolve(pid, AT_FDCWD, raw, false, lex, sizeof lex) < 0) {
+	if (procinfo_path_resolve(pid, AT_FDCWD, raw, false, lex, sizeof lex) < 0) {
 		*errp = ENOENT; /* no cwd to resolve against: the target is exiting */
 		return V_ERROR;
 	}
@@ -1281,7 +1159,7 @@ static enum verdict addr_call(struct call *c, const struct sc_entry *se, uint64_
 		return V_CONTINUE; /* connected socket: the connect was seen */
 	if (alen > sizeof sa)
 		alen = sizeof sa;
-	ssize_t r = mem_read(pid, addr, sa, (size_t)alen);
+	ssize_t r = procinfo_mem_read(pid, addr, sa, (size_t)alen);
 	if (r < (ssize_t)alen) {
 		if (c->ctx->have_netns)
 			return V_CONTINUE;
@@ -1350,7 +1228,7 @@ static enum verdict net_call(struct call *c, const struct sc_entry *se, int *err
 		size_t stride = se->kind == SC_SENDMSG ? sizeof(struct msghdr) : sizeof(struct mmsghdr);
 		for (uint64_t i = 0; i < n; i++) {
 			struct msghdr mh; /* struct mmsghdr starts with it */
-			if (mem_read(pid, a[1] + i * stride, &mh, sizeof mh) != (ssize_t)sizeof mh) {
+			if (procinfo_mem_read(pid, a[1] + i * stride, &mh, sizeof mh) != (ssize_t)sizeof mh) {
 				if (c->ctx->have_netns)
 					return V_CONTINUE;
 				*errp = EFAULT;
@@ -1400,7 +1278,7 @@ static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *
 static int read_target_str(void *arg, uint64_t addr, char *buf, size_t size)
 {
 	const struct call *c = arg;
-	return read_string((pid_t)c->req->pid, addr, buf, size);
+	return procinfo_read_string((pid_t)c->req->pid, addr, buf, size);
 }
 
 static enum verdict other_call(struct call *c, const struct sc_entry *se, int *errp)
@@ -1492,104 +1370,6 @@ static enum verdict decide(struct call *c, int *errp)
 
 /* ---- the FUSE root's lookup misses ---------------------------------------- */
 
-/* Last field of the "NSpid:" line of a status file: the id in the innermost
- * pid namespace, 0 if none. */
-static pid_t status_nspid(int dirfd, const char *file)
-{
-	cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *l = strstr(buf, "\nNSpid:");
-	if (!l)
-		return 0;
-	char *end = strchr(l + 1, '\n');
-	if (end)
-		*end = '\0';
-	char *last = strrchr(l, '\t');
-	return last ? (pid_t)atoi(last + 1) : 0;
-}
-
-/* The host id of the task the sandbox numbers nspid.  FUSE gives pids as the
- * mounter's (sandbox's) pid namespace sees them; libseccomp, /proc and
- * process_vm_readv want ours.  Walks the sandbox's process tree from its pid
- * 1, reading each task's NSpid; only paid when a lookup misses the tree on a
- * path that exists outside it, so rarely. */
-static pid_t host_tid(pid_t top, pid_t nspid)
-{
-	enum { MAXP = 4096 };
-	cleanup_free pid_t *q = malloc(MAXP * sizeof *q);
-	if (!q || top <= 0)
-		return 0;
-	size_t head = 0, tail = 0;
-	q[tail++] = top;
-	while (head < tail) {
-		char p[64];
-		snprintf(p, sizeof p, "/proc/%d/task", (int)q[head++]);
-		DIR *d = opendir(p);
-		if (!d)
-			continue;
-		int tfd = dirfd(d);
-		struct dirent *de;
-		pid_t found = 0;
-		while ((de = readdir(d))) {
-			if (de->d_name[0] < '0' || de->d_name[0] > '9')
-				continue;
-			char f[300];
-			snprintf(f, sizeof f, "%s/status", de->d_name);
-			if (status_nspid(tfd, f) == nspid) {
-				found = (pid_t)atoi(de->d_name);
-				break;
-			}
-			/* children of this task: the next level of the walk */
-			snprintf(f, sizeof f, "%s/children", de->d_name);
-			cleanup_close int cfd = openat(tfd, f, O_RDONLY | O_CLOEXEC);
-			char buf[4096];
-			ssize_t n = cfd >= 0 ? read(cfd, buf, sizeof buf - 1) : -1;
-			if (n <= 0)
-				continue;
-			buf[n] = '\0';
-			char *save = NULL;
-			for (char *t = strtok_r(buf, " \n", &save); t && tail < MAXP;
-			     t = strtok_r(NULL, " \n", &save))
-				q[tail++] = (pid_t)atoi(t);
-		}
-		closedir(d);
-		if (found)
-			return found;
-	}
-	return 0;
-}
-
-/* What tid is doing: /proc/TID/syscall ("NR ARG0..ARG5 SP PC"), valid while
- * it waits in our FUSE request. */
-static int read_syscall(pid_t tid, struct seccomp_data *d)
-{
-	char p[64], buf[512];
-	snprintf(p, sizeof p, "/proc/%d/syscall", (int)tid);
-	cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	unsigned long long a[6];
-	int nr;
-	if (sscanf(buf, "%d %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4],
-		   &a[5]) != 7 || nr < 0)
-		return -EINVAL; /* "running" or not in a syscall */
-	d->nr = nr;
-	d->arch = seccomp_arch_native();
-	for (int i = 0; i < 6; i++)
-		d->args[i] = a[i];
-	return 0;
-}
-
 /* A stat/access-type probe of a path that exists on the host but lies
  * outside the mount tree (issue 12): ENOENT made pkgconf fall back to the
  * system's .pc without a word.  Not a violation (mkdir -p, PATH searches and
@@ -1634,8 +1414,8 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	if (lstat(path, &st) < 0)
 		return ENOENT; /* nothing there outside either: not a violation */
 	struct seccomp_notif req = { 0 };
-	req.pid = (__u32)host_tid(ctx->top_pid, nspid);
-	if (req.pid == 0 || read_syscall((pid_t)req.pid, &req.data) < 0)
+	req.pid = (__u32)procinfo_host_tid(ctx->top_pid, nspid);
+	if (req.pid == 0 || procinfo_read_syscall((pid_t)req.pid, &req.data) < 0)
 		return ENOENT;
 	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
 	if (!se) {
