@@ -1,6 +1,8 @@
-/* The seccomp user-notification supervisor.
+/* The seccomp user-notification supervisor's decisions, per syscall.
  *
  * receive -> decode (read target memory) -> id_valid -> decide -> respond.
+ * The loop is supervise.c, the network and unix-socket destinations
+ * notify_net.c, the target's memory and /proc procinfo.c (notify_call.h).
  *
  * What it may answer:
  *   - CONTINUE for what the policy allows, and for what the kernel layers
@@ -33,88 +35,34 @@
  * stat'ed or allocated for allowed accesses (a denied read/exec costs one
  * lstat, to tell "missing" from "hidden"). */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/netlink.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <seccomp.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "creds.h"
-#include "notify.h"
+#include "notify_call.h"
 #include "procinfo.h"
-#include "strv.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
 #include "util.h"
 
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1) /* 5.14 */
 #endif
-#ifndef SECCOMP_GET_NOTIF_SIZES
-#define SECCOMP_GET_NOTIF_SIZES 3
-#endif
 
-/* One notification being served. */
-struct call {
-	struct notify_ctx *ctx;
-	int fd;
-	const struct seccomp_notif *req;
-	bool fuse;        /* from a FUSE lookup miss, not a notification (fd is -1) */
-	const char *miss; /* with fuse: the path whose lookup left the tree */
-	const char *name; /* syscall name */
-	/* lazily filled when something is logged */
-	bool proc_loaded;
-	char exe[PATH_MAX];
-	char cmdline[513];
-};
+/* ---- the notification ------------------------------------------------- */
 
-enum verdict {
-	V_CONTINUE,
-	V_ERROR,
-	V_ANSWERED, /* the reply went out already (SECCOMP_ADDFD_FLAG_SEND) */
-	V_SUCCESS,  /* done on the target's behalf: the call returns 0 */
-};
-
-void notify_tune(int notify_fd)
-{
-	if (notify_fd < 0)
-		return;
-	/* 6.6+: the supervisor runs on the target's CPU, 12 -> 3 us a round trip */
-	if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 &&
-	    errno != EINVAL && errno != ENOTTY) {
-		/* nothing else to do: it is only an optimisation */
-	}
-}
-
-/* ---- target memory ----------------------------------------------------- */
-
-static bool id_valid(const struct call *c)
+bool notify_id_valid(const struct call *c)
 {
 	/* a FUSE miss: the target waits in our lookup, so what we read is what
 	 * it asked for */
@@ -155,7 +103,7 @@ static const char *access_name(unsigned want)
 
 /* JSON string body escaping for the suggestion (quotes and backslashes;
  * control characters in paths are rare enough to drop) */
-static void json_escape(const char *s, char *out, size_t size)
+void notify_json_escape(const char *s, char *out, size_t size)
 {
 	size_t o = 0;
 	for (; *s && o + 3 < size; s++) {
@@ -196,7 +144,7 @@ static void load_proc(struct call *c)
 	c->cmdline[n] = '\0';
 }
 
-static void emit(struct call *c, struct bsbox_event *ev)
+void notify_emit(struct call *c, struct bsbox_event *ev)
 {
 	load_proc(c);
 	ev->pid = (pid_t)c->req->pid;
@@ -214,9 +162,9 @@ static void emit(struct call *c, struct bsbox_event *ev)
 
 /* ---- the trace's supervisor backend (trace.h) --------------------------
  * Without the BPF backend, the supervisor traces what it let through as
- * well; emit() already traces what it denied. */
+ * well; notify_emit() already traces what it denied. */
 
-static bool tracing_all(const struct call *c)
+bool notify_tracing_all(const struct call *c)
 {
 	return c->ctx->trace && !c->ctx->trace->bpf;
 }
@@ -256,7 +204,7 @@ static void trace_allowed_paths(struct call *c, const struct sc_entry *se, char 
 	char argbuf[2048], target[PATH_MAX];
 	const char *argv[64];
 	if (denied[0] || (n > 1 && denied[1]))
-		return; /* emit() traced it */
+		return; /* notify_emit() traced it */
 	switch (se->kind) {
 	case SC_OPEN:
 	case SC_OPENAT:
@@ -356,7 +304,7 @@ static bool follow_final(const struct sc_entry *se, const __u64 *a, uint64_t fla
 
 /* abs with its symlinks resolved in our view: the last component only when
  * follow; a missing last component is kept as it is.  0 or -errno. */
-static int host_resolve(const char *abs, bool follow, char *out, size_t size)
+int notify_host_resolve(const char *abs, bool follow, char *out, size_t size)
 {
 	int fd = follow ? open(abs, O_PATH | O_CLOEXEC) : -1;
 	const char *tail = NULL;
@@ -388,7 +336,7 @@ static int host_resolve(const char *abs, bool follow, char *out, size_t size)
 /* Is our view of abs the target's?  Without a mount namespace it is; with
  * one, for everything the tree binds from the host at the same path, but
  * not for the private /tmp and /dev/shm themselves. */
-static bool resolvable(const struct call *c, const char *abs)
+bool notify_resolvable(const struct call *c, const char *abs)
 {
 	/* /proc/self and /dev/fd are magic: ours are not the target's */
 	if (util_path_within(abs, "/proc") || util_path_within(abs, "/dev"))
@@ -550,7 +498,7 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 		.audit = false,
 		.suggest = NULL,
 	};
-	emit(c, &ev);
+	notify_emit(c, &ev);
 	return V_ERROR;
 }
 
@@ -572,7 +520,7 @@ static bool root_only(const struct notify_ctx *ctx, const char *path)
 	return !(st.st_mode & S_IROTH);
 }
 
-static enum verdict path_call(struct call *c, const struct sc_entry *se, int *errp)
+enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
 	struct patharg pa[2];
@@ -681,7 +629,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	 * miss says where the lookup left the tree. */
 	if (c->fuse && c->miss && !util_path_within(abs[0], c->miss)) {
 		char real[PATH_MAX];
-		if (host_resolve(abs[0], true, real, sizeof real) == 0 && util_path_within(real, c->miss))
+		if (notify_host_resolve(abs[0], true, real, sizeof real) == 0 && util_path_within(real, c->miss))
 			snprintf(abs[0], sizeof abs[0], "%s", real);
 		else
 			snprintf(abs[0], sizeof abs[0], "%s", c->miss);
@@ -689,8 +637,8 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 		bool follow = follow_final(se, a, flags);
 		for (int i = 0; i < n; i++) {
 			char real[PATH_MAX];
-			if ((resolvable(c, abs[i]) &&
-			     host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0) ||
+			if ((notify_resolvable(c, abs[i]) &&
+			     notify_host_resolve(abs[i], follow && i == n - 1, real, sizeof real) == 0) ||
 			    (follow && i == n - 1 && fd_reopen(c, abs[i], real, sizeof real)))
 				snprintf(abs[i], sizeof abs[i], "%s", real);
 		}
@@ -761,12 +709,12 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 			continue;
 		denied[i] = any = true;
 	}
-	if (tracing_all(c))
+	if (notify_tracing_all(c))
 		trace_allowed_paths(c, se, abs, denied, n, flags);
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */
-	if (!id_valid(c))
+	if (!notify_id_valid(c))
 		return V_CONTINUE;
 
 	for (int i = 0; i < n; i++) {
@@ -774,7 +722,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 			continue;
 		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], sdetail[128], why[96];
 		const char *path = secret[i] ? secret[i]->path : abs[i];
-		json_escape(path, esc, sizeof esc);
+		notify_json_escape(path, esc, sizeof esc);
 		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]",
 			 secret[i] ? "credentials" : access_name(pa[i].want), esc);
 		if (secret[i])
@@ -800,475 +748,11 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 						  "environment are never readable"
 						: suggest,
 		};
-		emit(c, &ev);
+		notify_emit(c, &ev);
 	}
 	if (c->ctx->audit)
 		return V_CONTINUE;
 	*errp = EACCES;
-	return V_ERROR;
-}
-
-/* ---- pathname unix sockets ------------------------------------------------ */
-
-/* An AF_UNIX (or AF_UNSPEC) destination let through: in the trace, when the
- * supervisor is its backend (emit() traces the denials). */
-static void trace_let_through(struct call *c, const struct sc_entry *se, const unsigned char *sa,
-			      size_t len)
-{
-	if (!tracing_all(c) || se->kind == SC_BIND)
-		return;
-	char ta[160];
-	trace_sockaddr(sa, len, ta, sizeof ta);
-	struct trace_rec tr = { .op = se->kind == SC_CONNECT ? TRACE_CONNECT : TRACE_SEND,
-				.pid = (pid_t)c->req->pid, .addr = ta };
-	trace_write(c->ctx->trace, &tr);
-}
-
-/* The name services glibc asks before /etc/passwd: nscd, and systemd's
- * userdb (nss-systemd is in Debian's default nsswitch.conf).  `id`, `ls -l`
- * and tar look users up through them; the sandbox answers "not there", as
- * the full mode's tree (no /run) does, and the lookup falls back to
- * /etc/passwd.  Nothing is logged: it is not a script's doing. */
-static bool unix_quiet(const char *p)
-{
-	return !strcmp(p, "/run/nscd/socket") || !strcmp(p, "/var/run/nscd/socket") ||
-	       util_path_within(p, "/run/systemd/userdb") || util_path_within(p, "/var/run/systemd/userdb");
-}
-
-/* Does a "unix_sockets" rule grant `path`?  With resolve (no mount
- * namespace: our view is the target's), path is the socket as the kernel
- * reaches it, symlinks followed, and a rule counts by its own resolved form
- * too ("/var/run/x.sock" names "/run/x.sock" on Debian). */
-static bool unix_granted(const struct policy *p, const char *path, bool resolve)
-{
-	for (size_t i = 0; i < p->nrules; i++) {
-		if (!(p->rules[i].access & POL_S))
-			continue;
-		if (!strcmp(p->rules[i].path, "/") || util_path_within(path, p->rules[i].path))
-			return true;
-		char real[PATH_MAX];
-		if (resolve && realpath(p->rules[i].path, real) && util_path_within(path, real))
-			return true;
-	}
-	return false;
-}
-
-/* connect() the target's socket (fd a0) to path from here: the same open
- * file, so the connection is the target's.  The peer sees this process's
- * credentials (same uid and gid without a user namespace; another pid).  A
- * blocking socket is made non-blocking for the call, so a listener with a
- * full backlog cannot stall the supervisor: the target gets EAGAIN then. */
-static enum verdict connect_for(struct call *c, const char *path, int *errp)
-{
-	pid_t pid = (pid_t)c->req->pid;
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	cleanup_close int sfd = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd,
-							  (int)c->req->data.args[0], 0)
-					   : -1;
-	if (sfd < 0) {
-		*errp = errno == EBADF ? EBADF : EACCES;
-		return V_ERROR;
-	}
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	cleanup_close int pfd = -1;
-	if (strlen(path) < sizeof sun.sun_path) {
-		memcpy(sun.sun_path, path, strlen(path) + 1);
-	} else {
-		/* longer than sun_path: through an O_PATH descriptor of it */
-		if ((pfd = open(path, O_PATH | O_CLOEXEC)) < 0) {
-			*errp = errno;
-			return V_ERROR;
-		}
-		snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", pfd);
-	}
-	int fl = fcntl(sfd, F_GETFL);
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(sfd, F_SETFL, fl | O_NONBLOCK);
-	int r = connect(sfd, (struct sockaddr *)&sun, sizeof sun);
-	int e = errno;
-	if (fl >= 0 && !(fl & O_NONBLOCK))
-		fcntl(sfd, F_SETFL, fl);
-	if (!id_valid(c)) {
-		*errp = EINTR; /* the call is gone (a signal): the answer goes nowhere */
-		return V_ERROR;
-	}
-	if (r == 0)
-		return V_SUCCESS;
-	*errp = e;
-	return V_ERROR;
-}
-
-/* connect/sendto/sendmsg to an AF_UNIX address (sa holds len bytes).
- *
- * Abstract names belong to the network namespace (full mode) or to
- * Landlock's scoping (ABI 6); unnamed addresses reach nothing.  A pathname
- * needs a "unix_sockets" grant, in every mode:
- *   - not granted, and the socket exists (on the host, or in the private
- *     /tmp the full mode gives): EACCES, logged with the path;
- *   - not there at all: ENOENT, unlogged, like a PATH search;
- *   - granted: CONTINUE, which rests on memory the target can rewrite
- *     before the kernel reads it (NOTES.md).  With a mount namespace a
- *     racing thread reaches at most another socket inside the sandbox's
- *     tree.  Without one, connect() is made here instead (connect_for), and
- *     only a granted datagram send is CONTINUEd (docs/policy.md).  Without
- *     a grant nothing is ever CONTINUEd here. */
-static enum verdict unix_call(struct call *c, const struct sc_entry *se, const unsigned char *sa,
-			      size_t len, int *errp)
-{
-	const size_t off = offsetof(struct sockaddr_un, sun_path);
-	if (len <= off || sa[off] == '\0' || !c->ctx->policy) {
-		trace_let_through(c, se, sa, len); /* unnamed or abstract */
-		return V_CONTINUE;
-	}
-	char raw[sizeof(struct sockaddr_un) + 1];
-	size_t n = len - off;
-	if (n > sizeof raw - 1)
-		n = sizeof raw - 1;
-	memcpy(raw, sa + off, n);
-	raw[n] = '\0'; /* the kernel also stops at the first NUL */
-
-	pid_t pid = (pid_t)c->req->pid;
-	char lex[PATH_MAX], real[PATH_MAX];
-	if (procinfo_path_resolve(pid, AT_FDCWD, raw, false, lex, sizeof lex) < 0) {
-		*errp = ENOENT; /* no cwd to resolve against: the target is exiting */
-		return V_ERROR;
-	}
-	bool own_tree = c->ctx->have_netns; /* full mode: the sandbox has its own mount tree */
-	const char *path = lex;
-	if (unix_quiet(lex)) {
-		*errp = ENOENT;
-		return V_ERROR;
-	}
-	if (!own_tree) {
-		/* our view is the target's: the socket the kernel would reach */
-		if (!realpath(lex, real)) {
-			*errp = errno == ENAMETOOLONG ? ENAMETOOLONG : errno == ELOOP ? ELOOP : ENOENT;
-			return V_ERROR;
-		}
-		path = real;
-		if (unix_quiet(real)) {
-			*errp = ENOENT;
-			return V_ERROR;
-		}
-	}
-	/* full mode: where the tree binds the host at the same path, our view of
-	 * a symlink is the kernel's (a link planted in a granted, writable
-	 * directory must not carry the grant elsewhere) */
-	if (own_tree && resolvable(c, lex) && host_resolve(lex, true, real, sizeof real) == 0)
-		path = real;
-	if (unix_granted(c->ctx->policy, path, !own_tree)) {
-		/* without a mount namespace a CONTINUE would let a racing thread
-		 * swap the address for any socket of the user's: connect() is
-		 * done here, on the target's socket, to the socket checked */
-		if (!own_tree && se->kind == SC_CONNECT && !c->ctx->audit) {
-			enum verdict v = connect_for(c, path, errp);
-			/* our connect, not the target's: a BPF trace cannot see it */
-			if (v == V_SUCCESS && c->ctx->trace) {
-				char ta[160];
-				trace_sockaddr(sa, len, ta, sizeof ta);
-				struct trace_rec tr = { .op = TRACE_CONNECT, .pid = (pid_t)c->req->pid,
-							.addr = ta };
-				trace_write(c->ctx->trace, &tr);
-			}
-			return v;
-		}
-		trace_let_through(c, se, sa, len);
-		return V_CONTINUE;
-	}
-	if (own_tree) {
-		/* The tree holds what the policy binds from the host (at the same
-		 * paths) plus the private /tmp and /dev/shm, which we cannot look
-		 * into without going through our own FUSE root. */
-		struct stat st;
-		if (lstat(path, &st) < 0 && !util_path_within(lex, "/tmp") && !util_path_within(lex, "/dev/shm")) {
-			*errp = ENOENT;
-			return V_ERROR;
-		}
-	}
-	if (!id_valid(c)) {
-		*errp = ENOENT; /* the call is gone; the answer goes nowhere */
-		return V_ERROR;
-	}
-	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], addr[PATH_MAX + 8], detail[2 * PATH_MAX + 32];
-	json_escape(path, esc, sizeof esc);
-	snprintf(suggest, sizeof suggest, "\"unix_sockets\": [\"%s\"]", esc);
-	snprintf(addr, sizeof addr, "unix:%s", raw);
-	if (strcmp(lex, path) != 0)
-		snprintf(detail, sizeof detail, "%s %s (%s)", se->name, addr, path);
-	else
-		snprintf(detail, sizeof detail, "%s %s", se->name, addr);
-	struct bsbox_event ev = {
-		.kind = EV_PATH,
-		.detail = detail,
-		.path = path,
-		.access = "connect",
-		.addr = addr,
-		.audit = c->ctx->audit,
-		.suggest = suggest,
-	};
-	emit(c, &ev);
-	if (c->ctx->audit)
-		return V_CONTINUE;
-	*errp = EACCES;
-	return V_ERROR;
-}
-
-/* ---- network ------------------------------------------------------------ */
-
-
-static const char *netlink_name(int proto)
-{
-	static const char *const names[] = {
-		[NETLINK_ROUTE] = "ROUTE",	       [NETLINK_USERSOCK] = "USERSOCK",
-		[NETLINK_FIREWALL] = "FIREWALL",       [NETLINK_SOCK_DIAG] = "SOCK_DIAG",
-		[NETLINK_NFLOG] = "NFLOG",	       [NETLINK_XFRM] = "XFRM",
-		[NETLINK_SELINUX] = "SELINUX",	       [NETLINK_ISCSI] = "ISCSI",
-		[NETLINK_AUDIT] = "AUDIT",	       [NETLINK_FIB_LOOKUP] = "FIB_LOOKUP",
-		[NETLINK_CONNECTOR] = "CONNECTOR",     [NETLINK_NETFILTER] = "NETFILTER",
-		[NETLINK_IP6_FW] = "IP6_FW",	       [NETLINK_DNRTMSG] = "DNRTMSG",
-		[NETLINK_KOBJECT_UEVENT] = "KOBJECT_UEVENT", [NETLINK_GENERIC] = "GENERIC",
-		[NETLINK_SCSITRANSPORT] = "SCSITRANSPORT", [NETLINK_ECRYPTFS] = "ECRYPTFS",
-		[NETLINK_RDMA] = "RDMA",	       [NETLINK_CRYPTO] = "CRYPTO",
-		[22] = "SMC",
-	};
-	if (proto >= 0 && (size_t)proto < sizeof names / sizeof *names && names[proto])
-		return names[proto];
-	return NULL;
-}
-
-/* The netlink protocol of the target's socket fd: SO_PROTOCOL on a copy
- * of the fd (pidfd_getfd, same ptrace rights as reading its memory), else
- * its inode looked up in /proc/PID/net/netlink (lists bound sockets only).
- * -1 unknown.  Only called when logging. */
-static int netlink_proto(pid_t pid, int fd)
-{
-	int proto = -1;
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0) {
-		cleanup_close int sfd = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-		socklen_t len = sizeof proto;
-		if (sfd >= 0 && getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0)
-			return proto;
-	}
-
-	char what[32], link[64], p[64];
-	snprintf(what, sizeof what, "/proc/%d/fd/%d", (int)pid, fd);
-	ssize_t n = readlink(what, link, sizeof link - 1);
-	if (n < 0)
-		return -1;
-	link[n] = '\0';
-	unsigned long ino, lino;
-	if (sscanf(link, "socket:[%lu]", &ino) != 1)
-		return -1;
-	snprintf(p, sizeof p, "/proc/%d/net/netlink", (int)pid);
-	cleanup_fclose FILE *f = fopen(p, "re");
-	if (!f)
-		return -1;
-	char line[512];
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "%*s %d %*s %*s %*s %*s %*s %*s %*s %lu", &proto, &lino) == 2 &&
-		    lino == ino)
-			return proto;
-	return -1;
-}
-
-/* Describe a sockaddr; returns false for AF_UNIX/AF_UNSPEC (unix_call
- * decides those). */
-static bool describe_addr(pid_t pid, int fd, const unsigned char *sa, size_t len, char *out,
-			  size_t size, bool *dns)
-{
-	sa_family_t fam;
-	*dns = false;
-	if (len < sizeof fam)
-		return false;
-	memcpy(&fam, sa, sizeof fam);
-	char ip[INET6_ADDRSTRLEN];
-	switch (fam) {
-	case AF_UNIX:
-	case AF_UNSPEC:
-		return false;
-	case AF_INET: {
-		struct sockaddr_in in;
-		if (len < sizeof in)
-			return false; /* EINVAL from the kernel */
-		memcpy(&in, sa, sizeof in);
-		inet_ntop(AF_INET, &in.sin_addr, ip, sizeof ip);
-		snprintf(out, size, "%s:%u", ip, ntohs(in.sin_port));
-		*dns = ntohs(in.sin_port) == 53;
-		return true;
-	}
-	case AF_INET6: {
-		struct sockaddr_in6 in6;
-		if (len < sizeof in6)
-			return false;
-		memcpy(&in6, sa, sizeof in6);
-		inet_ntop(AF_INET6, &in6.sin6_addr, ip, sizeof ip);
-		snprintf(out, size, "[%s]:%u", ip, ntohs(in6.sin6_port));
-		*dns = ntohs(in6.sin6_port) == 53;
-		return true;
-	}
-	case AF_NETLINK: {
-		int proto = netlink_proto(pid, fd);
-		const char *nm = netlink_name(proto);
-		if (nm)
-			snprintf(out, size, "netlink:%s", nm);
-		else if (proto >= 0)
-			snprintf(out, size, "netlink:%d", proto);
-		else
-			snprintf(out, size, "netlink:?");
-		return true;
-	}
-	default: {
-		const char *nm = sc_family_name(fam);
-		if (nm)
-			snprintf(out, size, "%s", nm);
-		else
-			snprintf(out, size, "AF_%u", (unsigned)fam);
-		return true;
-	}
-	}
-}
-
-/* An AF_INET/AF_INET6 address with port 0 (the kernel picks one) */
-static bool ephemeral_ip(const unsigned char *sa, size_t len)
-{
-	sa_family_t fam;
-	if (len < sizeof fam)
-		return false;
-	memcpy(&fam, sa, sizeof fam);
-	if (fam == AF_INET && len >= sizeof(struct sockaddr_in))
-		return ((const struct sockaddr_in *)(const void *)sa)->sin_port == 0;
-	if (fam == AF_INET6 && len >= sizeof(struct sockaddr_in6))
-		return ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port == 0;
-	return false;
-}
-
-/* The destination of one connect/sendto/sendmsg address, read from the
- * target.  A read that fails is answered EFAULT without a network
- * namespace (the kernel would read the same memory, unless a second thread
- * changed it meanwhile: never CONTINUE there), CONTINUEd with one (the
- * namespace and the mount tree bound what a racer can reach). */
-static enum verdict addr_call(struct call *c, const struct sc_entry *se, uint64_t addr, uint64_t alen,
-			      int *errp)
-{
-	pid_t pid = (pid_t)c->req->pid;
-	const __u64 *a = c->req->data.args;
-	unsigned char sa[sizeof(struct sockaddr_storage)];
-
-	if (addr == 0 || alen == 0)
-		return V_CONTINUE; /* connected socket: the connect was seen */
-	if (alen > sizeof sa)
-		alen = sizeof sa;
-	ssize_t r = procinfo_mem_read(pid, addr, sa, (size_t)alen);
-	if (r < (ssize_t)alen) {
-		if (c->ctx->have_netns)
-			return V_CONTINUE;
-		*errp = EFAULT;
-		return V_ERROR;
-	}
-	sa_family_t fam;
-	memcpy(&fam, sa, sizeof fam < (size_t)r ? sizeof fam : (size_t)r);
-	if ((size_t)r >= sizeof fam && fam == AF_UNIX)
-		return unix_call(c, se, sa, (size_t)r, errp);
-	/* "network": true: IP and the rest are the policy's business (the
-	 * filter only notifies them for the unix sockets' sake) */
-	if (c->ctx->policy && c->ctx->policy->network)
-		return V_CONTINUE;
-	/* bind(127.0.0.1:0) is how a UDP client picks its source port before
-	 * sendto: inside the sandbox's own network namespace nothing outside
-	 * can reach it, and the destination is judged and logged at the send */
-	if (se->kind == SC_BIND && c->ctx->have_netns && ephemeral_ip(sa, (size_t)r))
-		return V_CONTINUE;
-	char desc[128], detail[160];
-	bool dns;
-	if (!describe_addr(pid, (int)a[0], sa, (size_t)r, desc, sizeof desc, &dns)) {
-		trace_let_through(c, se, sa, (size_t)r);
-		return V_CONTINUE;
-	}
-	if (!id_valid(c))
-		return V_CONTINUE;
-	/* netlink inside our own network namespace only sees the sandbox's
-	 * loopback (getaddrinfo's AI_ADDRCONFIG probe, getifaddrs): not news */
-	if (c->ctx->have_netns && ((const struct sockaddr *)sa)->sa_family == AF_NETLINK)
-		return V_CONTINUE;
-	snprintf(detail, sizeof detail, "%s %s%s", se->name, desc, dns ? " (DNS lookup)" : "");
-	/* without a network namespace nothing may reach the host network: a
-	 * CONTINUE would be a grant, so audit mode does not relax it */
-	bool let = c->ctx->audit && c->ctx->have_netns;
-	struct bsbox_event ev = {
-		.kind = EV_NETWORK,
-		.detail = detail,
-		.addr = desc,
-		.audit = let,
-		.suggest = "\"network\": true",
-	};
-	emit(c, &ev);
-	if (let)
-		return V_CONTINUE;
-	*errp = EACCES;
-	return V_ERROR;
-}
-
-static enum verdict net_call(struct call *c, const struct sc_entry *se, int *errp)
-{
-	const __u64 *a = c->req->data.args;
-	pid_t pid = (pid_t)c->req->pid;
-
-	switch (se->kind) {
-	case SC_CONNECT:
-	case SC_BIND:
-		return addr_call(c, se, a[1], a[2], errp);
-	case SC_SENDTO:
-		return addr_call(c, se, a[4], a[5], errp);
-	case SC_SENDMSG:
-	case SC_SENDMMSG: {
-		/* every message of a sendmmsg names its own destination; the
-		 * kernel sends at most UIO_MAXIOV of them */
-		uint64_t n = se->kind == SC_SENDMSG ? 1 : a[2] < 1024 ? a[2] : 1024;
-		size_t stride = se->kind == SC_SENDMSG ? sizeof(struct msghdr) : sizeof(struct mmsghdr);
-		for (uint64_t i = 0; i < n; i++) {
-			struct msghdr mh; /* struct mmsghdr starts with it */
-			if (procinfo_mem_read(pid, a[1] + i * stride, &mh, sizeof mh) != (ssize_t)sizeof mh) {
-				if (c->ctx->have_netns)
-					return V_CONTINUE;
-				*errp = EFAULT;
-				return V_ERROR;
-			}
-			enum verdict v = addr_call(c, se, (uintptr_t)mh.msg_name, mh.msg_namelen, errp);
-			if (v == V_ERROR)
-				return v;
-		}
-		return V_CONTINUE;
-	}
-	default:
-		break;
-	}
-	return V_CONTINUE;
-}
-
-static enum verdict socket_call(struct call *c, const struct sc_entry *se, int *errp)
-{
-	const __u64 *a = c->req->data.args;
-	char fam[24], typ[24], detail[96];
-	const char *fn = sc_family_name((int)(uint32_t)a[0]);
-	const char *tn = sc_socktype_name(a[1]);
-	if (fn)
-		snprintf(fam, sizeof fam, "%s", fn);
-	else
-		snprintf(fam, sizeof fam, "%u", (unsigned)a[0]);
-	if (tn)
-		snprintf(typ, sizeof typ, "%s", tn);
-	else
-		snprintf(typ, sizeof typ, "%u", (unsigned)a[1]);
-	snprintf(detail, sizeof detail, "%s(%s, %s)", se->name, fam, typ);
-	struct bsbox_event ev = {
-		.kind = EV_NETWORK,
-		.detail = detail,
-		.audit = false, /* a socket family is kernel surface: denied in audit too */
-		.suggest = "\"network\": true",
-	};
-	emit(c, &ev);
-	*errp = EAFNOSUPPORT;
 	return V_ERROR;
 }
 
@@ -1309,14 +793,14 @@ static enum verdict other_call(struct call *c, const struct sc_entry *se, int *e
 		.audit = false, /* audit mode never relaxes kernel surface */
 		.suggest = sc_suggest(se),
 	};
-	emit(c, &ev);
+	notify_emit(c, &ev);
 	*errp = scf_deny_errno(nr);
 	return V_ERROR;
 }
 
-/* ---- the loop ------------------------------------------------------------ */
+/* ---- the decision per syscall ---------------------------------------------- */
 
-static enum verdict decide(struct call *c, int *errp)
+enum verdict notify_decide(struct call *c, int *errp)
 {
 	const struct sc_entry *se = sc_by_nr(&c->ctx->nrs, c->req->data.nr);
 	char namebuf[32];
@@ -1340,11 +824,11 @@ static enum verdict decide(struct call *c, int *errp)
 	case SC_SENDTO:
 	case SC_SENDMSG:
 	case SC_SENDMMSG:
-		v = net_call(c, se, errp);
+		v = notify_net_call(c, se, errp);
 		break;
 	case SC_SOCKET:
 	case SC_SOCKETPAIR:
-		v = socket_call(c, se, errp);
+		v = notify_socket_call(c, se, errp);
 		break;
 	case SC_OPEN:
 	case SC_OPENAT:
@@ -1361,208 +845,9 @@ static enum verdict decide(struct call *c, int *errp)
 	case SC_SYMLINK:
 	case SC_SYMLINKAT:
 	default:
-		v = path_call(c, se, errp);
+		v = notify_path_call(c, se, errp);
 		break;
 	}
 	free(resolved);
 	return v;
-}
-
-/* ---- the FUSE root's lookup misses ---------------------------------------- */
-
-/* A stat/access-type probe of a path that exists on the host but lies
- * outside the mount tree (issue 12): ENOENT made pkgconf fall back to the
- * system's .pc without a word.  Not a violation (mkdir -p, PATH searches and
- * feature probes do this all the time), so an informational "hidden" event,
- * once per path, and the path is kept in the report for the summary and
- * cargo's output (run.c). */
-static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, const char *path)
-{
-	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
-		return;
-	/* the home is hidden by design and probed all the time (python's
-	 * ~/.local, tools' ~/.config): not news.  The paths a build points at
-	 * from there are granted up front (envpaths.h) */
-	const char *home = getenv("HOME");
-	if (util_holds_home(path) || (home && *home && util_path_within(path, home)))
-		return;
-	if (strv_add_unique(&ctx->report->hidden, &ctx->report->nhidden, path) < 0)
-		return;
-	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
-	json_escape(path, esc, sizeof esc);
-	snprintf(suggest, sizeof suggest, "\"read\": [\"%s\"]", esc);
-	cleanup_free char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
-	struct call c = { .ctx = ctx, .fd = -1, .req = req, .fuse = true, .miss = path,
-			  .name = name ? name : "probe" };
-	struct bsbox_event ev = { .kind = EV_PATH, .path = path, .access = "read", .info = true,
-				  .detail = "exists on the host but the policy hides it: the call "
-					    "got ENOENT (not a denial)",
-				  .suggest = suggest };
-	emit(&c, &ev);
-}
-
-/* A lookup left the mount tree (fusefs_miss_fn).  Every call that can write,
- * execute, connect or change anything was notified before its lookup and
- * decided there; what gets here unannounced is a read-only open (the filter
- * lets those through when the root is FUSE) or a stat-like probe, which was
- * never a violation.  So: the open is judged exactly as its notification
- * would have been, the rest is the ENOENT the tree gives anyway. */
-static int fuse_miss(void *arg, pid_t nspid, const char *path)
-{
-	struct notify_ctx *ctx = arg;
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return ENOENT; /* nothing there outside either: not a violation */
-	struct seccomp_notif req = { 0 };
-	req.pid = (__u32)procinfo_host_tid(ctx->top_pid, nspid);
-	if (req.pid == 0 || procinfo_read_syscall((pid_t)req.pid, &req.data) < 0)
-		return ENOENT;
-	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
-	if (!se) {
-		/* not in the table: a call the filter never notifies, i.e. a
-		 * probe (stat, access, readlink, chdir...); the writes (mkdir
-		 * -p of an existing directory) were judged before and stay quiet */
-		hidden_probe(ctx, &req, path);
-		return ENOENT;
-	}
-	if (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2)
-		return ENOENT;
-	struct call c = { .ctx = ctx, .fd = -1, .req = &req, .fuse = true, .miss = path,
-			  .name = se->name };
-	int e = 0;
-	if (path_call(&c, se, &e) == V_ERROR)
-		return e ? e : EACCES;
-	return ENOENT;
-}
-
-struct notif_bufs {
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	size_t req_size, resp_size;
-};
-
-static int bufs_alloc(struct notif_bufs *b)
-{
-	struct seccomp_notif_sizes sz = { 0 };
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
-		return -errno;
-	/* the kernel may know a bigger struct than our headers */
-	b->req_size = sz.seccomp_notif > sizeof *b->req ? sz.seccomp_notif : sizeof *b->req;
-	b->resp_size = sz.seccomp_notif_resp > sizeof *b->resp ? sz.seccomp_notif_resp
-							       : sizeof *b->resp;
-	b->req = calloc(1, b->req_size);
-	b->resp = calloc(1, b->resp_size);
-	if (!b->req || !b->resp)
-		return -ENOMEM;
-	return 0;
-}
-
-static void bufs_free(struct notif_bufs *b)
-{
-	free(b->req);
-	free(b->resp);
-}
-
-/* Serve one pending notification.  0, or -errno on a supervisor failure. */
-static int serve_one(struct notify_ctx *ctx, int fd, struct notif_bufs *b, struct bsbox_err *err)
-{
-	memset(b->req, 0, b->req_size);
-	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, b->req) < 0) {
-		if (errno == EINTR || errno == ENOENT)
-			return 0; /* target died before we got to it: normal */
-		return bsbox_err_set(err, errno, "receiving a seccomp notification");
-	}
-	struct call c = { .ctx = ctx, .fd = fd, .req = b->req };
-	int e = 0;
-	enum verdict v = decide(&c, &e);
-	if (v == V_ANSWERED)
-		return 0;
-
-	memset(b->resp, 0, b->resp_size);
-	b->resp->id = b->req->id;
-	if (v == V_CONTINUE) {
-		b->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else if (v != V_SUCCESS) {
-		b->resp->error = -(e ? e : EPERM);
-	}
-	for (;;) {
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, b->resp) == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno == ENOENT)
-			return 0; /* target died meanwhile */
-		return bsbox_err_set(err, errno, "answering a seccomp notification (%s)", c.name);
-	}
-}
-
-int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *err)
-{
-	struct notif_bufs b = { 0 };
-	int rc = 0;
-	sc_numbers_init(&ctx->nrs, seccomp_syscall_resolve_name);
-	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
-		bsbox_err_set(err, -rc, "seccomp notification buffers");
-		goto out;
-	}
-
-	struct pollfd p[4] = {
-		{ .fd = notify_fd, .events = POLLIN },
-		{ .fd = ctx->pidfd, .events = POLLIN },
-		{ .fd = ctx->sigfd, .events = POLLIN },
-		{ .fd = ctx->fuse ? fusefs_fd(ctx->fuse) : -1, .events = POLLIN },
-	};
-	for (;;) {
-		if (p[0].fd < 0 && p[1].fd < 0) {
-			rc = 0; /* no pidfd, and nobody left to notify: done */
-			break;
-		}
-		int n = poll(p, 4, -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = bsbox_err_set(err, errno, "poll");
-			break;
-		}
-		if (p[0].revents & POLLIN) {
-			if ((rc = serve_one(ctx, notify_fd, &b, err)) < 0)
-				break;
-		} else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			p[0].fd = -1; /* no task uses the filter any more */
-		}
-		if (p[3].revents & (POLLIN | POLLERR | POLLHUP)) {
-			rc = fusefs_serve(ctx->fuse, fuse_miss, ctx);
-			if (rc == -ENODEV) {
-				p[3].fd = -1; /* the sandbox's mount namespace is gone */
-			} else if (rc < 0) {
-				bsbox_err_set(err, -rc, "serving the FUSE root");
-				break;
-			}
-			rc = 0;
-		}
-		if (p[2].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			ssize_t r = read(ctx->sigfd, &si, sizeof si);
-			if (r == (ssize_t)sizeof si) {
-				rc = (int)si.ssi_signo;
-				break;
-			}
-		}
-		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			/* the sandbox ended: answer what is already queued (bounded),
-			 * so late events are still logged */
-			for (int i = 0; p[0].fd >= 0 && i < 1024; i++) {
-				struct pollfd q = { .fd = notify_fd, .events = POLLIN };
-				if (poll(&q, 1, 0) <= 0 || !(q.revents & POLLIN))
-					break;
-				if ((rc = serve_one(ctx, notify_fd, &b, err)) < 0)
-					goto out;
-			}
-			rc = 0;
-			break;
-		}
-	}
-out:
-	bufs_free(&b);
-	return rc;
 }
