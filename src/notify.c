@@ -259,20 +259,6 @@ struct patharg {
 	bool empty_ok; /* AT_EMPTY_PATH: "" names dirfd itself */
 };
 
-/* True if some rule lies strictly beneath path. */
-static bool is_rule_ancestor(const struct policy *p, const char *path)
-{
-	size_t l = strlen(path);
-	if (l == 1 && path[0] == '/')
-		return p->nrules > 0;
-	for (size_t i = 0; i < p->nrules; i++) {
-		const char *r = p->rules[i].path;
-		if (strncmp(r, path, l) == 0 && r[l] == '/')
-			return true;
-	}
-	return false;
-}
-
 /* ---- symlinks ---------------------------------------------------------- */
 
 /* Does the call follow a symlink in its last component? (Every other
@@ -686,7 +672,7 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 		/* Listing a directory on the way to an allowed path ("/", "/home"):
 		 * in our mount tree it holds only the mount points, and on the host
 		 * tree Landlock refuses it; neither is worth a violation. */
-		if (pa[i].want == POL_R && is_rule_ancestor(c->ctx->policy, abs[i]))
+		if (pa[i].want == POL_R && policy_is_rule_ancestor(c->ctx->policy, abs[i]))
 			continue;
 		/* Listing a directory outside the policy reveals names at most, and
 		 * the kernel layers refuse or hide it anyway; compilers scan /opt and
