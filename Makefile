@@ -62,7 +62,7 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
 PURE_UNITS := $(O)/unit/directives_test $(O)/unit/policy_test $(O)/unit/semver_test \
 	$(O)/unit/syscalls_test $(O)/unit/creds_test $(O)/unit/syslinks_test \
 	$(O)/unit/util_test $(O)/unit/settings_test $(O)/unit/policystore_test \
-	$(O)/unit/envpaths_test
+	$(O)/unit/envpaths_test $(O)/unit/pathdecide_test
 PURE_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 all: bsbox

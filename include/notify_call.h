@@ -4,6 +4,7 @@
  *   supervise.c   the poll loop: RECV -> notify_decide -> SEND; FUSE misses
  *   notify.c      the decision per syscall: paths, the dangerous list;
  *                 logging (notify_emit) and the trace's supervisor backend
+ *   pathdecide.c  the decision on a path, pure: policy + path + facts in
  *   notify_net.c  network and pathname-unix-socket destinations
  *   procinfo.c    reading the target's memory and /proc entries */
 #ifndef BSBOX_NOTIFY_CALL_H
@@ -16,6 +17,7 @@
 
 #include "evlog.h"
 #include "notify.h"
+#include "pathdecide.h"
 #include "syscalls.h"
 
 /* One notification being served. */
@@ -57,8 +59,11 @@ void notify_emit(struct call *c, struct bsbox_event *ev);
  * read from its memory is what it passed)?  Always true for a FUSE miss. */
 bool notify_id_valid(const struct call *c);
 
-/* JSON string body escaping of s into out (size bytes), for suggestions. */
-void notify_json_escape(const char *s, char *out, size_t size);
+/* pathdecide() for q, with the facts it asks for gathered from the host
+ * (lstat, /proc, realpath) as c's process and the run see them.  Never
+ * PD_NEED. */
+enum pd_verdict notify_pathdecide(const struct call *c, const struct pd_query *q,
+				  struct pd_result *r);
 
 /* The supervisor is the trace's backend for allowed calls too (no BPF). */
 bool notify_tracing_all(const struct call *c);

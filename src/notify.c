@@ -51,6 +51,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify_call.h"
+#include "pathdecide.h"
 #include "procinfo.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
@@ -73,49 +74,6 @@ bool notify_id_valid(const struct call *c)
 }
 
 /* ---- paths ------------------------------------------------------------- */
-
-/* Always let through, never logged: the kernel's view of them is the
- * sandbox's own (/proc of its pid namespace, its /dev nodes). */
-static bool path_free(const char *p)
-{
-	static const char *const trees[] = { "/proc", "/dev/fd", "/dev/shm", "/dev/pts" };
-	static const char *const nodes[] = { "/dev/null",   "/dev/zero",   "/dev/full",
-					     "/dev/random", "/dev/urandom", "/dev/tty",
-					     "/dev/stdin",  "/dev/stdout", "/dev/stderr",
-					     "/dev/ptmx" };
-	if (strcmp(p, "/dev") == 0)
-		return true; /* the sandbox's own minimal /dev, or Landlock's read-only grant */
-	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
-		return false;
-	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (util_path_within(p, trees[i]))
-			return true;
-	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
-		if (!strcmp(p, nodes[i]))
-			return true;
-	return false;
-}
-
-static const char *access_name(unsigned want)
-{
-	return want & POL_W ? "write" : want & POL_X ? "exec" : "read";
-}
-
-/* JSON string body escaping for the suggestion (quotes and backslashes;
- * control characters in paths are rare enough to drop) */
-void notify_json_escape(const char *s, char *out, size_t size)
-{
-	size_t o = 0;
-	for (; *s && o + 3 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			out[o++] = '\\';
-		else if (ch < 0x20)
-			continue;
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-}
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -377,41 +335,14 @@ static bool fd_reopen(const struct call *c, const char *abs, char *out, size_t s
 
 /* ---- other processes' /proc entries (no pid namespace) ---------------------- */
 
-/* "/proc/PID/X" where X is one of the entries the kernel guards with a
- * ptrace check (Landlock refuses them across its domain, in silence), and
- * PID a process outside the sandbox.  Only meaningful without a pid
- * namespace: with one, other processes are not in /proc at all. */
-static bool proc_foreign(const struct call *c, const char *abs)
+/* Is pid (from a guarded /proc entry, pathdecide_proc_pid) outside the
+ * sandbox?  Without a pid namespace the sandbox's processes are top_pid
+ * and below it, or orphans the supervisor (the child subreaper) adopted,
+ * which still run under our filter. */
+static bool proc_foreign(const struct call *c, pid_t pid)
 {
-	static const char *const guarded[] = { "environ", "mem",   "maps",     "smaps", "auxv",
-					       "syscall", "stack", "pagemap",  "io",    "personality",
-					       "cwd",     "root",  "exe",      "fd",    "fdinfo",
-					       "map_files", "smaps_rollup", "timers" };
-	if (c->ctx->have_netns || strncmp(abs, "/proc/", 6) != 0)
-		return false;
-	const char *s = abs + 6;
-	char *end;
-	long pid = strtol(s, &end, 10);
-	if (end == s || *end != '/' || pid <= 0)
-		return false;
-	s = end + 1;
-	if (!strncmp(s, "task/", 5)) { /* /proc/PID/task/TID/X */
-		s += 5;
-		while (*s >= '0' && *s <= '9')
-			s++;
-		if (*s++ != '/')
-			return false;
-	}
-	size_t len = strcspn(s, "/");
-	bool hit = false;
-	for (size_t i = 0; i < sizeof guarded / sizeof *guarded; i++)
-		hit |= strlen(guarded[i]) == len && !strncmp(s, guarded[i], len);
-	if (!hit)
-		return false;
-	/* inside: top_pid or below it; or an orphan the supervisor (the child
-	 * subreaper) adopted, which still runs under our filter */
 	pid_t self = getpid();
-	for (pid_t p = (pid_t)pid; p > 1;) {
+	for (pid_t p = pid; p > 1;) {
 		if (p == c->ctx->top_pid)
 			return false;
 		bool confined = false;
@@ -488,22 +419,79 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 	return V_ERROR;
 }
 
-/* Started by root, the sandbox runs as ctx->root_id (sandbox.h).  A file the
- * policy grants but that id may not read (root-only: /etc/shadow, ssh host
- * keys, /root/...) the kernel would refuse without a word, so it is refused
- * and logged here.  Under a writable rule the files are the sandbox's own
- * (idmapped or handed over), and listing a directory reveals names at most. */
-static bool root_only(const struct notify_ctx *ctx, const char *path)
+/* Started by root, the sandbox runs as root_id (sandbox.h): may that id
+ * not read the file at path (root-only: /etc/shadow, ssh host keys,
+ * /root/...)?  Listing a directory reveals names at most. */
+static bool root_only(uid_t root_id, const char *path)
 {
 	struct stat st;
-	if (!ctx->root_id || (policy_access_for(ctx->policy, path) & POL_W) ||
-	    stat(path, &st) < 0 || S_ISDIR(st.st_mode))
+	if (stat(path, &st) < 0 || S_ISDIR(st.st_mode))
 		return false;
-	if (st.st_uid == ctx->root_id)
+	if (st.st_uid == root_id)
 		return !(st.st_mode & S_IRUSR);
-	if (st.st_gid == ctx->root_id)
+	if (st.st_gid == root_id)
 		return !(st.st_mode & S_IRGRP);
 	return !(st.st_mode & S_IROTH);
+}
+
+/* Without a mount namespace a "unix_sockets" rule counts by its resolved
+ * form too: does path lie under one? */
+static bool unix_granted_real(const struct policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		char real[PATH_MAX];
+		if ((p->rules[i].access & POL_S) && realpath(p->rules[i].path, real) &&
+		    util_path_within(path, real))
+			return true;
+	}
+	return false;
+}
+
+/* One fact pathdecide() asked for, from the host. */
+static void gather(const struct call *c, const struct pd_query *q, unsigned fact,
+		   struct pd_facts *f)
+{
+	struct stat st;
+	f->known |= fact;
+	switch ((enum pd_fact)fact) {
+	case PD_F_FOREIGN:
+		f->foreign = proc_foreign(c, pathdecide_proc_pid(q->path));
+		break;
+	case PD_F_SECRET:
+		f->secret = secret_at(c->ctx->policy, q->path);
+		break;
+	case PD_F_ROOT_ONLY:
+		f->root_only = root_only(c->ctx->root_id, q->path);
+		break;
+	case PD_F_LSTAT:
+		f->exists = lstat(q->path, &st) == 0;
+		f->missing = !f->exists && (errno == ENOENT || errno == ENOTDIR);
+		break;
+	case PD_F_UNIX_REAL:
+		f->unix_real = unix_granted_real(c->ctx->policy, q->path);
+		break;
+	case PD_F_HOLDS_HOME:
+		f->holds_home = util_holds_home(q->path);
+		break;
+	}
+}
+
+enum pd_verdict notify_pathdecide(const struct call *c, const struct pd_query *q,
+				  struct pd_result *r)
+{
+	const struct notify_ctx *ctx = c->ctx;
+	struct pd_env env = {
+		.policy = ctx->policy,
+		.audit = ctx->audit,
+		.have_netns = ctx->have_netns,
+		.root_id = ctx->root_id,
+		.home = q->access == PD_PROBE ? getenv("HOME") : NULL,
+	};
+	struct pd_facts f = { 0 };
+	enum pd_verdict v;
+	while ((v = pathdecide(&env, q, &f, r)) == PD_NEED && !(f.known & r->need))
+		gather(c, q, r->need, &f);
+	return v == PD_NEED ? PD_ALLOW : v; /* (a fact asked twice: cannot happen) */
 }
 
 enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *errp)
@@ -634,66 +622,25 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 	 * there, and allowed opens are the hot path. Before anything is logged
 	 * from what was read, it is checked below. */
 
-	bool denied[2] = { false, false }, any = false, dac[2] = { false, false };
+	bool denied[2] = { false, false }, any = false;
 	bool opens = se->kind == SC_OPEN || se->kind == SC_OPENAT || se->kind == SC_OPENAT2;
-	const struct policy_secret *secret[2] = { NULL, NULL };
-	bool foreign[2] = { false, false };
+	struct pd_result res[2];
 	for (int i = 0; i < n; i++) {
-		if (pa[i].want == POL_R && proc_foreign(c, abs[i])) {
-			foreign[i] = denied[i] = any = true;
-			continue;
-		}
-		if (path_free(abs[i]) || !c->ctx->policy)
-			continue;
-		/* a credential file inside a readable tree (creds.h) */
-		if (pa[i].want == POL_R && (secret[i] = secret_at(c->ctx->policy, abs[i]))) {
-			if (!secret[i]->clean) {
-				denied[i] = any = true; /* hidden: every read attempt is logged */
-				continue;
-			}
-			bool opening = se->kind == SC_OPEN || se->kind == SC_OPENAT ||
-				       se->kind == SC_OPENAT2;
-			/* full mode: the tree holds the copy; audit: the file itself */
-			if (c->ctx->have_netns || c->ctx->audit)
-				secret[i] = NULL;
-			else if (opening && !c->fuse && n == 1)
-				return serve_copy(c, secret[i], flags, errp);
-			else {
-				denied[i] = any = true; /* a link to it, say */
-				continue;
-			}
-		}
-		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
-		if ((have & pa[i].want) == pa[i].want) {
-			if (opens && pa[i].want == POL_R && root_only(c->ctx, abs[i]))
-				denied[i] = any = dac[i] = true;
-			continue;
-		}
-		/* Listing a directory on the way to an allowed path ("/", "/home"):
-		 * in our mount tree it holds only the mount points, and on the host
-		 * tree Landlock refuses it; neither is worth a violation. */
-		if (pa[i].want == POL_R && policy_is_rule_ancestor(c->ctx->policy, abs[i]))
-			continue;
-		/* Listing a directory outside the policy reveals names at most, and
-		 * the kernel layers refuse or hide it anyway; compilers scan /opt and
-		 * friends for toolchains. Contents stay logged. */
-		if (listing)
-			continue;
-		/* Reading or executing something that does not exist on the host
-		 * either: the kernel answers ENOENT and nothing is revealed.
-		 * Answering EACCES would turn every PATH search (execvp tries each
-		 * directory) and every optional-file probe into a "denial" and
-		 * change ENOENT into an error programs treat as fatal.  Only
-		 * denied paths pay for this lstat. */
-		struct stat st;
-		if (pa[i].want != POL_W && lstat(abs[i], &st) < 0 &&
-		    (errno == ENOENT || errno == ENOTDIR))
-			continue;
-		/* `mkdir -p` walks down from / creating what exists: EEXIST from
-		 * the kernel, nothing written */
-		if (makedir && lstat(abs[i], &st) == 0)
-			continue;
-		denied[i] = any = true;
+		struct pd_query q = {
+			.path = abs[i],
+			.access = pa[i].want == POL_X   ? PD_EXEC
+				  : pa[i].want == POL_W ? (makedir ? PD_MKDIR : PD_WRITE)
+				  : listing		? PD_LIST
+							: PD_READ,
+			.open = opens,
+			.copy_ok = opens && !c->fuse && n == 1,
+			.detail = detail,
+		};
+		enum pd_verdict v = notify_pathdecide(c, &q, &res[i]);
+		if (v == PD_COPY)
+			return serve_copy(c, res[i].secret, flags, errp);
+		denied[i] = v == PD_DENY || v == PD_AUDIT;
+		any |= denied[i];
 	}
 	if (notify_tracing_all(c))
 		trace_allowed_paths(c, se, abs, denied, n, flags);
@@ -703,40 +650,22 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 	if (!notify_id_valid(c))
 		return V_CONTINUE;
 
+	bool deny = false;
 	for (int i = 0; i < n; i++) {
 		if (!denied[i])
 			continue;
-		char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], sdetail[128], why[96];
-		const char *path = secret[i] ? secret[i]->path : abs[i];
-		notify_json_escape(path, esc, sizeof esc);
-		snprintf(suggest, sizeof suggest, "\"%s\": [\"%s\"]",
-			 secret[i] ? "credentials" : access_name(pa[i].want), esc);
-		if (secret[i])
-			snprintf(sdetail, sizeof sdetail, "credentials: hidden unless the policy grants "
-				 "them%s%s", detail[0] ? "; " : "", detail);
-		if (foreign[i])
-			snprintf(sdetail, sizeof sdetail, "a process outside the sandbox%s%s",
-				 detail[0] ? "; " : "", detail);
-		/* granting it changes nothing: only the host's root may read it */
-		snprintf(why, sizeof why, "root-only: the sandbox's uid %u may not read it",
-			 (unsigned)c->ctx->root_id);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
-			.detail = dac[i]			  ? why
-				  : secret[i] || foreign[i] ? sdetail
-				  : detail[0]		  ? detail
-							  : NULL,
-			.path = path,
-			.access = access_name(pa[i].want),
-			.audit = c->ctx->audit,
-			.suggest = dac[i]	 ? "no policy entry allows it: only the host's root may read it"
-				   : foreign[i] ? "no policy entry: another process's memory and "
-						  "environment are never readable"
-						: suggest,
+			.detail = res[i].detail,
+			.path = res[i].path,
+			.access = res[i].access,
+			.audit = res[i].verdict == PD_AUDIT,
+			.suggest = res[i].suggest,
 		};
 		notify_emit(c, &ev);
+		deny |= res[i].verdict == PD_DENY;
 	}
-	if (c->ctx->audit)
+	if (!deny)
 		return V_CONTINUE;
 	*errp = EACCES;
 	return V_ERROR;

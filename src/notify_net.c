@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -31,7 +30,6 @@
 #include "notify_call.h"
 #include "procinfo.h"
 #include "trace.h"
-#include "util.h"
 
 /* ---- pathname unix sockets ------------------------------------------------ */
 
@@ -47,35 +45,6 @@ static void trace_let_through(struct call *c, const struct sc_entry *se, const u
 	struct trace_rec tr = { .op = se->kind == SC_CONNECT ? TRACE_CONNECT : TRACE_SEND,
 				.pid = (pid_t)c->req->pid, .addr = ta };
 	trace_write(c->ctx->trace, &tr);
-}
-
-/* The name services glibc asks before /etc/passwd: nscd, and systemd's
- * userdb (nss-systemd is in Debian's default nsswitch.conf).  `id`, `ls -l`
- * and tar look users up through them; the sandbox answers "not there", as
- * the full mode's tree (no /run) does, and the lookup falls back to
- * /etc/passwd.  Nothing is logged: it is not a script's doing. */
-static bool unix_quiet(const char *p)
-{
-	return !strcmp(p, "/run/nscd/socket") || !strcmp(p, "/var/run/nscd/socket") ||
-	       util_path_within(p, "/run/systemd/userdb") || util_path_within(p, "/var/run/systemd/userdb");
-}
-
-/* Does a "unix_sockets" rule grant `path`?  With resolve (no mount
- * namespace: our view is the target's), path is the socket as the kernel
- * reaches it, symlinks followed, and a rule counts by its own resolved form
- * too ("/var/run/x.sock" names "/run/x.sock" on Debian). */
-static bool unix_granted(const struct policy *p, const char *path, bool resolve)
-{
-	for (size_t i = 0; i < p->nrules; i++) {
-		if (!(p->rules[i].access & POL_S))
-			continue;
-		if (!strcmp(p->rules[i].path, "/") || util_path_within(path, p->rules[i].path))
-			return true;
-		char real[PATH_MAX];
-		if (resolve && realpath(p->rules[i].path, real) && util_path_within(path, real))
-			return true;
-	}
-	return false;
 }
 
 /* connect() the target's socket (fd a0) to path from here: the same open
@@ -159,82 +128,71 @@ static enum verdict unix_call(struct call *c, const struct sc_entry *se, const u
 		return V_ERROR;
 	}
 	bool own_tree = c->ctx->have_netns; /* full mode: the sandbox has its own mount tree */
-	const char *path = lex;
-	if (unix_quiet(lex)) {
-		*errp = ENOENT;
-		return V_ERROR;
-	}
+	struct pd_query q = { .path = lex, .lex = lex, .access = PD_CONNECT,
+			      .connect = se->kind == SC_CONNECT };
 	if (!own_tree) {
 		/* our view is the target's: the socket the kernel would reach */
-		if (!realpath(lex, real)) {
-			*errp = errno == ENAMETOOLONG ? ENAMETOOLONG : errno == ELOOP ? ELOOP : ENOENT;
-			return V_ERROR;
-		}
-		path = real;
-		if (unix_quiet(real)) {
-			*errp = ENOENT;
-			return V_ERROR;
-		}
+		if (realpath(lex, real))
+			q.path = real;
+		else
+			q.resolve_err = errno ? errno : ENOENT;
+	} else if (notify_resolvable(c, lex) &&
+		   notify_host_resolve(lex, true, real, sizeof real) == 0) {
+		/* full mode: where the tree binds the host at the same path, our
+		 * view of a symlink is the kernel's (a link planted in a granted,
+		 * writable directory must not carry the grant elsewhere) */
+		q.path = real;
 	}
-	/* full mode: where the tree binds the host at the same path, our view of
-	 * a symlink is the kernel's (a link planted in a granted, writable
-	 * directory must not carry the grant elsewhere) */
-	if (own_tree && notify_resolvable(c, lex) && notify_host_resolve(lex, true, real, sizeof real) == 0)
-		path = real;
-	if (unix_granted(c->ctx->policy, path, !own_tree)) {
-		/* without a mount namespace a CONTINUE would let a racing thread
-		 * swap the address for any socket of the user's: connect() is
-		 * done here, on the target's socket, to the socket checked */
-		if (!own_tree && se->kind == SC_CONNECT && !c->ctx->audit) {
-			enum verdict v = connect_for(c, path, errp);
-			/* our connect, not the target's: a BPF trace cannot see it */
-			if (v == V_SUCCESS && c->ctx->trace) {
-				char ta[160];
-				trace_sockaddr(sa, len, ta, sizeof ta);
-				struct trace_rec tr = { .op = TRACE_CONNECT, .pid = (pid_t)c->req->pid,
-							.addr = ta };
-				trace_write(c->ctx->trace, &tr);
-			}
-			return v;
+	struct pd_result r;
+	switch (notify_pathdecide(c, &q, &r)) {
+	case PD_CONNECT_HERE: {
+		enum verdict v = connect_for(c, r.path, errp);
+		/* our connect, not the target's: a BPF trace cannot see it */
+		if (v == V_SUCCESS && c->ctx->trace) {
+			char ta[160];
+			trace_sockaddr(sa, len, ta, sizeof ta);
+			struct trace_rec tr = { .op = TRACE_CONNECT, .pid = (pid_t)c->req->pid,
+						.addr = ta };
+			trace_write(c->ctx->trace, &tr);
 		}
+		return v;
+	}
+	case PD_NEED:
+	case PD_ALLOW:
+	case PD_INFO:
+	case PD_COPY:
 		trace_let_through(c, se, sa, len);
 		return V_CONTINUE;
-	}
-	if (own_tree) {
-		/* The tree holds what the policy binds from the host (at the same
-		 * paths) plus the private /tmp and /dev/shm, which we cannot look
-		 * into without going through our own FUSE root. */
-		struct stat st;
-		if (lstat(path, &st) < 0 && !util_path_within(lex, "/tmp") && !util_path_within(lex, "/dev/shm")) {
-			*errp = ENOENT;
-			return V_ERROR;
-		}
+	case PD_FAIL:
+		*errp = r.err;
+		return V_ERROR;
+	case PD_DENY:
+	case PD_AUDIT:
+		break;
 	}
 	if (!notify_id_valid(c)) {
 		*errp = ENOENT; /* the call is gone; the answer goes nowhere */
 		return V_ERROR;
 	}
-	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96], addr[PATH_MAX + 8], detail[2 * PATH_MAX + 32];
-	notify_json_escape(path, esc, sizeof esc);
-	snprintf(suggest, sizeof suggest, "\"unix_sockets\": [\"%s\"]", esc);
+	char addr[PATH_MAX + 8], detail[2 * PATH_MAX + 32];
 	snprintf(addr, sizeof addr, "unix:%s", raw);
-	if (strcmp(lex, path) != 0)
-		snprintf(detail, sizeof detail, "%s %s (%s)", se->name, addr, path);
+	if (strcmp(lex, q.path) != 0)
+		snprintf(detail, sizeof detail, "%s %s (%s)", se->name, addr, q.path);
 	else
 		snprintf(detail, sizeof detail, "%s %s", se->name, addr);
 	struct bsbox_event ev = {
 		.kind = EV_PATH,
 		.detail = detail,
-		.path = path,
-		.access = "connect",
+		.path = r.path,
+		.access = r.access,
 		.addr = addr,
-		.audit = c->ctx->audit,
-		.suggest = suggest,
+		.audit = r.verdict == PD_AUDIT,
+		.suggest = r.suggest,
 	};
 	notify_emit(c, &ev);
-	if (c->ctx->audit)
+	if (r.verdict == PD_AUDIT)
 		return V_CONTINUE;
-	*errp = EACCES;
+	*errp = r.err;
 	return V_ERROR;
 }
 

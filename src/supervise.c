@@ -22,7 +22,6 @@
 #include "notify_call.h"
 #include "procinfo.h"
 #include "strv.h"
-#include "util.h"
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
@@ -57,24 +56,19 @@ static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, cons
 {
 	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
 		return;
-	/* the home is hidden by design and probed all the time (python's
-	 * ~/.local, tools' ~/.config): not news.  The paths a build points at
-	 * from there are granted up front (envpaths.h) */
-	const char *home = getenv("HOME");
-	if (util_holds_home(path) || (home && *home && util_path_within(path, home)))
-		return;
+	struct call c = { .ctx = ctx, .fd = -1, .req = req, .fuse = true, .miss = path,
+			  .name = "probe" };
+	struct pd_query q = { .path = path, .access = PD_PROBE };
+	struct pd_result r;
+	if (notify_pathdecide(&c, &q, &r) != PD_INFO)
+		return; /* the home: probed all the time, not news */
 	if (strv_add_unique(&ctx->report->hidden, &ctx->report->nhidden, path) < 0)
 		return;
-	char esc[PATH_MAX + 64], suggest[PATH_MAX + 96];
-	notify_json_escape(path, esc, sizeof esc);
-	snprintf(suggest, sizeof suggest, "\"read\": [\"%s\"]", esc);
 	cleanup_free char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
-	struct call c = { .ctx = ctx, .fd = -1, .req = req, .fuse = true, .miss = path,
-			  .name = name ? name : "probe" };
-	struct bsbox_event ev = { .kind = EV_PATH, .path = path, .access = "read", .info = true,
-				  .detail = "exists on the host but the policy hides it: the call "
-					    "got ENOENT (not a denial)",
-				  .suggest = suggest };
+	if (name)
+		c.name = name;
+	struct bsbox_event ev = { .kind = EV_PATH, .path = r.path, .access = r.access, .info = true,
+				  .detail = r.detail, .suggest = r.suggest };
 	notify_emit(&c, &ev);
 }
 
