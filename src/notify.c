@@ -73,8 +73,6 @@ bool notify_id_valid(const struct call *c)
 	return ioctl(c->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
-/* ---- paths ------------------------------------------------------------- */
-
 /* ---- logging ----------------------------------------------------------- */
 
 static void load_proc(struct call *c)
@@ -418,6 +416,8 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 	notify_emit(c, &ev);
 	return V_ERROR;
 }
+
+/* ---- the facts pathdecide() asks for (pathdecide.h) ----------------------- */
 
 /* Started by root, the sandbox runs as root_id (sandbox.h): may that id
  * not read the file at path (root-only: /etc/shadow, ssh host keys,

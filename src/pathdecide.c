@@ -18,6 +18,8 @@
 #include "pathdecide.h"
 #include "util.h"
 
+/* ---- paths that are never judged, names, escaping ------------------------- */
+
 /* Always let through, never logged: the kernel's view of them is the
  * sandbox's own (/proc of its pid namespace, its /dev nodes). */
 static bool path_free(const char *p)
