@@ -240,7 +240,7 @@ int run_confined(struct run_req *req)
 		report_print(&rep, out, req->audit, req->summary_prefix);
 		fflush(out);
 	}
-	/* probes that found an existing path hidden (notify.c): said, never fatal;
+	/* probes that found an existing path hidden (supervise.c): said, never fatal;
 	 * as cargo warnings too, since cargo shows a passing script's stderr never */
 	for (size_t i = 0; i < rep.nhidden && i < 10; i++) {
 		fprintf(stderr, "bsbox: note: %s exists on the host but is hidden from the script "
