@@ -61,6 +61,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify.h"
+#include "notify_probe.h"
 #include "strv.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
@@ -784,7 +785,10 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	case SC_SENDMMSG:
 	case SC_SOCKET:
 	case SC_SOCKETPAIR:
-		return V_CONTINUE; /* not a path call */
+	case SC_PROBE:
+	case SC_LPROBE:
+	case SC_PROBE_AT:
+		return V_CONTINUE; /* not a path call (probes: probe_call) */
 	}
 
 	pid_t pid = (pid_t)c->req->pid;
@@ -1436,6 +1440,31 @@ static enum verdict other_call(struct call *c, const struct sc_entry *se, int *e
 	return V_ERROR;
 }
 
+/* ---- probes without a FUSE root (notify_probe.h) ------------------------ */
+
+static void hidden_probe(struct notify_ctx *ctx, const struct seccomp_notif *req,
+			 const char *path);
+
+/* A stat, access, readlink, chdir, opendir or O_PATH open: CONTINUE, but
+ * for a path the host has and the tree hides, the FUSE root's "hidden"
+ * event and ENOENT.  With a FUSE root, or no mount namespace, nothing to
+ * do: the root's lookup misses report it, or nothing is hidden from stat. */
+static enum verdict probe_call(struct call *c, const struct notify_probe_args *pa, int *errp)
+{
+	pid_t pid = (pid_t)c->req->pid;
+	char raw[PATH_MAX], abs[PATH_MAX], miss[PATH_MAX];
+	if (c->ctx->fuse || !c->ctx->have_netns || !c->ctx->policy ||
+	    read_string(pid, pa->path, raw, sizeof raw) < 0 ||
+	    path_resolve(pid, pa->dirfd, raw, false, abs, sizeof abs) < 0 || path_free(abs) ||
+	    notify_probe_judge(c->ctx->policy, pid, abs, pa->follow, miss, sizeof miss) !=
+		    PROBE_HIDDEN ||
+	    !id_valid(c))
+		return V_CONTINUE;
+	hidden_probe(c->ctx, c->req, miss);
+	*errp = ENOENT;
+	return V_ERROR;
+}
+
 /* ---- the loop ------------------------------------------------------------ */
 
 static enum verdict decide(struct call *c, int *errp)
@@ -1453,6 +1482,12 @@ static enum verdict decide(struct call *c, int *errp)
 			snprintf(namebuf, sizeof namebuf, "syscall_%d", c->req->data.nr);
 		c->name = resolved ? resolved : namebuf;
 	}
+	struct notify_probe_args pa;
+	uint64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = c->req->data.args[i];
+	if (se && notify_probe_args(se, args, &pa))
+		return probe_call(c, &pa, errp);
 	switch (se ? se->kind : SC_DENIED) {
 	case SC_DENIED:
 		v = other_call(c, se, errp);
@@ -1482,6 +1517,9 @@ static enum verdict decide(struct call *c, int *errp)
 	case SC_LINKAT:
 	case SC_SYMLINK:
 	case SC_SYMLINKAT:
+	case SC_PROBE: /* (probe_call, above) */
+	case SC_LPROBE:
+	case SC_PROBE_AT:
 	default:
 		v = path_call(c, se, errp);
 		break;
@@ -1596,7 +1634,8 @@ static int read_syscall(pid_t tid, struct seccomp_data *d)
  * feature probes do this all the time), so an informational "hidden" event,
  * once per path, and the path is kept in the report for the summary and
  * cargo's output (run.c). */
-static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, const char *path)
+static void hidden_probe(struct notify_ctx *ctx, const struct seccomp_notif *req,
+			 const char *path)
 {
 	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
 		return;
