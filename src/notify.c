@@ -1677,9 +1677,13 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	if (req.pid == 0 || read_syscall((pid_t)req.pid, &req.data) < 0)
 		return ENOENT;
 	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
-	if (!se) {
-		/* not in the table: a call the filter never notifies, i.e. a
-		 * probe (stat, access, readlink, chdir...); the writes (mkdir
+	uint64_t args[6];
+	struct notify_probe_args pa;
+	for (int i = 0; i < 6; i++)
+		args[i] = req.data.args[i];
+	if (!se || notify_probe_args(se, args, &pa)) {
+		/* not in the table, or one of its probes (notify_probe.h): a
+		 * stat, access, readlink, chdir, opendir...; the writes (mkdir
 		 * -p of an existing directory) were judged before and stay quiet */
 		hidden_probe(ctx, &req, path);
 		return ENOENT;
