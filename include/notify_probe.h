@@ -15,7 +15,7 @@
  * policy's rules.  Only a path the policy does not grant costs an lstat;
  * only one that also exists on the host, a look into the target's tree.
  *
- * Not probes here, for their cost (docs/policy.md, "Modes"): readlink,
+ * Not probes here, for their cost (README, "Probes without FUSE"): readlink,
  * which realpath() calls on every component of every path (cc1: ~5,500 a
  * compile of a file with 110 system headers, +48 %), and lookups relative
  * to a descriptor (find, fts, Rust's DirEntry::metadata), which start in a

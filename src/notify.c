@@ -1517,9 +1517,6 @@ static enum verdict decide(struct call *c, int *errp)
 	case SC_LINKAT:
 	case SC_SYMLINK:
 	case SC_SYMLINKAT:
-	case SC_PROBE: /* (probe_call, above) */
-	case SC_LPROBE:
-	case SC_PROBE_AT:
 	default:
 		v = path_call(c, se, errp);
 		break;

@@ -58,26 +58,9 @@ bool notify_probe_args(const struct sc_entry *se, const uint64_t a[6],
 			return false;
 		*out = (struct notify_probe_args){ (int)a[0], a[1], !(a[2] & O_NOFOLLOW) };
 		return true;
-	case SC_DENIED:
-	case SC_OPENAT2: /* its flags live in memory; notified as a path call */
-	case SC_CREAT:
-	case SC_EXECVE:
-	case SC_EXECVEAT:
-	case SC_PATH_W:
-	case SC_AT_W:
-	case SC_RENAME:
-	case SC_RENAMEAT:
-	case SC_LINK:
-	case SC_LINKAT:
-	case SC_SYMLINK:
-	case SC_SYMLINKAT:
-	case SC_CONNECT:
-	case SC_BIND:
-	case SC_SENDTO:
-	case SC_SENDMSG:
-	case SC_SENDMMSG:
-	case SC_SOCKET:
-	case SC_SOCKETPAIR:
+	default:
+		/* the rest read, write, execute or connect; openat2's flags live
+		 * in memory, so it is notified and judged as a path call */
 		break;
 	}
 	return false;

@@ -50,13 +50,20 @@ _envpaths_t_pkg_config() {
 test_envpaths_hidden_probe() {
 	degraded && { skip_ok "no mount namespace in mode $MODE: a stat sees the host (test_envpaths_probe_then_open)"; return 0; }
 	local hid
-	hid=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-hidden.XXXXXX") || return 1
-	defer rm -rf "$hid"
-	chmod 755 "$hid"
+	_envpaths_hidden_dir || return 1
+	hid=$HID
 	echo x >"$hid/f"
 	run_bsbox run --log "$T/log.jsonl" -- /bin/sh -c "test -e $hid/f && echo seen || echo notseen; test -e $hid/f; echo done"
 	_envpaths_hidden_once "$hid" || return 1
 	assert_contains "$T/out" notseen || return 1
+}
+
+# _envpaths_hidden_dir [TAG]: a new directory in $HID, outside the sandbox's
+# private /tmp and outside every policy, removed after the test
+_envpaths_hidden_dir() {
+	HID=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-hidden${1:+-$1}.XXXXXX") || return 1
+	defer rm -rf "$HID"
+	chmod 755 "$HID"
 }
 
 # _envpaths_hidden_once DIR: the run passed, DIR was reported once as hidden
@@ -80,9 +87,8 @@ test_envpaths_hidden_probe_forms() {
 	need_py3 || return
 	local d f forms="stat lstat access listdir chdir statx" args=()
 	for f in $forms; do
-		d=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-hidden-$f.XXXXXX") || return 1
-		defer rm -rf "$d"
-		chmod 755 "$d"
+		_envpaths_hidden_dir "$f" || return 1
+		d=$HID
 		mkdir "$d/sub"
 		args+=("$d")
 	done
@@ -139,9 +145,8 @@ test_envpaths_benign_probes() {
 # which the supervisor denies and logs with the path.
 test_envpaths_probe_then_open() {
 	local hid
-	hid=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-hidden.XXXXXX") || return 1
-	defer rm -rf "$hid"
-	chmod 755 "$hid"
+	_envpaths_hidden_dir || return 1
+	hid=$HID
 	echo x >"$hid/f.pc"
 	run_bsbox run --log "$T/log.jsonl" -- /bin/sh -c "test -e $hid/f.pc && echo seen; cat $hid/f.pc; exit 0"
 	assert_contains "$T/out" seen || return 1
@@ -159,9 +164,9 @@ test_envpaths_hidden_probe_user_fuse() {
 	[ -c /dev/fuse ] || { skip_ok "no /dev/fuse on this machine"; return 0; }
 	id "$BSBOX_TEST_USER" >/dev/null 2>&1 || { skip "no user $BSBOX_TEST_USER"; return; }
 	local hid
-	hid=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-hidden.XXXXXX") || return 1
-	defer rm -rf "$hid"
-	chmod 755 "$hid" "$T"
+	_envpaths_hidden_dir || return 1
+	hid=$HID
+	chmod 755 "$T"
 	echo x >"$hid/f"
 	mkdir -p "$T/u/cwd" "$T/u/home"
 	mknod -m 0666 "$T/u/fuse" c 10 229 || { skip "cannot make a device node in $T"; return; }
