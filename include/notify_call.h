@@ -76,6 +76,14 @@ bool notify_resolvable(const struct call *c, const char *abs);
  * follow; a missing last component is kept as it is.  0 or -errno. */
 int notify_host_resolve(const char *abs, bool follow, char *out, size_t size);
 
+/* ---- supervise.c ---- */
+
+/* A probe of path, a host path the tree hides: the informational "hidden"
+ * event, once per path, and the path kept for the summary.  From a FUSE
+ * lookup miss, or a notified probe without a FUSE root (notify_probe.h). */
+void notify_hidden_probe(struct notify_ctx *ctx, const struct seccomp_notif *req,
+			 const char *path);
+
 /* ---- notify_net.c ---- */
 
 /* connect, bind, sendto, sendmsg, sendmmsg: the destinations. */

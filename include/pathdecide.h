@@ -120,4 +120,8 @@ enum pd_verdict pathdecide(const struct pd_env *env, const struct pd_query *q,
  * of processes outside the sandbox are denied (PD_F_FOREIGN asks which). */
 pid_t pathdecide_proc_pid(const char *path);
 
+/* Is p one of the sandbox's own trees or nodes (/proc, /dev/null, /dev/pts,
+ * ...), which no policy decides? */
+bool pathdecide_path_free(const char *p);
+
 #endif

@@ -51,6 +51,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify_call.h"
+#include "notify_probe.h"
 #include "pathdecide.h"
 #include "procinfo.h"
 #include "seccomp_filter.h"
@@ -583,7 +584,10 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 	case SC_SENDMMSG:
 	case SC_SOCKET:
 	case SC_SOCKETPAIR:
-		return V_CONTINUE; /* not a path call */
+	case SC_PROBE:
+	case SC_LPROBE:
+	case SC_PROBE_AT:
+		return V_CONTINUE; /* not a path call (probes: probe_call) */
 	}
 
 	pid_t pid = (pid_t)c->req->pid;
@@ -713,6 +717,29 @@ static enum verdict other_call(struct call *c, const struct sc_entry *se, int *e
 	return V_ERROR;
 }
 
+/* ---- probes without a FUSE root (notify_probe.h) ------------------------ */
+
+/* A stat, access, chdir, opendir or O_PATH open: CONTINUE, but for a path
+ * the host has and the tree hides, the FUSE root's "hidden" event and
+ * ENOENT.  With a FUSE root, or no mount namespace, nothing to do: the
+ * root's lookup misses report it, or nothing is hidden from stat. */
+static enum verdict probe_call(struct call *c, const struct notify_probe_args *pa, int *errp)
+{
+	pid_t pid = (pid_t)c->req->pid;
+	char raw[PATH_MAX], abs[PATH_MAX], miss[PATH_MAX];
+	if (c->ctx->fuse || !c->ctx->have_netns || !c->ctx->policy ||
+	    procinfo_read_string(pid, pa->path, raw, sizeof raw) < 0 ||
+	    procinfo_path_resolve(pid, pa->dirfd, raw, false, abs, sizeof abs) < 0 ||
+	    pathdecide_path_free(abs) ||
+	    notify_probe_judge(c->ctx->policy, pid, abs, pa->follow, miss, sizeof miss) !=
+		    PROBE_HIDDEN ||
+	    !notify_id_valid(c))
+		return V_CONTINUE;
+	notify_hidden_probe(c->ctx, c->req, miss);
+	*errp = ENOENT;
+	return V_ERROR;
+}
+
 /* ---- the decision per syscall ---------------------------------------------- */
 
 enum verdict notify_decide(struct call *c, int *errp)
@@ -730,6 +757,12 @@ enum verdict notify_decide(struct call *c, int *errp)
 			snprintf(namebuf, sizeof namebuf, "syscall_%d", c->req->data.nr);
 		c->name = resolved ? resolved : namebuf;
 	}
+	struct notify_probe_args pa;
+	uint64_t args[6];
+	for (int i = 0; i < 6; i++)
+		args[i] = c->req->data.args[i];
+	if (se && notify_probe_args(se, args, &pa))
+		return probe_call(c, &pa, errp);
 	switch (se ? se->kind : SC_DENIED) {
 	case SC_DENIED:
 		v = other_call(c, se, errp);

@@ -22,7 +22,7 @@
 
 /* Always let through, never logged: the kernel's view of them is the
  * sandbox's own (/proc of its pid namespace, its /dev nodes). */
-static bool path_free(const char *p)
+bool pathdecide_path_free(const char *p)
 {
 	static const char *const trees[] = { "/proc", "/dev/fd", "/dev/shm", "/dev/pts" };
 	static const char *const nodes[] = { "/dev/null",   "/dev/zero",   "/dev/full",
@@ -184,7 +184,7 @@ static enum pd_verdict decide_file(const struct pd_env *env, const struct pd_que
 		if (f->foreign)
 			return deny(env, q, r, want, WHY_FOREIGN, NULL);
 	}
-	if (path_free(q->path) || !env->policy)
+	if (pathdecide_path_free(q->path) || !env->policy)
 		return verdict(r, PD_ALLOW, 0);
 	/* a credential file inside a readable tree (creds.h) */
 	if (reading && env->policy->nsecrets) {

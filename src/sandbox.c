@@ -199,6 +199,7 @@ struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
 	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	scmp_filter_ctx filter_probe; /* with probes, if the FUSE root fails; or NULL */
 	scmp_filter_ctx filter_init; /* pid 1's own, once CMD is forked (full mode) */
 	bool try_fuse;               /* pid 1 tries to build the root over FUSE */
 	bool fuse;                   /* pid 1 built the root over FUSE */
@@ -267,7 +268,9 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 			child_fail(st->sock, MSG_ERROR, &err);
 	}
 	close_fds(o, st->sock);
-	scmp_filter_ctx filter = st->fuse && st->filter_fast ? st->filter_fast : st->filter;
+	scmp_filter_ctx filter = st->fuse && st->filter_fast    ? st->filter_fast
+				 : !st->fuse && st->filter_probe ? st->filter_probe
+								 : st->filter;
 	int rc = seccomp_load(filter); /* SYSRAWRC: -errno, errno unreliable */
 	if (rc < 0) {
 		bsbox_err_set(&err, -rc, "loading the seccomp filter");
@@ -830,6 +833,7 @@ struct attempt {
 	int csock;                   /* the children's end, until they have it */
 	scmp_filter_ctx filter;      /* CMD's */
 	scmp_filter_ctx filter_fast; /* CMD's with a FUSE root (reads_free), or NULL */
+	scmp_filter_ctx filter_probe; /* CMD's when the FUSE root fails (probes), or NULL */
 	scmp_filter_ctx filter_init; /* pid 1's own (full mode), or NULL */
 	bool try_fuse;
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
@@ -875,9 +879,11 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 		seccomp_release(a->filter);
 	if (a->filter_fast)
 		seccomp_release(a->filter_fast);
+	if (a->filter_probe)
+		seccomp_release(a->filter_probe);
 	if (a->filter_init)
 		seccomp_release(a->filter_init);
-	a->filter = a->filter_fast = a->filter_init = NULL;
+	a->filter = a->filter_fast = a->filter_probe = a->filter_init = NULL;
 	if (a->cg_moving)
 		pthread_join(a->cg_mover, NULL);
 	a->cg_moving = false;
@@ -913,8 +919,6 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		.notify_paths = !o->unsupervised,
 		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
 	};
-	if (scf_build(&so, &a->filter, err) < 0)
-		return bsbox_err_prefix(err, "building the seccomp filter");
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
 	 * keeps the FUSE root but not the fast filter: the supervisor must see
@@ -925,6 +929,19 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
 		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
 		      fusefs_available();
+	/* Without a FUSE root, the tmpfs tree hides paths from stat & co. in
+	 * silence: the probes go to the supervisor (notify_probe.h).  audit
+	 * binds the host's tree, where nothing is hidden. */
+	bool probes = a->level == SB_FULL && !o->audit;
+	so.probes = probes && !a->try_fuse;
+	if (scf_build(&so, &a->filter, err) < 0)
+		return bsbox_err_prefix(err, "building the seccomp filter");
+	if (a->try_fuse && probes) {
+		so.probes = true; /* for pid 1 to fall back on if the FUSE mount fails */
+		if (scf_build(&so, &a->filter_probe, err) < 0)
+			return bsbox_err_prefix(err, "building the seccomp filter");
+		so.probes = false;
+	}
 	if (a->try_fuse && !o->root_id && !creds_nhidden(o->policy)) {
 		so.reads_free = true;
 		if (scf_build(&so, &a->filter_fast, err) < 0)
@@ -985,6 +1002,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	struct stage st = { .o = o,
 			    .filter = a->filter,
 			    .filter_fast = a->filter_fast,
+			    .filter_probe = a->filter_probe,
 			    .filter_init = a->filter_init,
 			    .try_fuse = a->try_fuse,
 			    .level = a->level,

@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "notify_call.h"
+#include "notify_probe.h"
 #include "procinfo.h"
 #include "strv.h"
 
@@ -52,7 +53,8 @@ void notify_tune(int notify_fd)
  * feature probes do this all the time), so an informational "hidden" event,
  * once per path, and the path is kept in the report for the summary and
  * cargo's output (run.c). */
-static void hidden_probe(struct notify_ctx *ctx, struct seccomp_notif *req, const char *path)
+void notify_hidden_probe(struct notify_ctx *ctx, const struct seccomp_notif *req,
+			 const char *path)
 {
 	if (!ctx->report || strv_has(ctx->report->hidden, ctx->report->nhidden, path))
 		return;
@@ -89,11 +91,15 @@ static int fuse_miss(void *arg, pid_t nspid, const char *path)
 	if (req.pid == 0 || procinfo_read_syscall((pid_t)req.pid, &req.data) < 0)
 		return ENOENT;
 	const struct sc_entry *se = sc_by_nr(&ctx->nrs, req.data.nr);
-	if (!se) {
-		/* not in the table: a call the filter never notifies, i.e. a
-		 * probe (stat, access, readlink, chdir...); the writes (mkdir
+	uint64_t args[6];
+	struct notify_probe_args pa;
+	for (int i = 0; i < 6; i++)
+		args[i] = req.data.args[i];
+	if (!se || notify_probe_args(se, args, &pa)) {
+		/* not in the table, or one of its probes (notify_probe.h): a
+		 * stat, access, readlink, chdir, opendir...; the writes (mkdir
 		 * -p of an existing directory) were judged before and stay quiet */
-		hidden_probe(ctx, &req, path);
+		notify_hidden_probe(ctx, &req, path);
 		return ENOENT;
 	}
 	if (se->kind != SC_OPEN && se->kind != SC_OPENAT && se->kind != SC_OPENAT2)
