@@ -26,6 +26,11 @@ struct scf_opts {
 	bool ip_tcp;       /* Landlock (ABI >= 4) refuses TCP bind and connect: TCP sockets allowed */
 	bool ip_udp;       /* the BPF deny layer (bpfdeny.h) refuses UDP sends and connects:
 	                      UDP sockets allowed */
+	bool probes;       /* with notify_paths: a mount namespace without a FUSE root hides
+	                      paths from stat & co. in silence, so the path probes (stat,
+	                      access, chdir, opening a directory or an O_PATH) go to the
+	                      supervisor too, when they name a path from the cwd
+	                      (AT_FDCWD) rather than from a descriptor (notify_probe.h) */
 	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
 	                      without a netns too; only AF_UNIX sockets exist then, and
 	                      those it lets through */
