@@ -45,6 +45,7 @@
 #include "creds.h"
 #include "handover.h"
 #include "landlock.h"
+#include "limitwatch.h"
 #include "notify.h"
 #include "ns.h"
 #include "reslimit.h"
@@ -827,6 +828,7 @@ struct attempt {
 	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
 	bool cg_moving;
 	struct reslimit_hits hits;   /* what the cgroup and the tmpfs mounts saw */
+	struct limitwatch *watch;    /* the limits the supervisor enforces itself, or NULL */
 	int tmpfs[2];                /* pid 1's /tmp and /dev/shm (O_PATH), or -1 */
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
 	int pidfd;
@@ -873,6 +875,9 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	close_fd(&a->cg_done[1]);
 	reslimit_cg_read(&a->cg, &a->hits);
 	reslimit_cg_remove(&a->cg);
+	limitwatch_hits(a->watch, &a->hits);
+	limitwatch_free(a->watch);
+	a->watch = NULL;
 	bpfdeny_close(a->deny, a->o->report);
 	a->deny = NULL;
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
@@ -892,12 +897,20 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 static int build_filters(struct attempt *a, struct bsbox_err *err)
 {
 	const struct sandbox_opts *o = a->o;
+	/* first the cgroup: what it cannot limit, the supervisor counts, and
+	 * the filter notifies the forks for that */
+	if (!o->no_cgroup)
+		reslimit_cg_setup(&a->cg, &o->policy->limits);
+	reslimit_plan_watch(&a->cg, &o->policy->limits, !o->unsupervised);
+	if (limitwatch_new(&o->policy->limits, a->cg.watch_pids, a->cg.watch_mem, &a->watch, err) < 0)
+		return bsbox_err_ret(err);
 	struct scf_opts so = {
 		.network = o->policy->network,
 		.have_netns = a->level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
 		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
+		.notify_forks = a->cg.watch_pids,
 	};
 	if (scf_build(&so, &a->filter, err) < 0)
 		return bsbox_err_prefix(err, "building the seccomp filter");
@@ -925,7 +938,6 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		for (size_t i = 0; i <= o->policy->nrules; i++)
 			a->idmapped[i] = -1;
 	}
-	reslimit_cg_setup(&a->cg, &o->policy->limits);
 	/* Without the namespaces, UDP (Landlock before ABI 10 cannot refuse
 	 * it) and unix connects by path (seccomp sees no path) are refused by
 	 * the kernel too, where root can load the programs: an extra layer,
@@ -1067,6 +1079,7 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 		.pidfd = a->pidfd,
 		.sigfd = sigfd,
 		.top_pid = a->pid,
+		.watch = a->watch,
 		.fuse = a->fs,
 		.root_id = a->o->root_id,
 		.trace = a->o->trace,
@@ -1075,6 +1088,8 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
 		return bsbox_err_ret(err);
 	if (bpfdeny_start(a->deny, err) < 0)
+		return bsbox_err_ret(err);
+	if (limitwatch_start(a->watch, a->pid, err) < 0)
 		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)
