@@ -19,10 +19,16 @@
 #include "proctree.h"
 #include "seccomp_filter.h"
 
-/* The memory sample's period: growth at a few GiB/s overshoots by a few
- * hundred MiB at most (measured: docs/policy.md#limits); a sample of a
- * typical build script (a handful of processes) costs ~0.1 ms. */
-#define SAMPLE_NS (50 * 1000 * 1000L)
+/* The memory sample's period: 50 ms near the limit, longer while the
+ * sandbox is far below it (as long as growth at 2 GiB/s per CPU, about what
+ * one core faulting in fresh pages manages, would need to reach it), up to
+ * 250 ms.  A sample costs ~20 us per process here (a build script's
+ * handful: ~0.2 ms); at a fixed 50 ms, 60 processes cost 2.6% of a CPU.
+ * Growth faster than assumed overshoots by what it adds in one period
+ * (docs/policy.md#limits). */
+#define SAMPLE_MIN_MS 50
+#define SAMPLE_MAX_MS 250
+#define GROWTH_KB_PER_MS_PER_CPU (2L * 1024)
 
 bool lw_budget_fork(struct lw_budget *b, long long now_ns, lw_count_fn count, void *arg)
 {
@@ -67,10 +73,12 @@ struct limitwatch {
 	int timerfd;         /* the memory sample's timer, or -1 */
 	long mem_kb;         /* mem_mb in KiB, 0: not watched */
 	long page_kb;
+	long growth_kb_per_ms; /* the fastest growth the period allows for */
 	bool count_forks;    /* nproc is enforced here */
 	struct lw_budget budget;
 	int nr_clone, nr_fork, nr_vfork;
 	int victim;          /* pidfd of the process killed last until it has exited, or -1 */
+	long long victim_ns; /* when it was killed */
 	long kills;          /* processes killed at mem_mb */
 	long peak_kb;        /* what the sandbox held at a kill (the largest) */
 	struct proc_mem *procs; /* the sample's scratch */
@@ -100,6 +108,8 @@ int limitwatch_new(const struct policy_limits *l, bool nproc, bool mem, struct l
 	w->count_forks = nproc;
 	w->budget.limit = l->nproc;
 	w->mem_kb = mem ? l->mem_mb * 1024 : 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	w->growth_kb_per_ms = GROWTH_KB_PER_MS_PER_CPU * (ncpu > 0 ? ncpu : 1);
 	long ps = sysconf(_SC_PAGESIZE);
 	w->page_kb = ps > 0 ? ps / 1024 : 4;
 	w->nr_clone = seccomp_syscall_resolve_name("clone");
@@ -107,6 +117,19 @@ int limitwatch_new(const struct policy_limits *l, bool nproc, bool mem, struct l
 	w->nr_vfork = seccomp_syscall_resolve_name("vfork");
 	*out = w;
 	return 0;
+}
+
+static int arm(struct limitwatch *w, long ms)
+{
+	struct itimerspec it = { .it_value = { ms / 1000, (ms % 1000) * 1000000L } };
+	return timerfd_settime(w->timerfd, 0, &it, NULL);
+}
+
+/* The next sample: when the fastest growth could reach the limit. */
+static long next_ms(const struct limitwatch *w, long total_kb)
+{
+	long ms = (w->mem_kb - total_kb) / w->growth_kb_per_ms;
+	return ms < SAMPLE_MIN_MS ? SAMPLE_MIN_MS : ms > SAMPLE_MAX_MS ? SAMPLE_MAX_MS : ms;
 }
 
 int limitwatch_start(struct limitwatch *w, pid_t top, struct bsbox_err *err)
@@ -119,8 +142,7 @@ int limitwatch_start(struct limitwatch *w, pid_t top, struct bsbox_err *err)
 	w->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (w->timerfd < 0)
 		return bsbox_err_set(err, errno, "timerfd_create (the memory limit's sample)");
-	struct itimerspec it = { .it_interval = { 0, SAMPLE_NS }, .it_value = { 0, SAMPLE_NS } };
-	if (timerfd_settime(w->timerfd, 0, &it, NULL) < 0)
+	if (arm(w, SAMPLE_MIN_MS) < 0)
 		return bsbox_err_set(err, errno, "timerfd_settime (the memory limit's sample)");
 	return 0;
 }
@@ -206,7 +228,8 @@ static bool victim_alive(struct limitwatch *w)
 	if (w->victim < 0)
 		return false;
 	struct pollfd p = { .fd = w->victim, .events = POLLIN };
-	if (poll(&p, 1, 0) == 0)
+	/* a process stuck in the kernel must not stop the sample for good */
+	if (poll(&p, 1, 0) == 0 && now_ns() - w->victim_ns < 1000000000LL)
 		return true;
 	close(w->victim);
 	w->victim = -1;
@@ -227,18 +250,18 @@ static void kill_largest(struct limitwatch *w, long total_kb)
 		return;
 	}
 	w->victim = fd;
+	w->victim_ns = now_ns();
 	w->kills++;
 	if (total_kb > w->peak_kb)
 		w->peak_kb = total_kb;
 }
 
-void limitwatch_tick(struct limitwatch *w)
+/* One sample: the sandbox's anonymous memory in KiB, and a kill above
+ * the limit. */
+static long sample(struct limitwatch *w)
 {
-	uint64_t expirations;
-	if (!w || read(w->timerfd, &expirations, sizeof expirations) < 0)
-		return;
 	if (victim_alive(w))
-		return; /* its memory is not released yet: do not kill a second one for it */
+		return w->mem_kb; /* its memory is not released yet: do not kill a second one for it */
 	w->nprocs = 0;
 	long tasks = proctree_walk(w->top, sample_one, w);
 	if (w->count_forks)
@@ -247,7 +270,7 @@ void limitwatch_tick(struct limitwatch *w)
 	for (size_t i = 0; i < w->nprocs; i++)
 		total += w->procs[i].kb;
 	if (total <= w->mem_kb)
-		return;
+		return total;
 	/* an upper bound: pages shared since a fork count once per sharer */
 	total = 0;
 	for (size_t i = 0; i < w->nprocs; i++) {
@@ -258,6 +281,16 @@ void limitwatch_tick(struct limitwatch *w)
 	}
 	if (total > w->mem_kb)
 		kill_largest(w, total);
+	return total;
+}
+
+void limitwatch_tick(struct limitwatch *w)
+{
+	uint64_t expirations;
+	if (!w || read(w->timerfd, &expirations, sizeof expirations) < 0)
+		return;
+	long total = sample(w);
+	(void)arm(w, next_ms(w, total)); /* a failure stops the sample: the backstop stays */
 }
 
 void limitwatch_hits(const struct limitwatch *w, struct reslimit_hits *h)
