@@ -3,8 +3,9 @@
 # naming the limit, its value and the entry that raises it, plus the summary
 # line.  Sourced by tests/run.sh.
 
-tag_modes "full no-userns user" test_limits_cargo_wall test_limits_memory test_limits_nproc test_limits_fsize \
-	test_limits_cpu test_limits_wall
+tag_modes "full no-userns user" test_limits_cargo_wall test_limits_fsize test_limits_cpu test_limits_wall
+# where no cgroup enforces them the supervisor does, whatever the layers
+tag_modes all test_limits_memory test_limits_nproc
 # the private tmpfs mounts sit on a FUSE root or on a tmpfs root
 tag_modes "full no-fuse user" test_limits_tmpfs
 
