@@ -22,8 +22,9 @@
 /* The memory sample's period: 50 ms near the limit, longer while the
  * sandbox is far below it (as long as growth at 2 GiB/s per CPU, about what
  * one core faulting in fresh pages manages, would need to reach it), up to
- * 250 ms.  A sample costs ~20 us per process here (a build script's
- * handful: ~0.2 ms); at a fixed 50 ms, 60 processes cost 2.6% of a CPU.
+ * 250 ms (and never sooner than ten times the last sample took).  A
+ * sample costs ~20 us per process here (a build script's handful: ~0.2 ms);
+ * at a fixed 50 ms, 60 processes cost 2.6% of a CPU.
  * Growth faster than assumed overshoots by what it adds in one period
  * (docs/policy.md#limits). */
 #define SAMPLE_MIN_MS 50
@@ -125,11 +126,15 @@ static int arm(struct limitwatch *w, long ms)
 	return timerfd_settime(w->timerfd, 0, &it, NULL);
 }
 
-/* The next sample: when the fastest growth could reach the limit. */
-static long next_ms(const struct limitwatch *w, long total_kb)
+/* The next sample: when the fastest growth could reach the limit, but
+ * never sooner than ten times the last sample took (a sandbox of a thousand
+ * processes takes 20-50 ms here), so that sampling stays under a tenth of
+ * the supervisor's time and notifications are not held up behind it. */
+static long next_ms(const struct limitwatch *w, long total_kb, long cost_ms)
 {
 	long ms = (w->mem_kb - total_kb) / w->growth_kb_per_ms;
-	return ms < SAMPLE_MIN_MS ? SAMPLE_MIN_MS : ms > SAMPLE_MAX_MS ? SAMPLE_MAX_MS : ms;
+	ms = ms < SAMPLE_MIN_MS ? SAMPLE_MIN_MS : ms > SAMPLE_MAX_MS ? SAMPLE_MAX_MS : ms;
+	return ms < 10 * cost_ms ? 10 * cost_ms : ms;
 }
 
 int limitwatch_start(struct limitwatch *w, pid_t top, struct bsbox_err *err)
@@ -289,8 +294,11 @@ void limitwatch_tick(struct limitwatch *w)
 	uint64_t expirations;
 	if (!w || read(w->timerfd, &expirations, sizeof expirations) < 0)
 		return;
+	long long t0 = now_ns();
 	long total = sample(w);
-	(void)arm(w, next_ms(w, total)); /* a failure stops the sample: the backstop stays */
+	long cost_ms = (long)((now_ns() - t0) / 1000000);
+	/* a failure stops the sample: the backstop stays */
+	(void)arm(w, next_ms(w, total, cost_ms));
 }
 
 void limitwatch_hits(const struct limitwatch *w, struct reslimit_hits *h)
