@@ -1,4 +1,5 @@
-/* The seccomp user-notification supervisor: receive -> decode -> id_valid ->
+/* The seccomp user-notification supervisor (supervise.c, notify.c,
+ * notify_net.c; notify_call.h): receive -> decode -> id_valid ->
  * decide -> respond.  It only ever denies, or lets through (CONTINUE) what the
  * kernel-side layers still enforce; it never grants after reading memory. */
 #ifndef BSBOX_NOTIFY_H

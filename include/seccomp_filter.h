@@ -19,6 +19,11 @@ struct scf_opts {
 	bool notify_paths; /* notify on path syscalls (open*, exec*, mkdir, rename...) for logging */
 	bool reads_free;   /* with notify_paths: read-only open/openat are not notified (the
 	                      FUSE root sees the ones that leave the policy, see fusefs.h) */
+	bool probes;       /* with notify_paths: a mount namespace without a FUSE root hides
+	                      paths from stat & co. in silence, so the path probes (stat,
+	                      access, chdir, opening a directory or an O_PATH) go to the
+	                      supervisor too, when they name a path from the cwd
+	                      (AT_FDCWD) rather than from a descriptor (notify_probe.h) */
 	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
 	                      without a netns too; only AF_UNIX sockets exist then, and
 	                      those it lets through */

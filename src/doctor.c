@@ -62,7 +62,7 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 		struct policy none = { 0 };
 		struct bpfdeny *d = NULL;
 		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(&none, true, true, NULL, &d, &derr) == 0)
+		if (bpfdeny_open(&none, true, true, set->bpf_debug, NULL, &d, &derr) == 0)
 			printf("  %-28s active (root without user namespaces: UDP without network, ungranted unix connects)\n",
 			       "BPF deny layer:");
 		else

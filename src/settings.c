@@ -27,6 +27,13 @@ static bool flag(char *const *envp, const char *name)
 	return v && strcmp(v, "0") != 0;
 }
 
+/* exactly this value: the switches whose documentation names one */
+static bool equals(char *const *envp, const char *name, const char *value)
+{
+	const char *v = lookup(envp, name);
+	return v && strcmp(v, value) == 0;
+}
+
 static int number(char *const *envp, const char *name, int dflt)
 {
 	const char *v = nonempty(envp, name);
@@ -56,5 +63,12 @@ void settings_read(struct bsbox_settings *s, char *const *envp)
 		.quiet = flag(envp, "BSBOX_QUIET"),
 		.allow_weak = flag(envp, "BSBOX_ALLOW_WEAK"),
 		.sandbox_id = number(envp, "BSBOX_SANDBOX_ID", -1),
+		.log = nonempty(envp, "BSBOX_LOG"),
+		.trace = nonempty(envp, "BSBOX_TRACE"),
+		.trace_seccomp = equals(envp, "BSBOX_TRACE_BACKEND", "seccomp"),
+		.bpf_debug = equals(envp, "BSBOX_BPF_DEBUG", "1"),
+		.locked = equals(envp, "BSBOX_LOCKED", "1"),
+		.rustdoc = nonempty(envp, "BSBOX_RUSTDOC"),
+		.inside = lookup(envp, "BSBOX_INSIDE") != NULL,
 	};
 }
