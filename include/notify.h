@@ -11,6 +11,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "fusefs.h"
+#include "limitwatch.h"
 #include "policy.h"
 #include "report.h"
 #include "syscalls.h"
@@ -31,6 +32,8 @@ struct notify_ctx {
 	                                may not read are denied and logged */
 	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
 	                                there; allowed calls too when trace->bpf is NULL */
+	struct limitwatch *watch;    /* the limits the supervisor enforces itself (forks, a
+	                                memory sample), or NULL */
 	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
 };
 

@@ -3,6 +3,7 @@
 #ifndef BSBOX_SECCOMP_FILTER_H
 #define BSBOX_SECCOMP_FILTER_H
 
+#include <linux/sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
 
@@ -34,7 +35,20 @@ struct scf_opts {
 	bool trace_net;    /* the supervisor traces (trace.h): connect & co. are notified
 	                      without a netns too; only AF_UNIX sockets exist then, and
 	                      those it lets through */
+	bool notify_forks; /* clone without namespace flags, fork and vfork are notified
+	                      too: the supervisor counts the tasks (limitwatch.h) */
 };
+
+/* clone(2)'s flags argument (arg0 everywhere but s390, where the stack comes
+ * first) and the flags that create namespaces, which the filter refuses. */
+#if defined(__s390__) || defined(__s390x__)
+#define SCF_CLONE_FLAGS_ARG 1
+#else
+#define SCF_CLONE_FLAGS_ARG 0
+#endif
+#define SCF_CLONE_NS_FLAGS                                                                      \
+	((unsigned long long)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |      \
+			      CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
 
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err);
 

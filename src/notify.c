@@ -750,6 +750,17 @@ enum verdict notify_decide(struct call *c, int *errp)
 	char *resolved = NULL;
 	enum verdict v;
 
+	switch (limitwatch_call(c->ctx->watch, &c->req->data)) {
+	case LW_ALLOW:
+		return V_CONTINUE;
+	case LW_REFUSE:
+		c->name = "fork";
+		*errp = EAGAIN;
+		return V_ERROR;
+	case LW_NOT_A_FORK:
+		break;
+	}
+
 	if (se) {
 		c->name = se->name;
 	} else {

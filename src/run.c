@@ -208,6 +208,7 @@ int run_confined(struct run_req *req)
 		.landlock_abi_max = set->landlock_abi_max,
 		.settings = set,
 		.no_fuse = set->no_fuse,
+		.no_cgroup = set->no_cgroup,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,
 		.root_id = root_id(req->audit, set),

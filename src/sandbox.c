@@ -46,6 +46,7 @@
 #include "creds.h"
 #include "handover.h"
 #include "landlock.h"
+#include "limitwatch.h"
 #include "notify.h"
 #include "ns.h"
 #include "reslimit.h"
@@ -843,6 +844,7 @@ struct attempt {
 	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
 	bool cg_moving;
 	struct reslimit_hits hits;   /* what the cgroup and the tmpfs mounts saw */
+	struct limitwatch *watch;    /* the limits the supervisor enforces itself, or NULL */
 	int tmpfs[2];                /* pid 1's /tmp and /dev/shm (O_PATH), or -1 */
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
 	int pidfd;
@@ -891,6 +893,9 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	close_fd(&a->cg_done[1]);
 	reslimit_cg_read(&a->cg, &a->hits);
 	reslimit_cg_remove(&a->cg);
+	limitwatch_hits(a->watch, &a->hits);
+	limitwatch_free(a->watch);
+	a->watch = NULL;
 	bpfdeny_close(a->deny, a->o->report);
 	a->deny = NULL;
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
@@ -928,6 +933,13 @@ static void open_bpfdeny(struct attempt *a)
 static int build_filters(struct attempt *a, struct bsbox_err *err)
 {
 	const struct sandbox_opts *o = a->o;
+	/* first the cgroup: what it cannot limit, the supervisor counts, and
+	 * the filter notifies the forks for that */
+	if (!o->no_cgroup)
+		reslimit_cg_setup(&a->cg, &o->policy->limits);
+	reslimit_plan_watch(&a->cg, &o->policy->limits, !o->unsupervised);
+	if (limitwatch_new(&o->policy->limits, a->cg.watch_pids, a->cg.watch_mem, &a->watch, err) < 0)
+		return bsbox_err_ret(err);
 	open_bpfdeny(a); /* before the filter: UDP sockets depend on it */
 	struct scf_opts so = {
 		.network = o->policy->network,
@@ -940,6 +952,7 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		.ip_tcp = a->level != SB_FULL && a->abi >= 4,
 		.ip_udp = a->level != SB_FULL && a->deny,
 		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
+		.notify_forks = a->cg.watch_pids,
 	};
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
@@ -980,7 +993,6 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		for (size_t i = 0; i <= o->policy->nrules; i++)
 			a->idmapped[i] = -1;
 	}
-	reslimit_cg_setup(&a->cg, &o->policy->limits);
 	if (a->level != SB_FULL)
 		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
 	return 0;
@@ -1111,6 +1123,7 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 		.pidfd = a->pidfd,
 		.sigfd = sigfd,
 		.top_pid = a->pid,
+		.watch = a->watch,
 		.fuse = a->fs,
 		.root_id = a->o->root_id,
 		.trace = a->o->trace,
@@ -1119,6 +1132,8 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
 		return bsbox_err_ret(err);
 	if (bpfdeny_start(a->deny, err) < 0)
+		return bsbox_err_ret(err);
+	if (limitwatch_start(a->watch, a->pid, err) < 0)
 		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)

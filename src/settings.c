@@ -58,6 +58,7 @@ void settings_read(struct bsbox_settings *s, char *const *envp)
 		.force_no_userns = flag(envp, "BSBOX_FORCE_NO_USERNS"),
 		.landlock_abi_max = number(envp, "BSBOX_LANDLOCK_ABI", -1),
 		.no_fuse = flag(envp, "BSBOX_NO_FUSE"),
+		.no_cgroup = flag(envp, "BSBOX_NO_CGROUP"),
 		.unsupervised = flag(envp, "BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = flag(envp, "BSBOX_QUIET"),
 		.allow_weak = flag(envp, "BSBOX_ALLOW_WEAK"),

@@ -185,18 +185,19 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 		goto out;
 	}
 
-	struct pollfd p[4] = {
+	struct pollfd p[5] = {
 		{ .fd = notify_fd, .events = POLLIN },
 		{ .fd = ctx->pidfd, .events = POLLIN },
 		{ .fd = ctx->sigfd, .events = POLLIN },
 		{ .fd = ctx->fuse ? fusefs_fd(ctx->fuse) : -1, .events = POLLIN },
+		{ .fd = limitwatch_fd(ctx->watch), .events = POLLIN },
 	};
 	for (;;) {
 		if (p[0].fd < 0 && p[1].fd < 0) {
 			rc = 0; /* no pidfd, and nobody left to notify: done */
 			break;
 		}
-		int n = poll(p, 4, -1);
+		int n = poll(p, 5, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -219,6 +220,8 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 			}
 			rc = 0;
 		}
+		if (p[4].revents & POLLIN)
+			limitwatch_tick(ctx->watch);
 		if (p[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			ssize_t r = read(ctx->sigfd, &si, sizeof si);
