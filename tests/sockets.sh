@@ -35,11 +35,22 @@ while True:
     with open(got, "a") as f:
         f.write("GOT\n")
 EOF
-	BG_PIDS+=($!)
-	wait_file "$ready" || {
-		fail "the $kind listener on $path did not start"
-		return 1
-	}
+	local pid=$! i
+	BG_PIDS+=("$pid")
+	# up to 30 s while it lives: on a loaded machine python's start once
+	# took longer than wait_file's 5 s, leaving nothing to tell why
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$ready" ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "the $kind listener on $path did not start in 30 s"
+	else
+		wait "$pid"
+		fail "the $kind listener on $path exited (status $?) before listening"
+	fi
+	return 1
 }
 
 # the client: python3 -c "$_SOCK_CLIENT" OP PATH; prints "OP: ok" or
