@@ -40,4 +40,24 @@ int ebpf_tracer_start(struct ebpf_tracer *t, struct bsbox_err *err);
 /* Drain what is left, stop, detach, free. NULL is fine. */
 void ebpf_tracer_close(struct ebpf_tracer *t);
 
+#ifdef BSBOX_HAVE_BPF
+#include <linux/types.h>
+
+#include "bpf/trace_event.h"
+
+/* The build machine's BTF subset (bpftool gen min_core_btf over every bsbox
+ * program) when this is the kernel bsbox was built on: a memfd holding it,
+ * to be passed as btf_custom_path (path, "/proc/self/fd/N"), closed by the
+ * caller once the object is loaded.  -1 on another kernel: libbpf then parses
+ * /sys/kernel/btf/vmlinux (~0.1 s). */
+int ebpf_min_btf(char *path, size_t len);
+
+/* A path as a BPF event gives it (bpf/walk.bpf.h): resolved by the kernel
+ * (TR_RESOLVED in ncomp: comp is the file itself), or `user`, the string the
+ * process passed, made absolute with comp, the directory it was relative to.
+ * comp is leaf first; out is not normalised (no "." or ".." removed). */
+void ebpf_event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
+		     char *out, size_t outlen);
+#endif
+
 #endif

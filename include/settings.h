@@ -16,6 +16,8 @@ struct bsbox_settings {
 	bool force_no_userns;      /* BSBOX_FORCE_NO_USERNS: as if user namespaces were unavailable */
 	int landlock_abi_max;      /* BSBOX_LANDLOCK_ABI: at most this ABI; -1 = no limit */
 	bool no_fuse;              /* BSBOX_NO_FUSE: no FUSE root */
+	bool no_bpf_reads;         /* BSBOX_NO_BPF_READS: root's sandbox notifies every open, as
+	                              without BPF, instead of the BPF read watcher (bpfread.h) */
 	bool unsupervised;         /* BSBOX_BENCH_UNSUPERVISED: no supervisor (a benchmark switch) */
 	bool quiet;                /* BSBOX_QUIET: no degraded-mode notice */
 	bool allow_weak;           /* BSBOX_ALLOW_WEAK: run with seccomp alone */

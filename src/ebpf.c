@@ -174,6 +174,25 @@ void ebpf_probe(struct ebpf_caps *c)
 
 #ifdef BSBOX_HAVE_BPF
 
+int ebpf_min_btf(char *path, size_t len)
+{
+	char notes[1024];
+	cleanup_close int nfd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
+	ssize_t nn = nfd >= 0 ? read(nfd, notes, sizeof notes) : -1;
+	if (nn != (ssize_t)sizeof trace_btf_kernel_notes ||
+	    memcmp(notes, trace_btf_kernel_notes, sizeof trace_btf_kernel_notes) != 0)
+		return -1;
+	int bfd = memfd_create("bsbox-bpf-btf", MFD_CLOEXEC);
+	if (bfd < 0)
+		return -1;
+	if (write(bfd, trace_min_btf, sizeof trace_min_btf) != (ssize_t)sizeof trace_min_btf) {
+		close(bfd);
+		return -1;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", bfd);
+	return bfd;
+}
+
 struct ebpf_tracer {
 	struct trace_bpf *skel;
 	struct ring_buffer *rb;
@@ -210,8 +229,8 @@ static void join_comps(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *out, s
 /* A path as the event gives it: resolved by the kernel (TR_RESOLVED), or
  * the string the process passed, made absolute with the kernel's path of the
  * directory it was relative to. */
-static void event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
-		       char *out, size_t outlen)
+void ebpf_event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
+		     char *out, size_t outlen)
 {
 	user[userlen - 1] = '\0';
 	if (ncomp & TR_DETACHED) {
@@ -252,7 +271,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	switch (e->op) {
 	case TR_OPEN:
 		r.op = TRACE_OPEN;
-		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+		ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
 		if (e->pad) { /* failed: the open flags */
 			r.access = (e->fmode & 3) == 2 ? "read-write" : (e->fmode & 3) ? "write" : "read";
@@ -265,7 +284,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	case TR_EXEC: {
 		r.op = TRACE_EXEC;
 		if (e->ret < 0) { /* a failed exec: the name as passed */
-			event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+			ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 			r.path = a;
 			break;
 		}
@@ -295,10 +314,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		       : e->op == TR_RMDIR ? TRACE_RMDIR
 		       : e->op == TR_MKDIR ? TRACE_MKDIR
 					   : TRACE_RENAME;
-		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+		ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
 		if (e->op == TR_RENAME) {
-			event_path(e->comp[1], e->ncomp[1], e->argv, sizeof e->argv, b, sizeof b);
+			ebpf_event_path(e->comp[1], e->ncomp[1], e->argv, sizeof e->argv, b, sizeof b);
 			r.to = b;
 		}
 		break;
@@ -332,19 +351,11 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 	const char *dbg = getenv("BSBOX_BPF_DEBUG");
 	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? loud : quiet);
 	int rc;
-	/* the build machine's kernel: its BTF subset instead of vmlinux's */
-	char notes[1024], btfpath[64];
-	cleanup_close int nfd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
-	ssize_t nn = nfd >= 0 ? read(nfd, notes, sizeof notes) : -1;
-	cleanup_close int bfd = -1;
+	char btfpath[64];
+	cleanup_close int bfd = ebpf_min_btf(btfpath, sizeof btfpath);
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (nn == (ssize_t)sizeof trace_btf_kernel_notes &&
-	    memcmp(notes, trace_btf_kernel_notes, sizeof trace_btf_kernel_notes) == 0 &&
-	    (bfd = memfd_create("bsbox-trace-btf", MFD_CLOEXEC)) >= 0 &&
-	    write(bfd, trace_min_btf, sizeof trace_min_btf) == (ssize_t)sizeof trace_min_btf) {
-		snprintf(btfpath, sizeof btfpath, "/proc/self/fd/%d", bfd);
+	if (bfd >= 0)
 		oo.btf_custom_path = btfpath;
-	}
 	t->skel = trace_bpf__open_opts(&oo);
 	if (!t->skel || trace_bpf__load(t->skel) < 0) {
 		rc = bsbox_err_set(err, errno, "loading the BPF trace programs");

@@ -61,6 +61,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify.h"
+#include "rootonly.h"
 #include "strv.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
@@ -677,24 +678,6 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 	return V_ERROR;
 }
 
-/* Started by root, the sandbox runs as ctx->root_id (sandbox.h).  A file the
- * policy grants but that id may not read (root-only: /etc/shadow, ssh host
- * keys, /root/...) the kernel would refuse without a word, so it is refused
- * and logged here.  Under a writable rule the files are the sandbox's own
- * (idmapped or handed over), and listing a directory reveals names at most. */
-static bool root_only(const struct notify_ctx *ctx, const char *path)
-{
-	struct stat st;
-	if (!ctx->root_id || (policy_access_for(ctx->policy, path) & POL_W) ||
-	    stat(path, &st) < 0 || S_ISDIR(st.st_mode))
-		return false;
-	if (st.st_uid == ctx->root_id)
-		return !(st.st_mode & S_IRUSR);
-	if (st.st_gid == ctx->root_id)
-		return !(st.st_mode & S_IRGRP);
-	return !(st.st_mode & S_IROTH);
-}
-
 static enum verdict path_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
@@ -853,7 +836,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 		}
 		unsigned have = policy_access_for(c->ctx->policy, abs[i]);
 		if ((have & pa[i].want) == pa[i].want) {
-			if (opens && pa[i].want == POL_R && root_only(c->ctx, abs[i]))
+			if (opens && pa[i].want == POL_R && rootonly_file(c->ctx->policy, c->ctx->root_id, abs[i]))
 				denied[i] = any = dac[i] = true;
 			continue;
 		}
@@ -906,8 +889,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 			snprintf(sdetail, sizeof sdetail, "a process outside the sandbox%s%s",
 				 detail[0] ? "; " : "", detail);
 		/* granting it changes nothing: only the host's root may read it */
-		snprintf(why, sizeof why, "root-only: the sandbox's uid %u may not read it",
-			 (unsigned)c->ctx->root_id);
+		rootonly_why(c->ctx->root_id, NULL, why, sizeof why);
 		struct bsbox_event ev = {
 			.kind = EV_PATH,
 			.detail = dac[i]			  ? why
@@ -917,7 +899,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 			.path = path,
 			.access = access_name(pa[i].want),
 			.audit = c->ctx->audit,
-			.suggest = dac[i]	 ? "no policy entry allows it: only the host's root may read it"
+			.suggest = dac[i]	 ? ROOTONLY_SUGGEST
 				   : foreign[i] ? "no policy entry: another process's memory and "
 						  "environment are never readable"
 						: suggest,

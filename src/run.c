@@ -199,6 +199,7 @@ int run_confined(struct run_req *req)
 		.force_no_userns = set->force_no_userns,
 		.landlock_abi_max = set->landlock_abi_max,
 		.no_fuse = set->no_fuse,
+		.no_bpf_reads = set->no_bpf_reads,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,
 		.root_id = root_id(req->audit, set),

@@ -51,6 +51,7 @@ void settings_read(struct bsbox_settings *s, char *const *envp)
 		.force_no_userns = flag(envp, "BSBOX_FORCE_NO_USERNS"),
 		.landlock_abi_max = number(envp, "BSBOX_LANDLOCK_ABI", -1),
 		.no_fuse = flag(envp, "BSBOX_NO_FUSE"),
+		.no_bpf_reads = flag(envp, "BSBOX_NO_BPF_READS"),
 		.unsupervised = flag(envp, "BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = flag(envp, "BSBOX_QUIET"),
 		.allow_weak = flag(envp, "BSBOX_ALLOW_WEAK"),
