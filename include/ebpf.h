@@ -58,6 +58,22 @@ int ebpf_min_btf(char *path, size_t len);
  * comp is leaf first; out is not normalised (no "." or ".." removed). */
 void ebpf_event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
 		     char *out, size_t outlen);
+
+/* A thread that reads a libbpf ring buffer (its callbacks run there) until
+ * stopped.  Started only after the supervisor's last fork. */
+#include <pthread.h>
+struct ring_buffer;
+struct ebpf_reader {
+	struct ring_buffer *rb; /* borrowed */
+	int stopfd;             /* eventfd */
+	pthread_t thread;
+	bool running;
+};
+int ebpf_reader_start(struct ebpf_reader *r, struct ring_buffer *rb, struct bsbox_err *err);
+/* Stop the thread (if running), then read what is left from this thread:
+ * afterwards every record submitted so far has been handled.  rb NULL or a
+ * reader never started is fine. */
+void ebpf_reader_stop(struct ebpf_reader *r, struct ring_buffer *rb);
 #endif
 
 #endif

@@ -50,9 +50,7 @@ struct bpfread {
 	const struct policy *policy;
 	uid_t root_id;
 	struct evlog *log;
-	int stopfd; /* eventfd: the thread reads what is left and ends */
-	pthread_t thread;
-	bool running;
+	struct ebpf_reader reader;
 	struct rd_event *ev; /* on_event's copy of the record */
 	pthread_mutex_t lock; /* kept: the thread adds, close reads */
 	struct kept *kept;
@@ -218,8 +216,6 @@ static int load(struct bpfread *r, struct bsbox_err *err)
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.rd_events), on_event, r, NULL);
 	if (!r->rb)
 		return bsbox_err_set(err, errno ? errno : ENOMEM, "BPF read watcher: ring buffer");
-	if ((r->stopfd = eventfd(0, EFD_CLOEXEC)) < 0)
-		return bsbox_err_set(err, errno, "BPF read watcher: eventfd");
 	return 0;
 }
 
@@ -236,7 +232,6 @@ int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struc
 	r->policy = p;
 	r->root_id = root_id;
 	r->log = log;
-	r->stopfd = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	r->ev = malloc(sizeof *r->ev);
 	if (!r->ev) {
@@ -266,44 +261,18 @@ int bpfread_follow(struct bpfread *r, pid_t pid, struct bsbox_err *err)
 	return 0;
 }
 
-static void *drain(void *arg)
-{
-	struct bpfread *r = arg;
-	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN },
-			       { .fd = r->stopfd, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		ring_buffer__consume(r->rb);
-		if (p[1].revents & POLLIN)
-			break;
-	}
-	return NULL;
-}
-
 int bpfread_start(struct bpfread *r, struct bsbox_err *err)
 {
-	if (!r || r->running)
-		return 0;
-	int rc = pthread_create(&r->thread, NULL, drain, r);
-	if (rc != 0)
-		return bsbox_err_set(err, rc, "BPF read watcher: reader thread");
-	r->running = true;
-	return 0;
+	return r ? ebpf_reader_start(&r->reader, r->rb, err) : 0;
 }
 
 void bpfread_close(struct bpfread *r, struct report *rep)
 {
 	if (!r)
 		return;
-	if (r->running) {
-		uint64_t one = 1;
-		(void)!write(r->stopfd, &one, sizeof one);
-		pthread_join(r->thread, NULL);
-	}
+	ebpf_reader_stop(&r->reader, r->rb);
 	unsigned long long lost = 0;
 	if (r->rb) {
-		ring_buffer__consume(r->rb); /* what arrived after the thread's last look */
 		__u32 k = 0;
 		__u64 n = 0;
 		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rd_lost), &k, &n) == 0)
@@ -334,8 +303,6 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 		if (rep)
 			report_add(rep, &ev, NULL);
 	}
-	if (r->stopfd >= 0)
-		close(r->stopfd);
 	read_bpf__destroy(r->skel);
 	pthread_mutex_destroy(&r->lock);
 	free(r->ev);

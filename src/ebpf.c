@@ -197,9 +197,7 @@ struct ebpf_tracer {
 	struct trace_bpf *skel;
 	struct ring_buffer *rb;
 	struct trace *out;
-	pthread_t thread;
-	bool started;
-	int stopfd; /* eventfd: the thread drains and ends */
+	struct ebpf_reader reader;
 	struct tr_event *ev; /* on_event's copy of the record */
 	int rootfd;          /* the sandbox's root (O_PATH), to follow symlinks in it
 	                        after the process that opened them is gone */
@@ -339,7 +337,6 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 	if (!t)
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	t->out = out;
-	t->stopfd = -1;
 	t->rootfd = -1;
 	t->ev = malloc(sizeof *t->ev);
 	if (!t->ev) {
@@ -370,11 +367,6 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 		rc = bsbox_err_set(err, errno, "BPF ring buffer");
 		goto fail;
 	}
-	t->stopfd = eventfd(0, EFD_CLOEXEC);
-	if (t->stopfd < 0) {
-		rc = bsbox_err_set(err, errno, "eventfd");
-		goto fail;
-	}
 	libbpf_set_print(old);
 	*tp = t;
 	return 0;
@@ -400,39 +392,61 @@ int ebpf_tracer_follow(struct ebpf_tracer *t, pid_t pid, struct bsbox_err *err)
 
 static void *drain(void *arg)
 {
-	struct ebpf_tracer *t = arg;
-	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN },
-			       { .fd = t->stopfd, .events = POLLIN } };
+	struct ebpf_reader *r = arg;
+	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN },
+			       { .fd = r->stopfd, .events = POLLIN } };
 	for (;;) {
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		ring_buffer__consume(t->rb);
+		ring_buffer__consume(r->rb);
 		if (p[1].revents & POLLIN)
 			break;
 	}
 	return NULL;
 }
 
+int ebpf_reader_start(struct ebpf_reader *r, struct ring_buffer *rb, struct bsbox_err *err)
+{
+	if (r->running)
+		return 0;
+	r->rb = rb;
+	r->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (r->stopfd < 0)
+		return bsbox_err_set(err, errno, "eventfd");
+	int rc = pthread_create(&r->thread, NULL, drain, r);
+	if (rc != 0) {
+		close(r->stopfd);
+		r->stopfd = -1;
+		return bsbox_err_set(err, rc, "BPF ring buffer reader thread");
+	}
+	r->running = true;
+	return 0;
+}
+
+void ebpf_reader_stop(struct ebpf_reader *r, struct ring_buffer *rb)
+{
+	if (r->running) {
+		uint64_t one = 1;
+		(void)!write(r->stopfd, &one, sizeof one);
+		pthread_join(r->thread, NULL);
+		close(r->stopfd);
+		r->running = false;
+	}
+	if (rb)
+		ring_buffer__consume(rb); /* whatever arrived after the thread's last look */
+}
+
 int ebpf_tracer_start(struct ebpf_tracer *t, struct bsbox_err *err)
 {
-	int rc = pthread_create(&t->thread, NULL, drain, t);
-	if (rc != 0)
-		return bsbox_err_set(err, rc, "BPF tracer thread");
-	t->started = true;
-	return 0;
+	return ebpf_reader_start(&t->reader, t->rb, err);
 }
 
 void ebpf_tracer_close(struct ebpf_tracer *t)
 {
 	if (!t)
 		return;
-	if (t->started) {
-		uint64_t one = 1;
-		(void)!write(t->stopfd, &one, sizeof one);
-		pthread_join(t->thread, NULL);
-	}
+	ebpf_reader_stop(&t->reader, t->rb);
 	if (t->rb) {
-		ring_buffer__consume(t->rb); /* whatever arrived after the last wake-up */
 		__u32 k = 0;
 		__u64 lost = 0;
 		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lost), &k, &lost) == 0)
@@ -441,8 +455,6 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 	}
 	if (t->skel)
 		trace_bpf__destroy(t->skel);
-	if (t->stopfd >= 0)
-		close(t->stopfd);
 	if (t->rootfd >= 0)
 		close(t->rootfd);
 	if (t->hostfd >= 0)

@@ -233,28 +233,6 @@ static int path_resolve(pid_t pid, int dirfd, const char *rel, bool empty_ok, ch
 	return util_path_normalise(joined, out, outlen);
 }
 
-/* Always let through, never logged: the kernel's view of them is the
- * sandbox's own (/proc of its pid namespace, its /dev nodes). */
-static bool path_free(const char *p)
-{
-	static const char *const trees[] = { "/proc", "/dev/fd", "/dev/shm", "/dev/pts" };
-	static const char *const nodes[] = { "/dev/null",   "/dev/zero",   "/dev/full",
-					     "/dev/random", "/dev/urandom", "/dev/tty",
-					     "/dev/stdin",  "/dev/stdout", "/dev/stderr",
-					     "/dev/ptmx" };
-	if (strcmp(p, "/dev") == 0)
-		return true; /* the sandbox's own minimal /dev, or Landlock's read-only grant */
-	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
-		return false;
-	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (util_path_within(p, trees[i]))
-			return true;
-	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
-		if (!strcmp(p, nodes[i]))
-			return true;
-	return false;
-}
-
 static const char *access_name(unsigned want)
 {
 	return want & POL_W ? "write" : want & POL_X ? "exec" : "read";
@@ -814,7 +792,7 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 			foreign[i] = denied[i] = any = true;
 			continue;
 		}
-		if (path_free(abs[i]) || !c->ctx->policy)
+		if (util_path_sandbox_own(abs[i]) || !c->ctx->policy)
 			continue;
 		/* a credential file inside a readable tree (creds.h) */
 		if (pa[i].want == POL_R && (secret[i] = secret_at(c->ctx->policy, abs[i]))) {

@@ -4,10 +4,11 @@
 #include <sys/stat.h>
 
 #include "rootonly.h"
+#include "util.h"
 
 bool rootonly_file(const struct policy *p, uid_t root_id, const char *path)
 {
-	if (!root_id || !p)
+	if (!root_id || !p || util_path_sandbox_own(path))
 		return false;
 	unsigned have = policy_access_for(p, path);
 	struct stat st;

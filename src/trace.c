@@ -113,7 +113,7 @@ void trace_sockaddr(const void *sa, size_t len, char *out, size_t outlen)
 /* An allowed file access the run's policy does not grant (audit mode let it
  * through): the policy entry `bsbox learn` should add.  Only regular files
  * and executables on the host; /proc, /sys and /dev are the supervisor's
- * business (notify.c's path_free). */
+ * business (util_path_sandbox_own). */
 static bool outside_policy(const struct trace *t, const struct trace_rec *r)
 {
 	/* only what the kernel confirms (BPF): the supervisor's "allowed" is a
