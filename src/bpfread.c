@@ -297,6 +297,9 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 		__u64 n = 0;
 		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rd_lost), &k, &n) == 0)
 			lost = n;
+		/* a process the set could not follow: its refusals were never seen */
+		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.follow_lost), &k, &n) == 0)
+			lost += n;
 		ring_buffer__free(r->rb);
 	}
 	lost += r->dropped;

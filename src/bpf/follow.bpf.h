@@ -7,14 +7,27 @@
 #ifndef BSBOX_BPF_FOLLOW_H
 #define BSBOX_BPF_FOLLOW_H
 
-/* not preallocated: creating a 64k-entry map costs milliseconds per sandbox */
+/* At most FOLLOW_MAX processes at once (a program may define it smaller:
+ * the bucket array is allocated when the map is created, ~16 bytes each).
+ * Not preallocated: creating a 64k-entry map costs milliseconds per sandbox. */
+#ifndef FOLLOW_MAX
+#define FOLLOW_MAX 65536
+#endif
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, FOLLOW_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u8);
 } tracked SEC(".maps");
+
+/* forks that could not be followed (the set was full): the loader says so */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} follow_lost SEC(".maps");
 
 static __always_inline bool is_tracked(void)
 {
@@ -30,7 +43,12 @@ int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	__u8 one = 1;
-	bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY) < 0) {
+		__u32 k = 0;
+		__u64 *n = bpf_map_lookup_elem(&follow_lost, &k);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+	}
 	return 0;
 }
 

@@ -20,15 +20,19 @@
 #include <bpf/bpf_tracing.h>
 
 #include "read_event.h"
+/* a sandbox's processes alive at once; more are counted as lost records */
+#define FOLLOW_MAX 16384
 #include "follow.bpf.h"
 #include "walk.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* refusals are rare (each one fails the run): a few hundred records of slack */
+/* Refusals are rare (each one fails the run) and a thread reads them as
+ * they come: ~35 records of slack.  Its size is paid at every launch (the
+ * pages are allocated, zeroed and mapped). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 2 << 20);
+	__uint(max_entries, 256 << 10);
 } rd_events SEC(".maps");
 
 /* records lost because the ring buffer was full: the loader fails the run */
