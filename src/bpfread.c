@@ -34,6 +34,11 @@
 #include "cleanup.h"
 #include "read.skel.h"
 
+#ifdef __x86_64__
+#define BPFREAD_ARCH 1 /* the program knows x86_64's syscall numbers only */
+#else
+#define BPFREAD_ARCH 0
+#endif
 #define RD_NR_OPEN 2
 #define RD_NR_OPENAT 257
 
@@ -244,8 +249,12 @@ int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struc
 {
 	*rp = NULL;
 	char why[256];
-	if (!bpfread_available(why, sizeof why))
-		return bsbox_err_setx(err, EPERM, "BPF read watcher: %s", why);
+	/* the probe's answers cost a few loads: only for the message, when
+	 * loading for real fails */
+	if (geteuid() != 0 || !BPFREAD_ARCH)
+		return bpfread_available(why, sizeof why)
+			       ? bsbox_err_setx(err, ENOTSUP, "BPF read watcher: not on this architecture")
+			       : bsbox_err_setx(err, EPERM, "BPF read watcher: %s", why);
 	struct bpfread *r = calloc(1, sizeof *r);
 	if (!r)
 		return bsbox_err_set(err, ENOMEM, "BPF read watcher");
@@ -266,6 +275,8 @@ int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struc
 	libbpf_set_print(old);
 	if (rc < 0) {
 		bpfread_close(r, NULL);
+		if (!bpfread_available(why, sizeof why))
+			bsbox_err_setx(err, -rc, "BPF read watcher: %s", why);
 		return rc;
 	}
 	*rp = r;
