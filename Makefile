@@ -138,7 +138,7 @@ $(O)/bpf/read.skel.h: $(O)/bpf/read.bpf.o
 # on (with that kernel's build id): loading it instead of parsing the whole
 # /sys/kernel/btf/vmlinux saves ~0.1 s per sandbox.  Another kernel gets the
 # full parse (ebpf.c compares the build id).
-$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o $(O)/bpf/read.bpf.o
+$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o $(O)/bpf/read.bpf.o $(O)/bpf/deny.bpf.o
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $^
 $(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
 	@echo "  GEN     $@"
@@ -156,7 +156,7 @@ $(O)/bpf/deny.bpf.o: src/bpf/deny.bpf.c src/bpf/deny_event.h $(O)/bpf/vmlinux.h
 $(O)/bpf/deny.skel.h: $(O)/bpf/deny.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name deny_bpf > $@.tmp && mv $@.tmp $@
-$(O)/bpfdeny.o: $(O)/bpf/deny.skel.h
+$(O)/bpfdeny.o: $(O)/bpf/deny.skel.h $(O)/bpf/trace_btf.h
 $(O)/bpfdeny.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 $(O)/bpfread.o: $(O)/bpf/read.skel.h
 $(O)/bpfread.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
