@@ -138,9 +138,9 @@ $(O)/bpf/read.skel.h: $(O)/bpf/read.bpf.o
 # on (with that kernel's build id): loading it instead of parsing the whole
 # /sys/kernel/btf/vmlinux saves ~0.1 s per sandbox.  Another kernel gets the
 # full parse (ebpf.c compares the build id).
-$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o $(O)/bpf/read.bpf.o $(O)/bpf/deny.bpf.o
+$(O)/bpf/all.min.btf: $(O)/bpf/trace.bpf.o $(O)/bpf/read.bpf.o $(O)/bpf/deny.bpf.o
 	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $^
-$(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
+$(O)/bpf/trace_btf.h: $(O)/bpf/all.min.btf
 	@echo "  GEN     $@"
 	$(Q){ echo '/* generated: bpftool gen min_core_btf; /sys/kernel/notes at build time */'; \
 	  echo 'static const unsigned char trace_min_btf[] = {'; \
