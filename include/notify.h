@@ -10,6 +10,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "fusefs.h"
+#include "pathcache.h"
 #include "policy.h"
 #include "report.h"
 #include "syscalls.h"
@@ -31,6 +32,8 @@ struct notify_ctx {
 	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
 	                                there; allowed calls too when trace->bpf is NULL */
 	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
+	struct pathcache *paths;     /* allowed read-only opens remembered (pathcache.h):
+	                                notify_supervise's own */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -61,6 +61,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "notify.h"
+#include "pathcache.h"
 #include "rootonly.h"
 #include "strv.h"
 #include "seccomp_filter.h"
@@ -656,6 +657,20 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 	return V_ERROR;
 }
 
+/* May this call's decision be remembered (pathcache.h)?  A read-only open
+ * (not a listing) of an absolute path as passed, outside /proc and /dev,
+ * under no writable rule, notified (not a FUSE miss), while allowed calls
+ * are not traced; path_call also wants the resolved path under no writable
+ * rule and outside /proc and /dev. */
+static bool cacheable(const struct call *c, const struct sc_entry *se, const struct patharg *pa,
+		      int n, bool listing, const char *raw)
+{
+	return c->ctx->paths && c->ctx->policy && !c->fuse && n == 1 && pa[0].want == POL_R &&
+	       !listing && (se->kind == SC_OPEN || se->kind == SC_OPENAT || se->kind == SC_OPENAT2) &&
+	       raw[0] == '/' && !tracing_all(c) && !util_path_within(raw, "/proc") &&
+	       !util_path_within(raw, "/dev") && !(policy_access_for(c->ctx->policy, raw) & POL_W);
+}
+
 static enum verdict path_call(struct call *c, const struct sc_entry *se, int *errp)
 {
 	const __u64 *a = c->req->data.args;
@@ -755,6 +770,10 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 		if (read_string(pid, pa[i].addr, raw[i], sizeof raw[i]) < 0)
 			return V_CONTINUE;
 	}
+	/* a read-only open let through before (pathcache.h) */
+	bool cache = cacheable(c, se, pa, n, listing, raw[0]);
+	if (cache && pathcache_has(c->ctx->paths, raw[0]))
+		return V_CONTINUE;
 	for (int i = 0; i < n; i++)
 		if (path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i], sizeof abs[i]) < 0)
 			return V_CONTINUE;
@@ -846,6 +865,9 @@ static enum verdict path_call(struct call *c, const struct sc_entry *se, int *er
 	}
 	if (tracing_all(c))
 		trace_allowed_paths(c, se, abs, denied, n, flags);
+	if (!any && cache && !(policy_access_for(c->ctx->policy, abs[0]) & POL_W) &&
+	    !util_path_within(abs[0], "/proc") && !util_path_within(abs[0], "/dev"))
+		pathcache_add(c->ctx->paths, raw[0]);
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */
@@ -1681,6 +1703,7 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 	struct notif_bufs b = { 0 };
 	int rc = 0;
 	sc_numbers_init(&ctx->nrs, seccomp_syscall_resolve_name);
+	ctx->paths = pathcache_new(); /* NULL: every open decided afresh */
 	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
 		bsbox_err_set(err, -rc, "seccomp notification buffers");
 		goto out;
@@ -1744,5 +1767,7 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 	}
 out:
 	bufs_free(&b);
+	pathcache_free(ctx->paths);
+	ctx->paths = NULL;
 	return rc;
 }
