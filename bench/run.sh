@@ -183,7 +183,7 @@ echo "   rows per workload: bsbox vs unconfined (the whole sandbox: namespaces, 
 echo "   supervisor); excluding startup; and 'supervisor only': bsbox vs the same sandbox with"
 echo "   BSBOX_BENCH_UNSUPERVISED=1 (checked in full mode)"
 echo "   full mode reads: $("$BSBOX" doctor 2>/dev/null | sed -n 's/^ *FUSE root (fast reads) *//p' | cut -c1-60)"
-[ "$(id -u)" = 0 ] && echo "   as root: $("$BSBOX" doctor 2>/dev/null | sed -n '/FUSE root (fast reads)/{n;p;n;p;n;p}' | tr -s ' ' | sed 's/^ //' | tr '\n' ' ' | sed 's/  *(README[^)]*)//;s/ *FUSE root.*//;s/ sandbox mode.*//')"
+[ "$(id -u)" = 0 ] && echo "   root's reads: $("$BSBOX" doctor 2>/dev/null | sed -n '/FUSE root (fast reads)/{n;p;n;p;n;p}' | tr -s ' ' | sed 's/^ //' | tr '\n' ' ' | sed 's/  *(README[^)]*)//;s/ *FUSE root.*//;s/ sandbox mode.*//;s/^as root too: //')"
 echo "   many-headers.c: $NHDR system headers, compiled $CC_LOOPS times per run; find: $(find /usr/include -type f | wc -l) files, $FIND_LOOPS times per run"
 for mode in $MODES; do
 	unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE BSBOX_NO_BPF_READS
