@@ -56,13 +56,14 @@ OBJS := $(SRCS:src/%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*_test.c)
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(O)/unit/%)
 # The unit tests of the pure modules (no kernel interface: policies, cargo
-# directives, versions, learning) link with cJSON alone. This is the check
-# that those modules stay pure: one that starts calling libseccomp, libcap or
-# libbpf, or pulls in a module that does, fails to link here.
+# directives, versions, learning, the supervisor's path decision) link with
+# cJSON alone. This is the check that those modules stay pure: one that starts
+# calling libseccomp, libcap or libbpf, or pulls in a module that does, fails
+# to link here.
 PURE_UNITS := $(O)/unit/directives_test $(O)/unit/policy_test $(O)/unit/semver_test \
 	$(O)/unit/syscalls_test $(O)/unit/creds_test $(O)/unit/syslinks_test \
 	$(O)/unit/util_test $(O)/unit/settings_test $(O)/unit/policystore_test \
-	$(O)/unit/envpaths_test
+	$(O)/unit/envpaths_test $(O)/unit/ns_plan_test $(O)/unit/pathdecide_test
 PURE_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 all: bsbox

@@ -16,10 +16,11 @@ struct bpfdeny;
 
 /* Loads and attaches the programs to a fresh cgroup v2 directory.  deny_udp:
  * refuse UDP sends/connects; deny_unix: refuse pathname unix connects except
- * to the policy's "unix_sockets" paths.  Refusals go to log (borrowed).
- * -errno with the reason when this host or user cannot. */
-int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct evlog *log,
-		 struct bpfdeny **d, struct bsbox_err *err);
+ * to the policy's "unix_sockets" paths.  debug: libbpf's own messages
+ * (BSBOX_BPF_DEBUG=1, settings.h).  Refusals go to log (borrowed).  -errno
+ * with the reason when this host or user cannot. */
+int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool debug,
+		 struct evlog *log, struct bpfdeny **d, struct bsbox_err *err);
 /* In CMD, before exec: move itself into the deny cgroup. */
 void bpfdeny_join(const struct bpfdeny *d);
 /* Starts the ring-buffer reader thread (after the last fork of the supervisor). */

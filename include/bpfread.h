@@ -26,10 +26,12 @@
 struct bpfread;
 
 /* Loads and attaches the program.  p (expanded) and log are borrowed and
- * must outlive the watcher; root_id is the sandbox's host id.  -errno with
- * the reason when this host or user cannot. */
-int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struct bpfread **r,
-		 struct bsbox_err *err);
+ * must outlive the watcher; root_id is the sandbox's host id; debug
+ * (BSBOX_BPF_DEBUG) lets libbpf's messages through; test_loss
+ * (BSBOX_TEST_BPF_READ_LOSS) makes the ring buffer too small for one record.
+ * -errno with the reason when this host or user cannot. */
+int bpfread_open(const struct policy *p, uid_t root_id, bool debug, bool test_loss,
+		 struct evlog *log, struct bpfread **r, struct bsbox_err *err);
 /* Follow pid (CMD, before it execs) and everything it forks from now on. */
 int bpfread_follow(struct bpfread *r, pid_t pid, struct bsbox_err *err);
 /* Start the thread that reads the records as they come (after the last fork

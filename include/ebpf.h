@@ -30,9 +30,11 @@ bool ebpf_lsm_list_has_bpf(const char *list);
 struct ebpf_tracer;
 
 /* Loads and attaches the trace programs; events go to out (borrowed; it
- * must outlive the tracer).  -errno with the reason when this user or
- * kernel cannot (the caller falls back to the supervisor's trace). */
-int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **t, struct bsbox_err *err);
+ * must outlive the tracer).  debug: all of libbpf's messages, verifier logs
+ * included (BSBOX_BPF_DEBUG=1, settings.h).  -errno with the reason when
+ * this user or kernel cannot (the caller falls back to the supervisor's
+ * trace). */
+int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **t, struct bsbox_err *err);
 /* Trace process pid and, from now on, everything it forks. */
 int ebpf_tracer_follow(struct ebpf_tracer *t, pid_t pid, struct bsbox_err *err);
 /* Start the thread that drains the ring buffer into the trace. */

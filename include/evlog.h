@@ -40,11 +40,16 @@ struct evlog {
 	const char *command;     /* borrowed, may be NULL: `bsbox run`'s command ("probe udp
 	                            ..."), logged as "command" when there is no crate, so
 	                            `bsbox report` can name what ran */
+	unsigned lost;           /* events evlog_write could not write (the caller says so
+	                            once at the end: the log is written from the supervisor's
+	                            threads, which must not print) */
+	int lost_errno;          /* why the last one was lost (EIO: a short write) */
 };
 
-/* Default path: $BSBOX_LOG, else $XDG_STATE_HOME/bsbox/events.jsonl, else
+/* Default path: bsbox_log ($BSBOX_LOG, settings.h) if not NULL or empty,
+ * else $XDG_STATE_HOME/bsbox/events.jsonl, else
  * $HOME/.local/state/bsbox/events.jsonl. Returns malloc'ed string. */
-char *evlog_default_path(void);
+char *evlog_default_path(const char *bsbox_log);
 int evlog_open(struct evlog *log, const char *path, const char *crate, const char *version,
 	       struct bsbox_err *err);
 /* Format one event as a JSON line (with trailing '\n') into a malloc'ed string. */

@@ -54,8 +54,8 @@ static inline void cleanup_fusefsp(struct fusefs **fs)
 #define cleanup_fusefs __attribute__((cleanup(cleanup_fusefsp)))
 
 /* Put a node in the skeleton before pid 1 asks for it (the supervisor knows
- * the mount points from the policy, see ns_skeleton): missing parents become
- * directories (0755); an existing node is left alone.  mode carries the type
+ * the mount points from the mount plan, ns_plan_skeleton): missing parents
+ * become directories (0755); an existing node is left alone.  mode carries the type
  * (S_IFDIR, S_IFREG or S_IFLNK with link = the target).  Saves pid 1 three
  * round trips per mount point.  0, or -errno (-ENOTDIR: a parent is not a
  * directory, e.g. a symlink such as /lib -> usr/lib). */

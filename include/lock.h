@@ -130,9 +130,6 @@ int lock_add(struct lock *l, struct lock_entry *e);
 
 /* ---- with side effects ---------------------------------------------------- */
 
-/* BSBOX_LOCKED=1 */
-bool lock_locked(void);
-
 /* Digest the build-time code of the crate in dir whose root file (build
  * script or proc-macro lib) is root (absolute, or relative to dir): fills
  * e->root, e->files, e->code. */
@@ -181,6 +178,7 @@ struct lock_rustc {
 	int nargs;
 	const char *workspace;      /* where .bsbox/ is */
 	const char *target_dir;     /* cargo's target dir (the once-per-build check's marker), may be NULL */
+	bool locked;                /* locked mode (BSBOX_LOCKED=1, settings.h) */
 };
 int lock_rustc_hook(const struct lock_rustc *r);
 

@@ -1,4 +1,5 @@
-/* The seccomp user-notification supervisor: receive -> decode -> id_valid ->
+/* The seccomp user-notification supervisor (supervise.c, notify.c,
+ * notify_net.c; notify_call.h): receive -> decode -> id_valid ->
  * decide -> respond.  It only ever denies, or lets through (CONTINUE) what the
  * kernel-side layers still enforce; it never grants after reading memory. */
 #ifndef BSBOX_NOTIFY_H
@@ -10,6 +11,7 @@
 #include "err.h"
 #include "evlog.h"
 #include "fusefs.h"
+#include "limitwatch.h"
 #include "pathcache.h"
 #include "policy.h"
 #include "report.h"
@@ -31,6 +33,8 @@ struct notify_ctx {
 	                                may not read are denied and logged */
 	struct trace *trace;         /* the access trace (trace.h), or NULL: denials always go
 	                                there; allowed calls too when trace->bpf is NULL */
+	struct limitwatch *watch;    /* the limits the supervisor enforces itself (forks, a
+	                                memory sample), or NULL */
 	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
 	struct pathcache *paths;     /* allowed read-only opens remembered (pathcache.h):
 	                                notify_supervise's own */

@@ -1,5 +1,6 @@
-/* Namespaces: id maps and the mount tree built from the policy. Runs in the
- * sandbox's first process (pid 1 of the new pid namespace). */
+/* Namespaces: id maps, and the mount tree: the plan (ns_plan.h, built from
+ * the policy in the supervisor) applied in the sandbox's first process (pid 1
+ * of the new pid namespace). */
 #ifndef BSBOX_NS_H
 #define BSBOX_NS_H
 
@@ -7,6 +8,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "ns_plan.h"
 #include "policy.h"
 
 /* Map the caller's uid/gid to themselves in the fresh user namespace, so files
@@ -31,9 +33,16 @@ int ns_become_root(struct bsbox_err *err);
  * host's root (CAP_SYS_ADMIN over the filesystem).  *out: the mount fd. */
 int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struct bsbox_err *err);
 
+/* The mount plan for policy p as this host's file system shows it now
+ * (ns_plan_build with ns_host_probe).  In the supervisor, before clone. */
+int ns_plan_for_host(const struct policy *p, bool audit, struct ns_plan **out,
+		     struct bsbox_err *err);
+
+/* ns_probe_fn on the real file system: lstat, readlink. */
+void ns_host_probe(void *arg, const char *path, struct ns_host_node *out);
+
 struct ns_root_opts {
-	const struct policy *policy; /* expanded, rules sorted (parents first) */
-	bool audit;                  /* bind the whole host tree read-write instead of the rules */
+	const struct ns_plan *plan;  /* what to build (ns_plan_for_host) */
 	const char *cwd;             /* chdir there afterwards if visible */
 	/* Non-NULL: try to serve the root over FUSE (fusefs.h) instead of a
 	 * tmpfs.  hand_fuse(fd, hand_arg) must pass the /dev/fuse fd to the
@@ -46,31 +55,21 @@ struct ns_root_opts {
 	 * (ns_become_root) once every source and /dev/fuse are open, since the
 	 * unprivileged id it maps to may not reach them (/root is 0700) ... */
 	bool become_root;
-	/* ... and per rule, -1 or a detached idmapped mount (ns_idmapped_tree)
-	 * to attach instead of a bind; NULL: none. */
+	/* ... and per policy rule (ns_op.index), -1 or a detached idmapped
+	 * mount (ns_idmapped_tree) to attach instead of a bind; NULL: none. */
 	const int *idmapped;
-	/* A rule that could not be applied (source unopenable for another
-	 * reason than not existing, target path too long, mount point not
-	 * made): the rule is left out and skipped(skipped_arg, path, errno,
-	 * why) says so.  NULL: silently. */
+	/* A rule that could not be applied (NS_OP_SKIP: the target path is
+	 * too long; or the source won't open for another reason than not
+	 * existing, the mount point cannot be made): the rule is left out and
+	 * skipped(skipped_arg, path, errno, why) says so.  NULL: silently. */
 	void (*skipped)(void *arg, const char *path, int errnum, const char *why);
 	void *skipped_arg;
 };
 
-/* Build the new root (tmpfs or FUSE + binds + private /tmp + minimal /dev + fresh
- * /proc), pivot_root into it, detach the host tree, chdir. */
+/* Build the new root: a tmpfs or FUSE root, the plan's operations applied
+ * in order (sources opened first), pivot_root into it, detach the host
+ * tree, / read-only (not in audit mode), chdir. */
 int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err);
-
-/* The mount points ns_build_root creates for a policy (not in audit mode),
- * in order: fn(arg, path, type|mode, symlink target or NULL).  Missing
- * parents are implied directories.  Lets the FUSE root be filled before pid 1
- * starts (fusefs_add). */
-typedef void (*ns_node_fn)(void *arg, const char *path, mode_t mode, const char *link);
-void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg);
-
-/* Whether ns_build_root binds a rule's path from the host (not a place the
- * sandbox provides itself: /, /tmp, /dev, /proc). */
-bool ns_rule_bound(const char *path);
 
 /* Bring up loopback in the new network namespace. Optional; failure ignored. */
 void ns_loopback_up(void);

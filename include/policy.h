@@ -115,6 +115,11 @@ unsigned policy_access_for(const struct policy *p, const char *abspath);
 /* The rule that would grant `access` to abspath, or NULL. */
 const struct policy_rule *policy_rule_for(const struct policy *p, const char *abspath, unsigned access);
 
+/* Some rule lies strictly beneath abspath (absolute, normalised): "/usr" for
+ * a rule on "/usr/lib", not "/usr/lib" itself nor "/us".  "/" is the
+ * ancestor of every rule, so true for any non-empty policy.  Lexical. */
+bool policy_is_rule_ancestor(const struct policy *p, const char *abspath);
+
 bool policy_env_allowed(const struct policy *p, const char *name);
 bool policy_directive_allowed(const struct policy *p, const char *key);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "evlog.h"
+#include "settings.h"
 
 struct report_item {
 	enum ev_kind kind;
@@ -43,6 +44,6 @@ void report_free(struct report *r);
 
 /* `bsbox report [--json] [--format text|json|github|sarif] [--crate NAME] [LOG]`
  * argv[0] is "report".  Returns an exit code. */
-int report_main(int argc, char **argv);
+int report_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

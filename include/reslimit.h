@@ -20,12 +20,16 @@ struct reslimit_cg {
 	bool mem;         /* memory.max (v1: memory.limit_in_bytes) is in force */
 	bool pids;        /* pids.max is in force */
 	long nproc_shared; /* tasks of CMD's uid outside the sandbox (reslimit_count_shared) */
+	bool watch_pids;  /* no pids.max: the supervisor counts forks (limitwatch.h) */
+	bool watch_mem;   /* no memory.max: the supervisor samples memory (limitwatch.h) */
 };
 
 /* What was hit; filled by reslimit_cg_read() and the caller (signals, timer). */
 struct reslimit_hits {
 	long oom_kills;  /* the cgroup's oom_kill counter */
 	long pids_max;   /* the cgroup's pids.events max counter (forks refused) */
+	long mem_kills;  /* processes the supervisor killed at mem_mb (limitwatch.h) */
+	long mem_peak_mb; /* what the sandbox held then */
 	int signal;      /* CMD died of SIGXFSZ or SIGXCPU, or 0 */
 	bool wall;       /* the supervisor's wall-clock timer ended the run */
 	bool tmp_full;   /* the private /tmp was full at the end */
@@ -34,6 +38,9 @@ struct reslimit_hits {
 
 /* Best effort: no cgroup is not an error (the rlimit fallbacks apply). */
 void reslimit_cg_setup(struct reslimit_cg *cg, const struct policy_limits *l);
+/* supervised: a supervisor will serve the sandbox's notifications, so it
+ * can enforce (and see) what no cgroup does: sets cg->watch_*. */
+void reslimit_plan_watch(struct reslimit_cg *cg, const struct policy_limits *l, bool supervised);
 /* Without a user namespace of its own, RLIMIT_NPROC counts every task
  * (threads too) of CMD's uid on the host: the user's browser and IDE, or
  * root's other sandboxes running in parallel.  Count them now, so the limit
@@ -42,7 +49,8 @@ void reslimit_count_shared(struct reslimit_cg *cg, uid_t uid);
 /* In CMD, before exec: move itself into the cgroup(s). */
 void reslimit_cg_join(const struct reslimit_cg *cg);
 /* In CMD, before exec: the rlimits (RLIMIT_DATA stands in for memory.max
- * when no cgroup enforces it). */
+ * when neither a cgroup nor the supervisor enforces it, and is a backstop
+ * above it when the supervisor does; RLIMIT_NPROC likewise). */
 void reslimit_apply(const struct policy_limits *l, const struct reslimit_cg *cg);
 /* After the run: the cgroup's counters into h. */
 void reslimit_cg_read(const struct reslimit_cg *cg, struct reslimit_hits *h);

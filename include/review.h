@@ -9,12 +9,14 @@
 
 #include <stdio.h>
 
+#include "settings.h"
+
 /* Pure.  Print what Rust source text reaches for, one "  kind: item" line
  * per distinct item; items also found in `old` (may be NULL) are not marked,
  * the others get " (new)" when old != NULL.  Returns the number of lines. */
 int review_reach(FILE *out, const char *text, const char *old);
 
 /* `bsbox review [--log FILE] CRATE`, argv[0] is "review". */
-int review_main(int argc, char **argv);
+int review_main(int argc, char **argv, const struct bsbox_settings *set);
 
 #endif

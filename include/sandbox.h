@@ -12,6 +12,7 @@
 #include "evlog.h"
 #include "policy.h"
 #include "report.h"
+#include "settings.h"
 #include "trace.h"
 
 enum sandbox_level {
@@ -41,10 +42,17 @@ struct sandbox_opts {
 	bool no_fuse;                /* test switch: no FUSE root, every open goes to the supervisor */
 	bool no_bpf_reads;           /* test switch: root's sandbox notifies every open instead of
 	                                the BPF read watcher (bpfread.h) */
+	bool no_cgroup;              /* test switch: no cgroup, the supervisor enforces nproc and
+	                                mem_mb (limitwatch.h), as without one */
 	bool unsupervised;           /* benchmark switch: the same sandbox, but denials are plain
 	                                errnos, nothing is logged and no FUSE root (so the
 	                                supervisor's own cost can be measured) */
-	bool quiet;                  /* no "degraded mode" notice */
+	bool quiet;                  /* no notes or warnings at all (notice is not called) */
+	/* Notes and warnings for the user (kind "note" or "warning", msg without
+	 * a prefix or newline).  sandbox.c prints nothing itself: the caller
+	 * decides where they go.  NULL: they are dropped. */
+	void (*notice)(void *arg, const char *kind, const char *msg);
+	void *notice_arg;
 	uid_t root_id;               /* the caller is root: CMD runs as this host uid and gid
 	                                instead (full mode: the user namespace's 0 maps to it),
 	                                so a build script never acts as the host's root; 0 = run
@@ -54,6 +62,7 @@ struct sandbox_opts {
 	struct report *report;       /* collects denials for the summary; not NULL */
 	struct trace *trace;         /* --trace (trace.h), or NULL: sandbox_run picks the
 	                                backend (BPF, else the supervisor) */
+	const struct bsbox_settings *settings; /* the BSBOX_* switches; not NULL */
 };
 
 struct sandbox_result {

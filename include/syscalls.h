@@ -38,6 +38,11 @@ enum sc_kind {
 	SC_SENDMMSG,   /* fd a0, struct mmsghdr *a1, vlen a2 */
 	SC_SOCKET,     /* domain a0, type a1 */
 	SC_SOCKETPAIR,
+	/* probes: only say whether a path is there (notify_probe.h) */
+	SC_PROBE,      /* path a0, the last component followed (access, stat, chdir) */
+	SC_LPROBE,     /* path a0, the last component not followed (lstat) */
+	SC_PROBE_AT,   /* dirfd a0, path a1, an argument named "flags" (AT_SYMLINK_NOFOLLOW,
+	                  AT_EMPTY_PATH) if the call has one */
 };
 
 /* Where the filter puts it. */
@@ -47,6 +52,7 @@ enum sc_rule {
 	SCR_PATH,   /* notified for logging with notify_paths */
 	SCR_OPEN,   /* notified with notify_paths, by flags (seccomp_filter.c's open rules) */
 	SCR_NET,    /* notified for the network rules */
+	SCR_PROBE,  /* notified with probes, by dirfd and flags (seccomp_filter.c's probe rules) */
 };
 
 /* How one argument is printed. */
@@ -84,6 +90,9 @@ struct sc_entry {
 
 extern const struct sc_entry sc_table[];
 extern const size_t sc_count;
+
+/* The index of e's argument called `name` ("flags"), or -1. */
+int sc_arg_index(const struct sc_entry *e, const char *name);
 
 /* The entry named `name`, or NULL. */
 const struct sc_entry *sc_by_name(const char *name);

@@ -29,12 +29,6 @@ bool util_path_within(const char *path, const char *dir);
  * lexically.  Malloc'ed; NULL with errno set. */
 char *util_path_resolve(const char *path);
 
-/* The sandbox always has its own of these paths (/proc of its pid namespace,
- * its /dev/shm, /dev/pts and /dev nodes): the supervisor lets them through
- * unlogged, and the host's file of the same name says nothing about them.
- * Pure. */
-bool util_path_sandbox_own(const char *p);
-
 /* dir, once resolved, is "/", the home directory ($HOME, resolved) or one
  * that holds it: granting it would hand out ~/.ssh and the like. */
 bool util_holds_home(const char *dir);

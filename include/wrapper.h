@@ -33,7 +33,7 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set);
  * RUSTDOC or build.rustdoc; RUSTC_WRAPPER never applies to rustdoc).  Runs
  * the real rustdoc ($BSBOX_RUSTDOC, else the first other `rustdoc` on PATH)
  * confined when it loads proc macros (rustcbox.h), else execs it. */
-int wrapper_rustdoc_main(int argc, char **argv);
+int wrapper_rustdoc_main(int argc, char **argv, const struct bsbox_settings *set);
 
 /* From start (absolute) upwards: the nearest dir whose Cargo.toml has
  * [workspace], else the nearest dir with a Cargo.toml; malloc'ed or NULL. */

@@ -135,8 +135,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct evlog *log,
-		 struct bpfdeny **dp, struct bsbox_err *err)
+int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool debug,
+		 struct evlog *log, struct bpfdeny **dp, struct bsbox_err *err)
 {
 	*dp = NULL;
 	char why[128];
@@ -149,7 +149,7 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct e
 	pthread_mutex_init(&d->lock, NULL);
 	d->procs = -1;
 	d->stopfd = -1;
-	libbpf_set_print(getenv("BSBOX_BPF_DEBUG") ? NULL : quiet);
+	libbpf_set_print(debug ? NULL : quiet);
 	int r;
 	/* the build machine's BTF subset: parsing vmlinux's costs ~13 ms of CPU
 	 * a launch */
@@ -310,10 +310,10 @@ bool bpfdeny_available(char *why, size_t len)
 	snprintf(why, len, "bsbox was built without the BPF programs");
 	return false;
 }
-int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, struct evlog *log,
-		 struct bpfdeny **d, struct bsbox_err *err)
+int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool debug,
+		 struct evlog *log, struct bpfdeny **d, struct bsbox_err *err)
 {
-	(void)p, (void)deny_udp, (void)deny_unix, (void)log;
+	(void)p, (void)deny_udp, (void)deny_unix, (void)debug, (void)log;
 	*d = NULL;
 	return bsbox_err_setx(err, ENOTSUP, "BPF deny layer: bsbox was built without the BPF programs");
 }

@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "bpfread.h"
+#include "creds.h"
 #include "ebpf.h"
+#include "pathdecide.h"
 #include "rootonly.h"
 #include "strv.h"
 #include "util.h"
@@ -46,7 +48,7 @@
  * many times that path was refused with that detail (the log has each). */
 struct kept {
 	pid_t pid;
-	char *path, *exe, *cmdline, *detail;
+	char *path, *exe, *cmdline, *detail, *suggest;
 	const char *syscall;
 	unsigned long count;
 };
@@ -56,6 +58,7 @@ struct bpfread {
 	struct ring_buffer *rb;
 	const struct policy *policy;
 	uid_t root_id;
+	bool test_loss; /* BSBOX_TEST_BPF_READ_LOSS (settings.h) */
 	struct evlog *log;
 	struct ebpf_reader reader;
 	struct rd_event *ev; /* on_event's copy of the record */
@@ -119,6 +122,31 @@ static bool walk_whole(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp)
 	return true;
 }
 
+/* The supervisor's decision (notify_pathdecide) on a read-only open the
+ * kernel refused, with the facts pathdecide() asks for gathered here.  Only
+ * a denial is logged: a path the policy does not grant (pathdecide asks
+ * whether it exists) is not in the FUSE root's tree, and its misses are
+ * the supervisor's.  Full mode, never audit (sandbox.c): no foreign /proc
+ * entries; a credential file by its path, as hidden ones keep the fast
+ * filter off anyway. */
+static bool denied(const struct bpfread *r, const char *path, struct pd_result *res)
+{
+	struct pd_env env = { .policy = r->policy, .have_netns = true, .root_id = r->root_id };
+	struct pd_query q = { .path = path, .access = PD_READ, .open = true };
+	struct pd_facts f = { 0 };
+	enum pd_verdict v;
+	while ((v = pathdecide(&env, &q, &f, res)) == PD_NEED && !(f.known & res->need)) {
+		if (res->need == PD_F_ROOT_ONLY)
+			f.root_only = rootonly_denied(r->root_id, path);
+		else if (res->need == PD_F_SECRET)
+			f.secret = creds_find(r->policy, path);
+		else
+			return false; /* not granted: not the watcher's */
+		f.known |= res->need;
+	}
+	return v == PD_DENY;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct bpfread *r = ctx;
@@ -153,10 +181,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* the same decision as the supervisor's; a path it cannot know
 	 * whole is a denial too: the kernel refused a read, and no record
 	 * is dropped for want of a name */
-	if (whole && !rootonly_file(r->policy, r->root_id, path))
+	struct pd_result res;
+	if (whole && !denied(r, path, &res))
 		return 0;
 
-	char exe[PATH_MAX], cmdline[RD_CMDLINE + 1], why[160];
+	char exe[PATH_MAX], cmdline[RD_CMDLINE + 1], why[sizeof res.detail_buf + 32];
 	exe[0] = '\0';
 	char none[1] = "";
 	if ((e->ncomp[1] & 0xff) && walk_whole(e->comp[1], e->ncomp[1]))
@@ -170,11 +199,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	while (n > 0 && cmdline[n - 1] == ' ')
 		n--;
 	cmdline[n] = '\0';
-	if (whole)
-		rootonly_why(r->root_id, "kernel-bpf", why, sizeof why);
-	else
+	const char *suggest = NULL;
+	if (whole) {
+		snprintf(why, sizeof why, "%s%sseen by kernel-bpf", res.detail ? res.detail : "",
+			 res.detail ? "; " : "");
+		suggest = res.suggest;
+	} else {
 		snprintf(why, sizeof why, "a read refused by the kernel (%s) at a path only partly "
 			 "known: counted as a denial; seen by kernel-bpf", strerror(-e->ret));
+	}
 	const char *sc = e->nr == RD_NR_OPEN ? "open" : e->nr == RD_NR_OPENAT ? "openat" : "openat2";
 	struct bsbox_event ev = {
 		.kind = EV_PATH,
@@ -185,7 +218,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		.detail = why,
 		.path = path,
 		.access = "read",
-		.suggest = ROOTONLY_SUGGEST,
+		.suggest = suggest,
 	};
 	evlog_write(r->log, &ev);
 
@@ -202,7 +235,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct kept k = { .pid = ev.pid, .syscall = sc, .path = strdup(path),
 			  .exe = exe[0] ? strdup(exe) : NULL,
 			  .cmdline = cmdline[0] ? strdup(cmdline) : NULL, .detail = strdup(why),
-			  .count = 1 };
+			  .suggest = suggest ? strdup(suggest) : NULL, .count = 1 };
 	pthread_mutex_lock(&r->lock);
 	struct kept *grown = k.path && k.detail ? realloc(r->kept, (r->nkept + 1) * sizeof *grown)
 						: NULL;
@@ -211,7 +244,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		r->kept[r->nkept++] = k;
 	} else {
 		r->dropped++;
-		free(k.path), free(k.exe), free(k.cmdline), free(k.detail);
+		free(k.path), free(k.exe), free(k.cmdline), free(k.detail), free(k.suggest);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return 0;
@@ -231,8 +264,7 @@ static int load(struct bpfread *r, struct bsbox_err *err)
 		return bsbox_err_set(err, errno, "BPF read watcher: opening the program");
 	/* the test suite's way to a full ring buffer: one page, smaller than
 	 * one record, so every record is lost (and must fail the run) */
-	const char *tiny = getenv("BSBOX_TEST_BPF_READ_LOSS");
-	if (tiny && *tiny == '1')
+	if (r->test_loss)
 		bpf_map__set_max_entries(r->skel->maps.rd_events, (__u32)sysconf(_SC_PAGESIZE));
 	if ((rc = read_bpf__load(r->skel)) < 0)
 		return bsbox_err_set(err, -rc, "BPF read watcher: loading the program");
@@ -244,8 +276,8 @@ static int load(struct bpfread *r, struct bsbox_err *err)
 	return 0;
 }
 
-int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struct bpfread **rp,
-		 struct bsbox_err *err)
+int bpfread_open(const struct policy *p, uid_t root_id, bool debug, bool test_loss,
+		 struct evlog *log, struct bpfread **rp, struct bsbox_err *err)
 {
 	*rp = NULL;
 	char why[256];
@@ -260,6 +292,7 @@ int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struc
 		return bsbox_err_set(err, ENOMEM, "BPF read watcher");
 	r->policy = p;
 	r->root_id = root_id;
+	r->test_loss = test_loss;
 	r->log = log;
 	pthread_mutex_init(&r->lock, NULL);
 	r->ev = malloc(sizeof *r->ev);
@@ -269,7 +302,7 @@ int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struc
 	}
 	/* BSBOX_BPF_DEBUG: libbpf's messages (the verifier's log) as they are */
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
-	if (getenv("BSBOX_BPF_DEBUG"))
+	if (debug)
 		libbpf_set_print(old);
 	int rc = load(r, err);
 	libbpf_set_print(old);
@@ -319,10 +352,10 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 		struct bsbox_event ev = { .kind = EV_PATH, .pid = k->pid, .exe = k->exe,
 					  .cmdline = k->cmdline, .syscall = k->syscall,
 					  .detail = k->detail, .path = k->path, .access = "read",
-					  .suggest = ROOTONLY_SUGGEST };
+					  .suggest = k->suggest };
 		for (unsigned long j = 0; rep && j < k->count; j++)
 			report_add(rep, &ev, NULL);
-		free(k->path), free(k->exe), free(k->cmdline), free(k->detail);
+		free(k->path), free(k->exe), free(k->cmdline), free(k->detail), free(k->suggest);
 	}
 	free(r->kept);
 	if (lost > 0) {
@@ -354,10 +387,10 @@ bool bpfread_available(char *why, size_t len)
 	snprintf(why, len, "bsbox was built without the BPF programs");
 	return false;
 }
-int bpfread_open(const struct policy *p, uid_t root_id, struct evlog *log, struct bpfread **r,
-		 struct bsbox_err *err)
+int bpfread_open(const struct policy *p, uid_t root_id, bool debug, bool test_loss,
+		 struct evlog *log, struct bpfread **r, struct bsbox_err *err)
 {
-	(void)p, (void)root_id, (void)log;
+	(void)p, (void)root_id, (void)debug, (void)test_loss, (void)log;
 	*r = NULL;
 	return bsbox_err_setx(err, ENOTSUP, "BPF read watcher: bsbox was built without the BPF programs");
 }

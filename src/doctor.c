@@ -34,16 +34,18 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 		       "Landlock");
 	printf("  %-28s %s\n", "seccomp user notification",
 	       c.seccomp_notify ? "yes" : "NO (Linux >= 5.5 and libseccomp >= 2.5 needed)");
-	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no (pids limits via RLIMIT_NPROC only)");
+	printf("  %-28s %s\n", "cgroup v2", c.cgroup2 ? "yes" : "no");
 	/* the real thing: make the run's cgroup and remove it again */
 	struct policy_limits pl = { .mem_mb = 1024, .nproc = 1024 };
 	struct reslimit_cg cg;
 	reslimit_cg_setup(&cg, &pl);
 	printf("  %-28s %s\n", "memory limit (mem_mb)",
 	       cg.mem ? "a cgroup: the sandbox as a whole, hits logged"
-		      : "RLIMIT_DATA per process, hits not logged (no cgroup bsbox may create)");
+		      : "the supervisor's memory sample (no cgroup bsbox may create): hits "
+			"logged, growth between samples overshoots");
 	printf("  %-28s %s\n", "process limit (nproc)",
-	       cg.pids ? "a cgroup: hits logged" : "RLIMIT_NPROC, hits not logged (no cgroup)");
+	       cg.pids ? "a cgroup: hits logged"
+		       : "the supervisor counts forks (no cgroup): hits logged");
 	reslimit_cg_remove(&cg);
 	printf("  %-28s %s\n", "eBPF for this user",
 	       c.bpf ? "yes" : "no (needs CAP_BPF or kernel.unprivileged_bpf_disabled=0; optional)");
@@ -61,7 +63,7 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 		struct policy none = { 0 };
 		struct bpfdeny *d = NULL;
 		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(&none, true, true, NULL, &d, &derr) == 0)
+		if (bpfdeny_open(&none, true, true, set->bpf_debug, NULL, &d, &derr) == 0)
 			printf("  %-28s active (root without user namespaces: UDP without network, ungranted unix connects)\n",
 			       "BPF deny layer:");
 		else
@@ -98,7 +100,7 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 			printf("  %-28s   but as root every open goes to the supervisor\n"
 			       "  %-28s   (BSBOX_NO_BPF_READS=1), which logs what only root may read\n",
 			       "", "");
-		else if (bpfread_open(&none, 1, NULL, &rr, &rerr) == 0)
+		else if (bpfread_open(&none, 1, set->bpf_debug, false, NULL, &rr, &rerr) == 0)
 			printf("  %-28s   as root too: the BPF read watcher logs what only root\n"
 			       "  %-28s   may read (README: Started by root)\n", "", "");
 		else

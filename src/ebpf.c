@@ -326,7 +326,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_err *err)
+int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, struct bsbox_err *err)
 {
 	*tp = NULL;
 	struct ebpf_caps c;
@@ -345,8 +345,7 @@ int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_er
 	}
 	t->hostfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* BSBOX_BPF_DEBUG=1: all of libbpf's messages (verifier logs included) */
-	const char *dbg = getenv("BSBOX_BPF_DEBUG");
-	libbpf_print_fn_t old = libbpf_set_print(dbg && *dbg == '1' ? loud : quiet);
+	libbpf_print_fn_t old = libbpf_set_print(debug ? loud : quiet);
 	int rc;
 	char btfpath[64];
 	cleanup_close int bfd = ebpf_min_btf(btfpath, sizeof btfpath);
@@ -465,9 +464,9 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 
 #else /* !BSBOX_HAVE_BPF */
 
-int ebpf_tracer_open(struct trace *out, struct ebpf_tracer **tp, struct bsbox_err *err)
+int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, struct bsbox_err *err)
 {
-	(void)out;
+	(void)out, (void)debug;
 	*tp = NULL;
 	return bsbox_err_setx(err, ENOTSUP,
 			      "bsbox was built without the BPF programs (clang, bpftool or BTF "

@@ -158,13 +158,12 @@ const char *evlog_kind_name(enum ev_kind k)
 	return "unknown";
 }
 
-char *evlog_default_path(void)
+char *evlog_default_path(const char *bsbox_log)
 {
-	const char *p = getenv("BSBOX_LOG");
 	char *out = NULL;
-	if (p && *p)
-		return strdup(p);
-	p = getenv("XDG_STATE_HOME");
+	if (bsbox_log && *bsbox_log)
+		return strdup(bsbox_log);
+	const char *p = getenv("XDG_STATE_HOME");
 	if (p && *p == '/') {
 		if (asprintf(&out, "%s/bsbox/events.jsonl", p) < 0)
 			return NULL;
@@ -203,6 +202,8 @@ int evlog_open(struct evlog *log, const char *path, const char *crate, const cha
 	log->crate = crate;
 	log->version = version;
 	log->proc_macros = NULL;
+	log->lost = 0;
+	log->lost_errno = 0;
 	if (!path)
 		return 0;
 	int rc = mkdir_parents(path, err);
@@ -266,7 +267,6 @@ char *evlog_format(const struct evlog *log, const struct bsbox_event *ev)
 
 int evlog_write(struct evlog *log, const struct bsbox_event *ev)
 {
-	static int warned;
 	if (!log || log->fd < 0)
 		return 0;
 	cleanup_free char *line = evlog_format(log, ev);
@@ -280,14 +280,9 @@ int evlog_write(struct evlog *log, const struct bsbox_event *ev)
 	if (w == (ssize_t)len)
 		return 0;
 	int e = w < 0 ? errno : EIO;
-	if (!warned) {
-		warned = 1;
-		if (w < 0)
-			fprintf(stderr, "bsbox: writing the event log: %s\n", strerror(e));
-		else
-			fprintf(stderr, "bsbox: writing the event log: short write (%zd of %zu bytes)\n",
-				w, len);
-	}
+	/* the BPF drain thread and the supervisor both write here */
+	__atomic_fetch_add(&log->lost, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&log->lost_errno, e, __ATOMIC_RELAXED);
 	return -e;
 }
 

@@ -922,8 +922,7 @@ int learn_main(int argc, char **argv, const struct bsbox_settings *settings)
 
 	/* an access trace beside the log, unless the user keeps their own */
 	cleanup_free char *trace = NULL;
-	const char *user_trace = getenv("BSBOX_TRACE");
-	if ((!user_trace || !*user_trace) && asprintf(&trace, "%s.trace", log) < 0)
+	if (!settings->trace && asprintf(&trace, "%s.trace", log) < 0)
 		trace = NULL;
 	if (trace)
 		unlink(trace);

@@ -17,13 +17,10 @@
 #include "evlog.h"
 #include "fileio.h"
 #include "lock.h"
-#include "shim.h"
+#include "settings.h"
 
-bool lock_locked(void)
-{
-	const char *e = getenv("BSBOX_LOCKED");
-	return e && strcmp(e, "1") == 0;
-}
+extern char **environ;
+#include "shim.h"
 
 int lock_entry_policy(const char *workspace, struct lock_entry *e, struct bsbox_err *err)
 {
@@ -64,7 +61,11 @@ void lock_log_event(const char *crate, const char *version, const char *msg, con
 {
 	struct bsbox_err err = { 0 };
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *path = evlog_default_path();
+	/* reached from lockcmd.c and the hooks, which carry no settings
+	 * struct: the same parser, here (as shim_policy_for does) */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
+	cleanup_free char *path = evlog_default_path(set.log);
 	if (!path || evlog_open(&log, path, crate, version, &err) < 0)
 		return;
 	char detail[1200];
@@ -197,7 +198,7 @@ static int project_check_once(const char *workspace, const char *target_dir);
 
 int lock_rustc_hook(const struct lock_rustc *r)
 {
-	bool locked = lock_locked();
+	bool locked = r->locked;
 	if (!r->build_script && !r->proc_macro && !locked)
 		return 0;
 	const char *ws = r->workspace ? r->workspace : ".";

@@ -566,6 +566,17 @@ static bool is(const struct lexer *x, enum tok_kind k, const char *s)
 	return x->kind == k && x->tlen == strlen(s) && memcmp(x->t, s, x->tlen) == 0;
 }
 
+/* The current token, if of kind k, as a string in buf (size bytes); false if
+ * it is another kind or too long (names and paths are bounded on purpose). */
+static bool tok_copy(const struct lexer *x, enum tok_kind k, char *buf, size_t size)
+{
+	if (x->kind != k || x->tlen >= size)
+		return false;
+	memcpy(buf, x->t, x->tlen);
+	buf[x->tlen] = '\0';
+	return true;
+}
+
 void lock_rust_refs(const char *text, size_t len, lock_ref_fn cb, void *ud)
 {
 	struct lexer x = { .p = text, .end = text + len };
@@ -586,11 +597,8 @@ void lock_rust_refs(const char *text, size_t len, lock_ref_fn cb, void *ud)
 				next(&x);
 				if (is(&x, TOK_PUNCT, "=")) {
 					next(&x);
-					if (x.kind == TOK_STR && x.tlen < sizeof path_attr) {
-						memcpy(path_attr, x.t, x.tlen);
-						path_attr[x.tlen] = '\0';
+					if (tok_copy(&x, TOK_STR, path_attr, sizeof path_attr))
 						have_path = true;
-					}
 				}
 			}
 			while (x.kind != TOK_END && depth) {
@@ -604,10 +612,8 @@ void lock_rust_refs(const char *text, size_t len, lock_ref_fn cb, void *ud)
 		}
 		if (is(&x, TOK_IDENT, "mod")) {
 			next(&x);
-			if (x.kind == TOK_IDENT && x.tlen < 256) {
-				char name[256];
-				memcpy(name, x.t, x.tlen);
-				name[x.tlen] = '\0';
+			char name[256];
+			if (tok_copy(&x, TOK_IDENT, name, sizeof name)) {
 				next(&x);
 				if (is(&x, TOK_PUNCT, ";"))
 					cb(ud, 'm', name, have_path ? path_attr : NULL);
@@ -627,10 +633,8 @@ void lock_rust_refs(const char *text, size_t len, lock_ref_fn cb, void *ud)
 			if (!is(&x, TOK_PUNCT, "("))
 				continue;
 			next(&x);
-			if (x.kind == TOK_STR && x.tlen < 1024) {
-				char p[1024];
-				memcpy(p, x.t, x.tlen);
-				p[x.tlen] = '\0';
+			char p[1024];
+			if (tok_copy(&x, TOK_STR, p, sizeof p)) {
 				next(&x);
 				if (is(&x, TOK_PUNCT, ")") || is(&x, TOK_PUNCT, ","))
 					cb(ud, kind, NULL, p);

@@ -77,12 +77,16 @@ static const char help[] =
 	"    BSBOX_RUSTDOC=PATH      the rustdoc bsbox-rustdoc runs (default: PATH's)\n"
 	"    BSBOX_TRACE=FILE        the access trace of every build script\n"
 	"    BSBOX_TRACE_BACKEND=seccomp  trace through the supervisor even as root\n"
+	"    BSBOX_BPF_DEBUG=1       libbpf's messages (verifier logs) and why the BPF\n"
+	"                            deny layer did not load\n"
 	"    BSBOX_FORCE_NO_USERNS=1 behave as if user namespaces were unavailable\n"
 	"    BSBOX_LANDLOCK_ABI=N    use at most Landlock ABI N (0: none)\n"
 	"    BSBOX_NO_FUSE=1         no FUSE root: the supervisor checks every open\n"
 	"                            itself (slower; the same events are logged)\n"
 	"    BSBOX_NO_BPF_READS=1    as root: the supervisor, not the BPF read watcher,\n"
 	"                            checks every open for root-only files (slower)\n"
+	"    BSBOX_NO_CGROUP=1       no cgroup: the supervisor enforces nproc and mem_mb\n"
+	"                            itself, as when bsbox cannot make one\n"
 	"    BSBOX_BENCH_UNSUPERVISED=1  the same sandbox without the supervisor:\n"
 	"                            denials enforced but not logged (make bench)\n"
 	"    BSBOX_QUIET=1           no degraded-mode notice\n"
@@ -117,16 +121,16 @@ static bool is_wrapper_call(const char *a)
 
 int main(int argc, char **argv)
 {
+	/* the BSBOX_* switches, read once for every mode */
+	struct bsbox_settings set;
+	settings_read(&set, environ);
 	const char *self = strrchr(argv[0], '/');
 	if (strcmp(self ? self + 1 : argv[0], "bsbox-rustdoc") == 0)
-		return wrapper_rustdoc_main(argc, argv);
+		return wrapper_rustdoc_main(argc, argv, &set);
 	if (argc < 2) {
 		fputs("usage: bsbox run [OPTIONS] -- CMD [ARGS...]   (bsbox --help for more)\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
-	/* the BSBOX_* switches, read once for every mode */
-	struct bsbox_settings set;
-	settings_read(&set, environ);
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--shim-exec") == 0)
 		return shim_main(argc, argv, &set);
@@ -143,7 +147,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "doctor") == 0)
 		return doctor_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "report") == 0)
-		return report_main(argc - 1, argv + 1);
+		return report_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "policy") == 0)
 		return policycmd_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "learn") == 0)
@@ -151,7 +155,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "lock") == 0)
 		return lock_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "review") == 0)
-		return review_main(argc - 1, argv + 1);
+		return review_main(argc - 1, argv + 1, &set);
 	if (strcmp(cmd, "setup") == 0)
 		return setup_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "proc-macro-srv") == 0)

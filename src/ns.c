@@ -103,8 +103,8 @@ int ns_idmapped_tree(const char *path, int userns_fd, bool exec, int *out, struc
 
 static int make_mountpoint(const char *target, bool dir)
 {
-	/* already there: the FUSE root comes pre-populated (ns_skeleton), and
-	 * asking costs nothing once the kernel has cached the entry */
+	/* already there: the FUSE root comes pre-populated (ns_plan_skeleton),
+	 * and asking costs nothing once the kernel has cached the entry */
 	struct stat st;
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode) == dir)
 		return 0;
@@ -169,144 +169,38 @@ static int bind_fd(int fd, const char *target, unsigned long extra, bool readonl
 	return 0;
 }
 
-/* The private /tmp and /dev/shm: sized (limits.tmp_mb), or a script could
- * fill half the host's RAM; tmpfs answers ENOSPC when full. */
-static const char *tmpfs_opts(const struct policy *p, char *buf, size_t len)
+void ns_host_probe(void *arg, const char *path, struct ns_host_node *out)
 {
-	if (p->limits.tmp_mb > 0)
-		snprintf(buf, len, "mode=1777,size=%ldm", p->limits.tmp_mb);
-	else
-		snprintf(buf, len, "mode=1777");
-	return buf;
-}
-
-static int setup_dev(const struct policy *p, struct bsbox_err *err)
-{
-	char opts[64];
-	static const char *const base[] = { "null", "zero", "full", "random", "urandom" };
-	char target[PATH_MAX];
-
-	if ((mkdir(NEWROOT "/dev", 0755) < 0 && errno != EEXIST) ||
-	    mount("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") < 0)
-		return bsbox_err_set(err, errno, "mounting /dev");
-	size_t n = sizeof base / sizeof base[0];
-	for (size_t i = 0; i < n + p->ndev; i++) {
-		const char *name = i < n ? base[i] : p->dev[i - n];
-		if (strchr(name, '/') || strcmp(name, "..") == 0)
-			continue;
-		char src[PATH_MAX];
-		snprintf(src, sizeof src, "/dev/%s", name);
-		snprintf(target, sizeof target, NEWROOT "/dev/%s", name);
-		cleanup_close int fd = open(src, O_PATH | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* e.g. no controlling tty */
-		if (make_mountpoint(target, false) < 0)
-			return bsbox_err_set(err, errno, "creating %s", src);
-		if (bind_fd(fd, target, MS_NOEXEC, false, true, err) < 0)
-			return bsbox_err_ret(err);
-	}
-	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },         { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" },   { "/proc/self/fd/2", "stderr" },
-	};
-	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-		snprintf(target, sizeof target, NEWROOT "/dev/%s", links[i][1]);
-		if (symlink(links[i][0], target) < 0)
-			return bsbox_err_set(err, errno, "symlink /dev/%s", links[i][1]);
-	}
-	if (mkdir(NEWROOT "/dev/shm", 01777) < 0 ||
-	    mount("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-		  tmpfs_opts(p, opts, sizeof opts)) < 0)
-		return bsbox_err_set(err, errno, "mounting /dev/shm");
-	if (mount(NULL, NEWROOT "/dev", NULL, MS_REMOUNT | MS_NOSUID | MS_NOEXEC | MS_RDONLY,
-		  "mode=0755,size=64k") < 0)
-		return bsbox_err_set(err, errno, "remounting /dev read-only");
-	return 0;
-}
-
-/* Paths the sandbox provides itself; a policy naming them gets the private
- * version, never the host's. */
-static bool is_provided(const char *path)
-{
-	static const char *const own[] = { "/tmp", "/dev", "/proc", "/" };
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		if (strcmp(path, own[i]) == 0)
-			return true;
-	return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
-}
-
-bool ns_rule_bound(const char *path)
-{
-	return !is_provided(path);
-}
-
-/* A rule path that is itself a symlink (Debian's /lib -> usr/lib) is
- * recreated as one, so the tree looks like the host's.  Its target into
- * link, or false. */
-static bool rule_symlink(const char *path, char *link, size_t size)
-{
+	(void)arg;
 	struct stat st;
-	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-		return false;
-	ssize_t l = readlink(path, link, size - 1);
-	if (l <= 0)
-		return false;
-	link[l] = '\0';
-	return true;
-}
-
-void ns_skeleton(const struct policy *p, ns_node_fn fn, void *arg)
-{
-	fn(arg, "/tmp", S_IFDIR | 01777, NULL);
-	fn(arg, "/dev", S_IFDIR | 0755, NULL);
-	fn(arg, "/proc", S_IFDIR | 0555, NULL);
-	for (size_t i = 0; i < p->nrules; i++) {
-		const char *path = p->rules[i].path;
-		/* what lies under /tmp is bound into the private /tmp */
-		if (is_provided(path) || strncmp(path, "/tmp/", 5) == 0)
-			continue;
-		char link[PATH_MAX];
-		if (rule_symlink(path, link, sizeof link)) {
-			fn(arg, path, S_IFLNK | 0777, link);
-			continue;
+	out->type = 0;
+	out->errnum = 0;
+	out->link[0] = '\0';
+	if (lstat(path, &st) < 0) {
+		out->errnum = errno;
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* Debian's /lib -> usr/lib: recreated as a symlink, so the
+		 * tree looks like the host's */
+		ssize_t l = readlink(path, out->link, sizeof out->link - 1);
+		if (l > 0) {
+			out->link[l] = '\0';
+			out->type = S_IFLNK;
+			return;
 		}
-		struct stat st;
-		if (stat(path, &st) < 0)
-			continue; /* not on this machine: not bound either */
-		fn(arg, path, S_ISDIR(st.st_mode) ? S_IFDIR | 0755 : S_IFREG | 0644, NULL);
+		if (stat(path, &st) < 0) {
+			out->errnum = errno;
+			return;
+		}
 	}
+	out->type = S_ISDIR(st.st_mode) ? S_IFDIR : S_IFREG;
 }
 
-/* Credentials inside the bound trees (creds.h): a sanitised copy, or an
- * empty file nobody may read (mode 0, and CMD has no capabilities), bound
- * read-only over each.  Staged in the private /tmp and unlinked: the mount
- * keeps the inode, nothing is left to see there. */
-static int bind_secrets(const struct policy *p, struct bsbox_err *err)
+int ns_plan_for_host(const struct policy *p, bool audit, struct ns_plan **out,
+		     struct bsbox_err *err)
 {
-	static const char stage[] = NEWROOT "/tmp/.bsbox-secret";
-	for (size_t i = 0; i < p->nsecrets; i++) {
-		const struct policy_secret *s = &p->secrets[i];
-		char target[PATH_MAX];
-		struct stat st;
-		if (snprintf(target, sizeof target, NEWROOT "%s", s->path) >= (int)sizeof target ||
-		    stat(target, &st) < 0 || !S_ISREG(st.st_mode))
-			continue; /* not in the tree: nothing to hide */
-		unlink(stage);
-		cleanup_close int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-					    s->clean ? 0644 : 0);
-		if (fd < 0)
-			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
-		if (s->clean && write(fd, s->clean, s->clean_len) != (ssize_t)s->clean_len)
-			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
-		cleanup_close int src = open(stage, O_PATH | O_CLOEXEC);
-		if (src < 0)
-			return bsbox_err_set(err, errno, "staging a copy of %s", s->path);
-		int r = bind_fd(src, target, MS_NOEXEC, true, false, err);
-		unlink(stage); /* (a deleted file cannot be bound through /proc/self/fd) */
-		if (r < 0)
-			return bsbox_err_prefix(err, "hiding credentials in %s", s->path);
-	}
-	return 0;
+	return ns_plan_build(p, audit, ns_host_probe, NULL, out, err);
 }
 
 static void skipped(const struct ns_root_opts *o, const char *path, int errnum, const char *why)
@@ -315,46 +209,183 @@ static void skipped(const struct ns_root_opts *o, const char *path, int errnum, 
 		o->skipped(o->skipped_arg, path, errnum, why);
 }
 
-static bool idmapped(const struct ns_root_opts *o, size_t i)
+static bool idmapped(const struct ns_root_opts *o, const struct ns_op *op)
 {
-	return o->idmapped && o->idmapped[i] >= 0;
+	return op->kind == NS_OP_BIND && o->idmapped && o->idmapped[op->index] >= 0;
 }
 
-int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
+/* The source an op binds, opened before anything is mounted (see the top of
+ * the file): an fd, or -errno (-EBADF: the op binds nothing).  In audit
+ * mode the host tree shows most rules already: those are opened only for an
+ * idmapped mount. */
+static int open_source(const struct ns_root_opts *o, const struct ns_op *op)
 {
-	const struct policy *p = o->policy;
-	char opts[64];
-	size_t n = p->nrules;
-	cleanup_free int *fds = calloc(n + 1, sizeof *fds);
-	if (!fds)
-		return bsbox_err_set(err, ENOMEM, "allocating");
-	int ret = 0;
+	switch (op->kind) {
+	case NS_OP_BIND:
+	case NS_OP_BIND_ROOT:
+	case NS_OP_DEV:
+		if (op->covered && !idmapped(o, op))
+			return -EBADF;
+		int fd = open(op->path, O_PATH | O_CLOEXEC);
+		return fd >= 0 ? fd : -errno;
+	case NS_OP_TMPFS:
+	case NS_OP_PROC:
+	case NS_OP_SYMLINK:
+	case NS_OP_REMOUNT:
+	case NS_OP_SECRET:
+	case NS_OP_SKIP:
+		break;
+	}
+	return -EBADF;
+}
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return bsbox_err_set(err, errno, "making / private (mount propagation)");
+/* NS_OP_BIND of a host symlink: made as a symlink where nothing is yet;
+ * left alone where one is (the FUSE skeleton, a parent's bind).  False:
+ * something else is there, bind the source over it instead. */
+static bool make_symlink(const char *target, const char *link)
+{
+	struct stat st;
+	if (lstat(target, &st) == 0)
+		return S_ISLNK(st.st_mode);
+	if (errno != ENOENT)
+		return false;
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", target);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		util_mkdir_p(parent, 0755);
+	}
+	return symlink(link, target) == 0;
+}
 
-	/* Open every source first (see the comment at the top). In audit mode the
-	 * whole host tree is bound instead. */
-	for (size_t i = 0; i < n; i++) {
-		fds[i] = -1;
-		if (is_provided(p->rules[i].path))
-			continue;
-		/* audit binds the host tree, but the private /tmp covers what lives
-		 * there: those rules are bound again on top */
-		if (o->audit && strncmp(p->rules[i].path, "/tmp/", 5) != 0 && !idmapped(o, i))
-			continue;
-		fds[i] = open(p->rules[i].path, O_PATH | O_CLOEXEC);
+static int apply_bind(const struct ns_root_opts *o, const struct ns_op *op, int fd,
+		      const char *target, struct bsbox_err *err)
+{
+	if (op->covered && !idmapped(o, op))
+		return 0; /* audit: the host tree shows it */
+	if (op->link && make_symlink(target, op->link))
+		return 0;
+	if (fd < 0) {
 		/* a path this machine lacks is not bound, as documented; any
 		 * other reason is worth a word */
-		if (fds[i] < 0 && errno != ENOENT && errno != ENOTDIR)
-			skipped(o, p->rules[i].path, errno, "cannot open the source");
+		if (fd != -ENOENT && fd != -ENOTDIR)
+			skipped(o, op->path, -fd, "cannot open the source");
+		return 0;
 	}
-	int rootfd = -1;
-	if (o->audit)
-		rootfd = open("/", O_PATH | O_CLOEXEC);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		skipped(o, op->path, errno, "cannot stat the source");
+		return 0;
+	}
+	int r = make_mountpoint(target, S_ISDIR(st.st_mode));
+	if (r < 0) {
+		/* beneath a read-only bind whose source lacks it (through a
+		 * symlink, say) */
+		skipped(o, op->path, -r, "cannot make the mount point");
+		return 0;
+	}
+	if (idmapped(o, op)) {
+		/* the supervisor made it, flags and all */
+		if (move_mount(o->idmapped[op->index], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			return bsbox_err_set(err, errno, "attaching the idmapped mount of %s", op->path);
+		return 0;
+	}
+	if (bind_fd(fd, target, (op->access & POL_X) ? 0 : MS_NOEXEC, !(op->access & POL_W), false,
+		    err) < 0)
+		return bsbox_err_prefix(err, "policy rule %s (%s)", op->path,
+					op->origin ? op->origin : "?");
+	return 0;
+}
 
+/* Credentials inside the bound trees (creds.h): a sanitised copy, or an
+ * empty file nobody may read (mode 0, and CMD has no capabilities), bound
+ * read-only over each.  Staged in the private /tmp and unlinked: the mount
+ * keeps the inode, nothing is left to see there. */
+static int apply_secret(const struct ns_op *op, const char *target, struct bsbox_err *err)
+{
+	static const char stage[] = NEWROOT "/tmp/.bsbox-secret";
+	struct stat st;
+	if (stat(target, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0; /* not in the tree: nothing to hide */
+	unlink(stage);
+	cleanup_close int fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+				    op->data ? 0644 : 0);
+	if (fd < 0)
+		return bsbox_err_set(err, errno, "staging a copy of %s", op->path);
+	if (op->data && write(fd, op->data, op->data_len) != (ssize_t)op->data_len)
+		return bsbox_err_set(err, errno, "staging a copy of %s", op->path);
+	cleanup_close int src = open(stage, O_PATH | O_CLOEXEC);
+	if (src < 0)
+		return bsbox_err_set(err, errno, "staging a copy of %s", op->path);
+	int r = bind_fd(src, target, MS_NOEXEC, true, false, err);
+	unlink(stage); /* (a deleted file cannot be bound through /proc/self/fd) */
+	if (r < 0)
+		return bsbox_err_prefix(err, "hiding credentials in %s", op->path);
+	return 0;
+}
+
+/* One operation of the plan, in the staged root.  fd: its source, or -1. */
+static int apply_op(const struct ns_root_opts *o, const struct ns_op *op, int fd,
+		    struct bsbox_err *err)
+{
+	if (op->kind == NS_OP_SKIP) {
+		skipped(o, op->path, op->errnum, op->why);
+		return 0;
+	}
+	const char *mode = o->plan->audit ? " (audit mode)" : "";
+	char target[PATH_MAX];
+	/* (the plan made a skip op of every path too long for this) */
+	if (snprintf(target, sizeof target, NEWROOT "%s", strcmp(op->path, "/") ? op->path : "") >=
+	    (int)sizeof target)
+		return bsbox_err_set(err, ENAMETOOLONG, "%s", op->path);
+	char src[64];
+	int r;
+	switch (op->kind) {
+	case NS_OP_BIND_ROOT:
+		/* the host tree, writable as the user's own permissions allow */
+		snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+		if (fd < 0 || mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return bsbox_err_set(err, fd < 0 ? -fd : errno, "binding /%s", mode);
+		return 0;
+	case NS_OP_TMPFS:
+	case NS_OP_PROC:
+		if ((mkdir(target, op->mode) < 0 && errno != EEXIST) ||
+		    mount(ns_op_name(op->kind), target, ns_op_name(op->kind), op->flags,
+			  op->kind == NS_OP_TMPFS ? op->opts : NULL) < 0)
+			return bsbox_err_set(err, errno, "mounting %s%s", op->path, mode);
+		return 0;
+	case NS_OP_DEV:
+		if (fd < 0)
+			return 0; /* not on this machine */
+		if ((r = make_mountpoint(target, false)) < 0)
+			return bsbox_err_set(err, -r, "creating %s", op->path);
+		return bind_fd(fd, target, MS_NOEXEC, false, true, err);
+	case NS_OP_SYMLINK:
+		if (symlink(op->link, target) < 0)
+			return bsbox_err_set(err, errno, "symlink %s", op->path);
+		return 0;
+	case NS_OP_REMOUNT:
+		if (mount(NULL, target, NULL, op->flags, op->opts) < 0)
+			return bsbox_err_set(err, errno, "remounting %s%s", op->path,
+					     (op->flags & MS_RDONLY) ? " read-only" : "");
+		return 0;
+	case NS_OP_BIND:
+		return apply_bind(o, op, fd, target, err);
+	case NS_OP_SECRET:
+		return apply_secret(op, target, err);
+	case NS_OP_SKIP:
+		break;
+	}
+	return 0;
+}
+
+/* The root: FUSE (served by the supervisor) if asked and it mounts, else a
+ * tmpfs. */
+static int mount_root(const struct ns_root_opts *o, struct bsbox_err *err)
+{
 	bool fuse = false;
-	if (o->hand_fuse && !o->audit) {
+	if (o->hand_fuse && !o->plan->audit) {
 		/* best effort: without FUSE the supervisor is told nothing and
 		 * keeps checking every open itself */
 		struct bsbox_err ferr = { 0 };
@@ -366,10 +397,8 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		if (fusefs_mount(NEWROOT, fuid, fgid, &ffd, &ferr) == 0) {
 			int r = o->hand_fuse(ffd, o->hand_arg);
 			close(ffd);
-			if (r < 0) {
-				ret = bsbox_err_set(err, -r, "handing the FUSE root to the supervisor");
-				goto out;
-			}
+			if (r < 0)
+				return bsbox_err_set(err, -r, "handing the FUSE root to the supervisor");
 			fuse = true;
 		}
 	}
@@ -377,135 +406,48 @@ int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
 		*o->fuse_used = fuse;
 	/* Everything is open: from here on the mapped ids are enough (and
 	 * needed: an unmapped id cannot create files in our tmpfs or FUSE). */
-	if (o->become_root && ns_become_root(err) < 0) {
-		ret = bsbox_err_ret(err);
-		goto out;
-	}
-	if (!fuse && mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
-		ret = bsbox_err_set(err, errno, "mounting the new root");
-		goto out;
-	}
-	if (o->audit) {
-		/* audit: the host tree, writable as the user's own permissions allow */
-		char src[64];
-		snprintf(src, sizeof src, "/proc/self/fd/%d", rootfd);
-		if (mount(src, NEWROOT, NULL, MS_BIND | MS_REC, NULL) < 0) {
-			ret = bsbox_err_set(err, errno, "binding / (audit mode)");
-			goto out;
-		}
-		if (mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-			  tmpfs_opts(p, opts, sizeof opts)) < 0 ||
-		    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-			ret = bsbox_err_set(err, errno, "mounting /tmp and /proc (audit mode)");
-			goto out;
-		}
-		goto binds;
-	}
+	if (o->become_root && ns_become_root(err) < 0)
+		return bsbox_err_ret(err);
+	if (!fuse && mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		return bsbox_err_set(err, errno, "mounting the new root");
+	return 0;
+}
 
-	if ((mkdir(NEWROOT "/tmp", 01777) < 0 && errno != EEXIST) ||
-	    mount("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-		  tmpfs_opts(p, opts, sizeof opts)) < 0) {
-		ret = bsbox_err_set(err, errno, "mounting the private /tmp");
-		goto out;
-	}
-	if (setup_dev(p, err) < 0) {
-		ret = bsbox_err_ret(err);
-		goto out;
-	}
-	if ((mkdir(NEWROOT "/proc", 0555) < 0 && errno != EEXIST) ||
-	    mount("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		ret = bsbox_err_set(err, errno, "mounting /proc");
-		goto out;
-	}
+/* Into the new root: pivot_root, the host tree detached, / read-only. */
+static int enter_root(const struct ns_root_opts *o, struct bsbox_err *err)
+{
+	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		return bsbox_err_set(err, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return bsbox_err_set(err, errno, "detaching the host tree");
+	if (chdir("/") < 0)
+		return bsbox_err_set(err, errno, "chdir /");
+	if (!o->plan->audit &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return bsbox_err_set(err, errno, "remounting / read-only");
+	if (o->cwd && chdir(o->cwd) < 0 && chdir("/") < 0)
+		return bsbox_err_set(err, errno, "chdir");
+	return 0;
+}
 
-binds:
-	/* Rules are sorted, so a parent is bound before what lies beneath it. */
-	for (size_t i = 0; i < n; i++) {
-		if (fds[i] < 0)
-			continue;
-		const char *path = p->rules[i].path;
-		char target[PATH_MAX];
-		if (snprintf(target, sizeof target, NEWROOT "%s", path) >= (int)sizeof target) {
-			skipped(o, path, ENAMETOOLONG, "the mount point's path is too long");
-			continue;
-		}
-		struct stat st;
-		char link[PATH_MAX];
-		if (rule_symlink(path, link, sizeof link)) {
-			struct stat tst;
-			if (lstat(target, &tst) < 0 && errno == ENOENT) {
-				char parent[PATH_MAX];
-				snprintf(parent, sizeof parent, "%s", target);
-				char *slash = strrchr(parent, '/');
-				if (slash && slash != parent) {
-					*slash = '\0';
-					util_mkdir_p(parent, 0755);
-				}
-				if (symlink(link, target) == 0)
-					continue;
-			} else if (S_ISLNK(tst.st_mode)) {
-				continue;
-			}
-		}
-		if (fstat(fds[i], &st) < 0) {
-			skipped(o, path, errno, "cannot stat the source");
-			continue;
-		}
-		int r = make_mountpoint(target, S_ISDIR(st.st_mode));
-		if (r < 0) {
-			/* beneath a read-only bind whose source lacks it (through a
-			 * symlink, say) */
-			skipped(o, path, -r, "cannot make the mount point");
-			continue;
-		}
-		if (idmapped(o, i)) {
-			/* the supervisor made it, flags and all */
-			if (move_mount(o->idmapped[i], "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-				ret = bsbox_err_set(err, errno, "attaching the idmapped mount of %s", path);
-				goto out;
-			}
-			continue;
-		}
-		unsigned acc = o->audit ? (POL_R | POL_W | POL_X) : p->rules[i].access;
-		if (bind_fd(fds[i], target, (acc & POL_X) ? 0 : MS_NOEXEC, !(acc & POL_W), false, err) < 0) {
-			ret = bsbox_err_prefix(err, "policy rule %s (%s)", path,
-					       p->rules[i].origin ? p->rules[i].origin : "?");
-			goto out;
-		}
-	}
-
-	if (!o->audit && bind_secrets(p, err) < 0) {
-		ret = bsbox_err_ret(err);
-		goto out;
-	}
-
-	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-		ret = bsbox_err_set(err, errno, "pivot_root");
-		goto out;
-	}
-	if (umount2(".", MNT_DETACH) < 0) {
-		ret = bsbox_err_set(err, errno, "detaching the host tree");
-		goto out;
-	}
-	if (chdir("/") < 0) {
-		ret = bsbox_err_set(err, errno, "chdir /");
-		goto out;
-	}
-	if (!o->audit && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-			       NULL) < 0) {
-		ret = bsbox_err_set(err, errno, "remounting / read-only");
-		goto out;
-	}
-	if (o->cwd && chdir(o->cwd) < 0 && chdir("/") < 0) {
-		ret = bsbox_err_set(err, errno, "chdir");
-		goto out;
-	}
-out:
-	for (size_t i = 0; i < n; i++)
+int ns_build_root(const struct ns_root_opts *o, struct bsbox_err *err)
+{
+	const struct ns_plan *pl = o->plan;
+	cleanup_free int *fds = malloc((pl->n + 1) * sizeof *fds);
+	if (!fds)
+		return bsbox_err_set(err, ENOMEM, "allocating");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return bsbox_err_set(err, errno, "making / private (mount propagation)");
+	for (size_t i = 0; i < pl->n; i++)
+		fds[i] = open_source(o, &pl->ops[i]);
+	int ret = mount_root(o, err);
+	for (size_t i = 0; ret == 0 && i < pl->n; i++)
+		ret = apply_op(o, &pl->ops[i], fds[i], err);
+	if (ret == 0)
+		ret = enter_root(o, err);
+	for (size_t i = 0; i < pl->n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (rootfd >= 0)
-		close(rootfd);
 	return ret;
 }
 

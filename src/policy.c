@@ -1120,6 +1120,21 @@ const struct policy_rule *policy_rule_for(const struct policy *p, const char *ab
 	return best;
 }
 
+/* Listing a directory on the way to a rule (mkdir -p, a walk down from /):
+ * the supervisor lets it through unlogged (notify.c). */
+bool policy_is_rule_ancestor(const struct policy *p, const char *abspath)
+{
+	size_t l = strlen(abspath);
+	if (l == 1 && abspath[0] == '/')
+		return p->nrules > 0;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const char *r = p->rules[i].path;
+		if (strncmp(r, abspath, l) == 0 && r[l] == '/')
+			return true;
+	}
+	return false;
+}
+
 bool policy_env_allowed(const struct policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->nenv; i++)

@@ -279,13 +279,13 @@ static int show(int argc, char **argv, const struct bsbox_settings *set)
 
 /* `bsbox policy explain [LOG]`: the denials in LOG as the policy entries
  * that would allow them, by crate (the same generalisation as learn mode). */
-static int explain(int argc, char **argv)
+static int explain(int argc, char **argv, const struct bsbox_settings *settings)
 {
 	if (argc > 1) {
 		fputs("usage: bsbox policy explain [LOG]\n", stderr);
 		return BSBOX_EXIT_USAGE;
 	}
-	cleanup_free char *log = argc == 1 ? strdup(argv[0]) : evlog_default_path();
+	cleanup_free char *log = argc == 1 ? strdup(argv[0]) : evlog_default_path(settings->log);
 	if (!log) {
 		fputs("bsbox policy explain: no event log (give one, or set BSBOX_LOG)\n", stderr);
 		return BSBOX_EXIT_USAGE;
@@ -331,7 +331,7 @@ int policycmd_main(int argc, char **argv, const struct bsbox_settings *set)
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return show(argc - 2, argv + 2, set);
 	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
-		return explain(argc - 2, argv + 2);
+		return explain(argc - 2, argv + 2, set);
 	fputs("usage: bsbox policy check FILE... | bsbox policy show CRATE[@VERSION] | bsbox policy explain [LOG]\n",
 	      stderr);
 	return BSBOX_EXIT_USAGE;

@@ -564,7 +564,7 @@ static void report_usage(FILE *out)
 		"owns each, from an access trace (default: $BSBOX_TRACE).\n");
 }
 
-int report_main(int argc, char **argv)
+int report_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	enum fmt fmt = FMT_TEXT;
 	const char *crate = NULL, *log = NULL;
@@ -611,7 +611,7 @@ int report_main(int argc, char **argv)
 		}
 	}
 	if (inputs) {
-		const char *trace = log ? log : getenv("BSBOX_TRACE");
+		const char *trace = log ? log : set->trace;
 		if (!trace || !*trace) {
 			fprintf(stderr, "bsbox report --inputs: no TRACE given and BSBOX_TRACE is not set\n");
 			return BSBOX_EXIT_USAGE;
@@ -624,7 +624,7 @@ int report_main(int argc, char **argv)
 	}
 	cleanup_free char *deflog = NULL;
 	if (!log) {
-		deflog = evlog_default_path();
+		deflog = evlog_default_path(set->log);
 		if (!deflog) {
 			fprintf(stderr, "bsbox report: no log given and neither BSBOX_LOG nor HOME is set\n");
 			return BSBOX_EXIT_USAGE;

@@ -2,10 +2,13 @@
  *
  * Where a hit is seen:
  *   memory     the cgroup's oom_kill counter (v2 memory.events, v1
- *              memory.oom_control); without a cgroup RLIMIT_DATA per process
- *              stands in and its hit (ENOMEM) is not seen
- *   processes  the cgroup's pids.events "max"; without a cgroup RLIMIT_NPROC
- *              refuses forks with EAGAIN, unseen
+ *              memory.oom_control); without a cgroup the supervisor samples
+ *              the sandbox's memory and kills at the limit (limitwatch.h),
+ *              with RLIMIT_DATA per process as a backstop above it; an
+ *              unsupervised run has RLIMIT_DATA = mem_mb alone, unseen
+ *   processes  the cgroup's pids.events "max"; without a cgroup the
+ *              supervisor counts forks (limitwatch.h), with RLIMIT_NPROC as a
+ *              backstop above it; unsupervised, RLIMIT_NPROC alone, unseen
  *   file size  CMD killed by SIGXFSZ
  *   cpu        CMD killed by SIGXCPU (the hard limit is 5 s later, or the
  *              kernel's SIGKILL would come first)
@@ -265,6 +268,12 @@ static long uid_tasks(uid_t uid)
 	return n;
 }
 
+void reslimit_plan_watch(struct reslimit_cg *cg, const struct policy_limits *l, bool supervised)
+{
+	cg->watch_pids = supervised && !cg->pids && l->nproc > 0;
+	cg->watch_mem = supervised && !cg->mem && l->mem_mb > 0;
+}
+
 void reslimit_count_shared(struct reslimit_cg *cg, uid_t uid)
 {
 	cg->nproc_shared = uid_tasks(uid);
@@ -272,9 +281,18 @@ void reslimit_count_shared(struct reslimit_cg *cg, uid_t uid)
 
 void reslimit_apply(const struct policy_limits *l, const struct reslimit_cg *cg)
 {
-	/* with a pids cgroup, RLIMIT_NPROC is only a backstop: pid 1 counts
-	 * against it too, and a fork refused by it would go unseen */
-	long nproc = cg->pids && l->nproc > 0 ? l->nproc + 64 : l->nproc;
+	/* with a pids cgroup or the supervisor's count, RLIMIT_NPROC is only a
+	 * backstop: pid 1 counts against it too, forks in flight while the
+	 * supervisor counts are not seen yet, and a fork it refuses goes
+	 * unseen.  Without a user namespace it counts the uid's tasks on the
+	 * whole host, the parallel sandboxes of one cargo build included, which
+	 * nproc_shared (counted at the start) misses when they start later:
+	 * the supervisor counts this sandbox alone, so leave them room. */
+	long nproc = l->nproc;
+	if (nproc > 0 && (cg->pids || cg->watch_pids))
+		nproc += 64;
+	if (nproc > 0 && cg->watch_pids && cg->nproc_shared)
+		nproc += l->nproc;
 	if (nproc > 0)
 		nproc += cg->nproc_shared;
 	set_limit(RLIMIT_NPROC, nproc, nproc);
@@ -284,6 +302,10 @@ void reslimit_apply(const struct policy_limits *l, const struct reslimit_cg *cg)
 	long as = l->as_mb > 0 ? l->as_mb * MiB : 0;
 	set_limit(RLIMIT_AS, as, as);
 	long data = !cg->mem && l->mem_mb > 0 ? l->mem_mb * MiB : 0;
+	/* the supervisor's sample sees growth only below this backstop: room
+	 * for the sandbox to pass mem_mb by what grows in one sample */
+	if (data && cg->watch_mem)
+		data += (l->mem_mb > 512 ? l->mem_mb : 512) * MiB;
 #if defined(__SANITIZE_ADDRESS__)
 	/* an ASan build (the test suite's sanitizer pass) maps terabytes of
 	 * shadow memory, which RLIMIT_DATA counts: the fallback would stop
@@ -371,6 +393,13 @@ void reslimit_report(const struct policy_limits *l, const struct reslimit_hits *
 			 "memory limit reached: the sandbox may use %ld MiB (limits.mem_mb); the "
 			 "kernel killed %ld process%s",
 			 l->mem_mb, h->oom_kills, h->oom_kills == 1 ? "" : "es");
+		hit(log, rep, "mem_mb", l->mem_mb, d);
+	}
+	if (h->mem_kills > 0) {
+		snprintf(d, sizeof d,
+			 "memory limit reached: the sandbox may use %ld MiB (limits.mem_mb); bsbox "
+			 "killed %ld process%s when the sandbox held %ld MiB",
+			 l->mem_mb, h->mem_kills, h->mem_kills == 1 ? "" : "es", h->mem_peak_mb);
 		hit(log, rep, "mem_mb", l->mem_mb, d);
 	}
 	if (h->pids_max > 0) {

@@ -250,7 +250,7 @@ static const char review_usage[] =
 	"  (the event log: --log, $BSBOX_LOG or the default).  Then record it with\n"
 	"  `bsbox lock --accept CRATE`.\n";
 
-int review_main(int argc, char **argv)
+int review_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	const char *crate = NULL, *logp = NULL;
 	for (int i = 1; i < argc; i++) {
@@ -302,14 +302,14 @@ int review_main(int argc, char **argv)
 		return BSBOX_EXIT_USAGE;
 
 	/* what it did: the audit-mode events of the crate, if a log has any */
-	cleanup_free char *dflt = logp ? NULL : evlog_default_path();
+	cleanup_free char *dflt = logp ? NULL : evlog_default_path(set->log);
 	const char *lp = logp ? logp : dflt;
 	if (lp && access(lp, R_OK) == 0) {
 		printf("== what %s did in the event log %s (run `bsbox learn -- cargo build` for an audit trace):\n",
 		       crate, lp);
 		fflush(stdout);
 		char *rargv[] = { (char *)"report", (char *)"--crate", (char *)crate, (char *)lp, NULL };
-		report_main(4, rargv);
+		report_main(4, rargv, set);
 	}
 	return 0;
 }

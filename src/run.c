@@ -23,6 +23,14 @@
 
 extern char **environ;
 
+/* sandbox.c's notes and warnings go to the user's terminal (cargo shows a
+ * build script's stderr on failure, and its own warnings otherwise). */
+static void print_notice(void *arg, const char *kind, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "bsbox: %s: %s\n", kind, msg);
+}
+
 static char *policy_path_filter(const struct policy *p, const char *path)
 {
 	if (!path)
@@ -150,7 +158,7 @@ int run_confined(struct run_req *req)
 	}
 
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path();
+	cleanup_free char *default_log = req->log_path ? NULL : evlog_default_path(set->log);
 	const char *logpath = req->log_path ? req->log_path : default_log;
 	if (logpath && evlog_open(&log, logpath, req->crate, req->crate_version, &err) < 0) {
 		fprintf(stderr, "bsbox: warning: event log: %s (continuing without it)\n", err.msg);
@@ -160,7 +168,7 @@ int run_confined(struct run_req *req)
 	}
 
 	struct trace trace;
-	const char *tpath = req->trace_path ? req->trace_path : getenv("BSBOX_TRACE");
+	const char *tpath = req->trace_path ? req->trace_path : set->trace;
 	if (trace_open(&trace, tpath && *tpath ? tpath : NULL, req->crate, req->crate_version,
 		       &err) < 0) {
 		fprintf(stderr, "bsbox: error: %s\n", err.msg);
@@ -198,14 +206,17 @@ int run_confined(struct run_req *req)
 		.allow_weak = req->allow_weak || set->allow_weak,
 		.force_no_userns = set->force_no_userns,
 		.landlock_abi_max = set->landlock_abi_max,
+		.settings = set,
 		.no_fuse = set->no_fuse,
 		.no_bpf_reads = set->no_bpf_reads,
+		.no_cgroup = set->no_cgroup,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,
 		.root_id = root_id(req->audit, set),
 		.log = &log,
 		.report = &rep,
 		.trace = trace_on(&trace) ? &trace : NULL,
+		.notice = print_notice,
 	};
 	if (so.unsupervised && !so.quiet)
 		fprintf(stderr, "bsbox: warning: BSBOX_BENCH_UNSUPERVISED=1: denials are enforced but "
@@ -231,7 +242,7 @@ int run_confined(struct run_req *req)
 		report_print(&rep, out, req->audit, req->summary_prefix);
 		fflush(out);
 	}
-	/* probes that found an existing path hidden (notify.c): said, never fatal;
+	/* probes that found an existing path hidden (supervise.c): said, never fatal;
 	 * as cargo warnings too, since cargo shows a passing script's stderr never */
 	for (size_t i = 0; i < rep.nhidden && i < 10; i++) {
 		fprintf(stderr, "bsbox: note: %s exists on the host but is hidden from the script "
@@ -245,6 +256,10 @@ int run_confined(struct run_req *req)
 	if (rep.nhidden > 10)
 		fprintf(stderr, "bsbox: note: and %zu more hidden paths (action \"hidden\" in the "
 				"event log)\n", rep.nhidden - 10);
+	if (log.lost)
+		fprintf(stderr, "bsbox: warning: %u event%s could not be written to the event log %s: %s "
+				"(the summary above is complete)\n",
+			log.lost, log.lost == 1 ? "" : "s", logpath ? logpath : "", strerror(log.lost_errno));
 	fflush(stdout);
 	report_free(&rep);
 	trace_close(&trace);

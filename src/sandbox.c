@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #include "creds.h"
 #include "handover.h"
 #include "landlock.h"
+#include "limitwatch.h"
 #include "notify.h"
 #include "ns.h"
 #include "reslimit.h"
@@ -73,6 +75,20 @@ struct sync_msg {
 	int val;
 	char text[BSBOX_ERR_MSG];
 };
+
+/* A note or warning for the user, through the caller's sink (sandbox.h). */
+__attribute__((format(printf, 3, 4))) static void notice(const struct sandbox_opts *o,
+							 const char *kind, const char *fmt, ...)
+{
+	if (o->quiet || !o->notice)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->notice(o->notice_arg, kind, msg);
+}
 
 static int send_msg(int sock, int type, int val, const char *text, int pass_fd)
 {
@@ -185,6 +201,7 @@ struct stage {
 	const struct sandbox_opts *o;
 	scmp_filter_ctx filter;
 	scmp_filter_ctx filter_fast; /* reads_free, for a FUSE root; or NULL */
+	scmp_filter_ctx filter_probe; /* with probes, if the FUSE root fails; or NULL */
 	scmp_filter_ctx filter_init; /* pid 1's own, once CMD is forked (full mode) */
 	bool try_fuse;               /* pid 1 tries to build the root over FUSE */
 	bool fuse;                   /* pid 1 built the root over FUSE */
@@ -197,6 +214,7 @@ struct stage {
 	const struct bpfdeny *deny;   /* the kernel deny layer's cgroup, or NULL */
 	uid_t root_id; /* the caller is root: CMD runs as this host uid/gid (0: no) */
 	int *idmapped; /* root_id, full mode: per rule, pid 1's idmapped mount or -1 */
+	const struct ns_plan *plan; /* full mode: the mount tree to build */
 	sigset_t oldmask;
 };
 
@@ -252,7 +270,9 @@ static __attribute__((noreturn)) void exec_stage(const struct stage *st)
 			child_fail(st->sock, MSG_ERROR, &err);
 	}
 	close_fds(o, st->sock);
-	scmp_filter_ctx filter = st->fuse && st->filter_fast ? st->filter_fast : st->filter;
+	scmp_filter_ctx filter = st->fuse && st->filter_fast    ? st->filter_fast
+				 : !st->fuse && st->filter_probe ? st->filter_probe
+								 : st->filter;
 	int rc = seccomp_load(filter); /* SYSRAWRC: -errno, errno unreliable */
 	if (rc < 0) {
 		bsbox_err_set(&err, -rc, "loading the seccomp filter");
@@ -362,8 +382,7 @@ static __attribute__((noreturn)) void init_stage(const struct stage *stage, uid_
 		child_fail(st->sock, MSG_USERNS, &err);
 	}
 	ns_loopback_up();
-	struct ns_root_opts ro = { .policy = o->policy,
-				   .audit = o->audit,
+	struct ns_root_opts ro = { .plan = st->plan,
 				   .cwd = NULL,
 				   .become_root = st->root_id != 0,
 				   .idmapped = st->root_id ? st->idmapped : NULL,
@@ -595,25 +614,23 @@ void sandbox_probe(struct sandbox_caps *c, bool force_no_userns, int landlock_ab
 }
 
 /* --trace: the BPF backend when it loads here, else the supervisor's. */
-static void trace_pick_backend(struct trace *t, const struct policy *policy, bool quiet)
+static void trace_pick_backend(struct trace *t, const struct sandbox_opts *o)
 {
+	const struct bsbox_settings *set = o->settings;
 	struct bsbox_err terr = { 0 };
-	t->policy = policy;
+	t->policy = o->policy;
 	/* BSBOX_TRACE_BACKEND=seccomp: the supervisor's trace even as root
 	 * (tests, and `make bench` to compare the two) */
-	const char *want = getenv("BSBOX_TRACE_BACKEND");
-	if (want && strcmp(want, "seccomp") == 0) {
+	if (set->trace_seccomp) {
 		t->backend = "seccomp";
 		return;
 	}
-	if (ebpf_tracer_open(t, &t->bpf, &terr) == 0) {
+	if (ebpf_tracer_open(t, set->bpf_debug, &t->bpf, &terr) == 0) {
 		t->backend = "bpf";
 		return;
 	}
 	t->backend = "seccomp";
-	if (!quiet)
-		fprintf(stderr, "bsbox: note: --trace: not BPF (%s): the supervisor traces (slower)\n",
-			terr.msg);
+	notice(o, "note", "--trace: not BPF (%s): the supervisor traces (slower)", terr.msg);
 }
 
 static void skeleton_node(void *arg, const char *path, mode_t mode, const char *link)
@@ -655,8 +672,7 @@ static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
 	char detail[BSBOX_ERR_MSG + 64];
 	snprintf(detail, sizeof detail, "policy rule %s not applied: %s: %s", path, why,
 		 strerror(m->val));
-	if (!o->quiet)
-		fprintf(stderr, "bsbox: warning: %s\n", detail);
+	notice(o, "warning", "%s", detail);
 	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true,
 				  .suggest = "make the path readable, or remove the rule" };
 	if (o->log)
@@ -674,7 +690,8 @@ enum awaited {
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
-			 struct fusefs **fs, struct bpfread *rr, int tmpfs[2], struct bsbox_err *err)
+			 const struct ns_plan *plan, struct fusefs **fs, struct bpfread *rr, int tmpfs[2],
+			 struct bsbox_err *err)
 {
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
@@ -721,7 +738,8 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 		if (m->type == MSG_FUSE && fd >= 0 && !*fs) {
 			if (fusefs_new(fd, getuid(), getgid(), fs, err) < 0)
 				return bsbox_err_prefix(err, "serving the FUSE root");
-			ns_skeleton(o->policy, skeleton_node, *fs);
+			if (plan)
+				ns_plan_skeleton(plan, skeleton_node, *fs);
 			continue;
 		}
 		if (m->type == MSG_TMPFS && fd >= 0 && (m->val == 0 || m->val == 1) &&
@@ -792,11 +810,8 @@ static int map_root(pid_t pid, const struct sandbox_opts *o, uid_t id, int sock,
 		int fd;
 		struct bsbox_err e = { 0 };
 		if (ns_idmapped_tree(r->path, userns, (r->access & POL_X) != 0, &fd, &e) < 0) {
-			if (!o->quiet)
-				fprintf(stderr,
-					"bsbox: warning: %s: the sandbox's user (uid %u) cannot write "
-					"there\n",
-					e.msg, (unsigned)id);
+			notice(o, "warning", "%s: the sandbox's user (uid %u) cannot write there",
+			       e.msg, (unsigned)id);
 			continue;
 		}
 		int rc = send_msg(sock, MSG_MOUNT, (int)i, NULL, fd);
@@ -824,14 +839,17 @@ struct attempt {
 	int csock;                   /* the children's end, until they have it */
 	scmp_filter_ctx filter;      /* CMD's */
 	scmp_filter_ctx filter_fast; /* CMD's with a FUSE root (reads_free), or NULL */
+	scmp_filter_ctx filter_probe; /* CMD's when the FUSE root fails (probes), or NULL */
 	scmp_filter_ctx filter_init; /* pid 1's own (full mode), or NULL */
 	bool try_fuse;
 	int *idmapped;               /* root's full mode: per rule, for pid 1 */
+	struct ns_plan *plan;        /* full mode: the mount tree pid 1 builds */
 	struct reslimit_cg cg;       /* memory and pids cgroup(s), if any */
 	int cg_done[2];              /* cgroup_move_init's pipe, or -1 */
 	pthread_t cg_mover;          /* cgroup_move_init, while cg_moving */
 	bool cg_moving;
 	struct reslimit_hits hits;   /* what the cgroup and the tmpfs mounts saw */
+	struct limitwatch *watch;    /* the limits the supervisor enforces itself, or NULL */
 	int tmpfs[2];                /* pid 1's /tmp and /dev/shm (O_PATH), or -1 */
 	pid_t pid;                   /* pid 1 (full mode) or the reaper; 0 before spawn */
 	int pidfd;
@@ -869,9 +887,11 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 		seccomp_release(a->filter);
 	if (a->filter_fast)
 		seccomp_release(a->filter_fast);
+	if (a->filter_probe)
+		seccomp_release(a->filter_probe);
 	if (a->filter_init)
 		seccomp_release(a->filter_init);
-	a->filter = a->filter_fast = a->filter_init = NULL;
+	a->filter = a->filter_fast = a->filter_probe = a->filter_init = NULL;
 	if (a->cg_moving)
 		pthread_join(a->cg_mover, NULL);
 	a->cg_moving = false;
@@ -879,6 +899,9 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	close_fd(&a->cg_done[1]);
 	reslimit_cg_read(&a->cg, &a->hits);
 	reslimit_cg_remove(&a->cg);
+	limitwatch_hits(a->watch, &a->hits);
+	limitwatch_free(a->watch);
+	a->watch = NULL;
 	bpfdeny_close(a->deny, a->o->report);
 	a->deny = NULL;
 	bpfread_close(a->rr, a->o->report); /* the sandbox is gone: its last records */
@@ -894,21 +917,29 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->fs = NULL;
 	free(a->idmapped);
 	a->idmapped = NULL;
+	ns_plan_free(a->plan);
+	a->plan = NULL;
 }
 
 /* Step 1: everything the children apply, compiled here (and the cgroup). */
 static int build_filters(struct attempt *a, struct bsbox_err *err)
 {
 	const struct sandbox_opts *o = a->o;
+	/* first the cgroup: what it cannot limit, the supervisor counts, and
+	 * the filter notifies the forks for that */
+	if (!o->no_cgroup)
+		reslimit_cg_setup(&a->cg, &o->policy->limits);
+	reslimit_plan_watch(&a->cg, &o->policy->limits, !o->unsupervised);
+	if (limitwatch_new(&o->policy->limits, a->cg.watch_pids, a->cg.watch_mem, &a->watch, err) < 0)
+		return bsbox_err_ret(err);
 	struct scf_opts so = {
 		.network = o->policy->network,
 		.have_netns = a->level == SB_FULL,
 		.notify = !o->unsupervised,
 		.notify_paths = !o->unsupervised,
 		.trace_net = o->trace && !o->trace->bpf, /* the supervisor's trace */
+		.notify_forks = a->cg.watch_pids,
 	};
-	if (scf_build(&so, &a->filter, err) < 0)
-		return bsbox_err_prefix(err, "building the seccomp filter");
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
 	 * gets the fast filter only when the BPF read watcher loads: attempts
@@ -921,11 +952,25 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
 		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
 		      fusefs_available();
+	/* Without a FUSE root, the tmpfs tree hides paths from stat & co. in
+	 * silence: the probes go to the supervisor (notify_probe.h).  audit
+	 * binds the host's tree, where nothing is hidden. */
+	bool probes = a->level == SB_FULL && !o->audit;
+	so.probes = probes && !a->try_fuse;
+	if (scf_build(&so, &a->filter, err) < 0)
+		return bsbox_err_prefix(err, "building the seccomp filter");
+	if (a->try_fuse && probes) {
+		so.probes = true; /* for pid 1 to fall back on if the FUSE mount fails */
+		if (scf_build(&so, &a->filter_probe, err) < 0)
+			return bsbox_err_prefix(err, "building the seccomp filter");
+		so.probes = false;
+	}
 	if (a->try_fuse && o->root_id && !o->no_bpf_reads && !creds_nhidden(o->policy)) {
 		struct bsbox_err rerr = { 0 };
-		if (bpfread_open(o->policy, o->root_id, o->log, &a->rr, &rerr) < 0 &&
-		    getenv("BSBOX_BPF_DEBUG"))
-			fprintf(stderr, "bsbox: %s\n", rerr.msg);
+		if (bpfread_open(o->policy, o->root_id, o->settings->bpf_debug,
+				 o->settings->test_bpf_read_loss, o->log, &a->rr, &rerr) < 0 &&
+		    o->settings->bpf_debug)
+			notice(o, "note", "%s", rerr.msg);
 	}
 	if (a->try_fuse && (!o->root_id || a->rr) && !creds_nhidden(o->policy)) {
 		so.reads_free = true;
@@ -934,6 +979,8 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	}
 	if (a->level == SB_FULL && scf_build_init(&a->filter_init, err) < 0)
 		return bsbox_err_prefix(err, "building pid 1's seccomp filter");
+	if (a->level == SB_FULL && ns_plan_for_host(o->policy, o->audit, &a->plan, err) < 0)
+		return bsbox_err_ret(err);
 	if (a->level == SB_FULL && o->root_id) {
 		a->idmapped = malloc((o->policy->nrules + 1) * sizeof *a->idmapped);
 		if (!a->idmapped)
@@ -941,16 +988,16 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		for (size_t i = 0; i <= o->policy->nrules; i++)
 			a->idmapped[i] = -1;
 	}
-	reslimit_cg_setup(&a->cg, &o->policy->limits);
 	/* Without the namespaces, UDP (Landlock before ABI 10 cannot refuse
 	 * it) and unix connects by path (seccomp sees no path) are refused by
 	 * the kernel too, where root can load the programs: an extra layer,
 	 * so failing to set it up is not an error (doctor says why not). */
 	if (a->level != SB_FULL && !o->audit && geteuid() == 0) {
 		struct bsbox_err derr = { 0 };
-		if (bpfdeny_open(o->policy, !o->policy->network, true, o->log, &a->deny, &derr) < 0 &&
-		    getenv("BSBOX_BPF_DEBUG"))
-			fprintf(stderr, "bsbox: %s\n", derr.msg);
+		if (bpfdeny_open(o->policy, !o->policy->network, true, o->settings->bpf_debug, o->log,
+				 &a->deny, &derr) < 0 &&
+		    o->settings->bpf_debug)
+			notice(o, "note", "%s", derr.msg);
 	}
 	if (a->level != SB_FULL)
 		reslimit_count_shared(&a->cg, o->root_id ? o->root_id : getuid());
@@ -984,6 +1031,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	struct stage st = { .o = o,
 			    .filter = a->filter,
 			    .filter_fast = a->filter_fast,
+			    .filter_probe = a->filter_probe,
 			    .filter_init = a->filter_init,
 			    .try_fuse = a->try_fuse,
 			    .level = a->level,
@@ -994,6 +1042,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 			    .deny = a->deny,
 			    .root_id = o->root_id,
 			    .idmapped = a->idmapped,
+			    .plan = a->plan,
 			    .oldmask = *oldmask };
 	pid_t pid;
 	if (a->level == SB_FULL) {
@@ -1017,9 +1066,7 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	if (pid < 0) {
 		int e = errno;
 		if (a->level == SB_FULL && (e == EPERM || e == EINVAL || e == ENOSPC || e == EUSERS)) {
-			if (!o->quiet)
-				fprintf(stderr, "bsbox: note: cannot create namespaces: %s\n",
-					strerror(e));
+			notice(o, "note", "cannot create namespaces: %s", strerror(e));
 			return RUN_NO_USERNS;
 		}
 		bsbox_err_set(err, e, "starting the sandbox");
@@ -1042,12 +1089,12 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 				       struct bsbox_err *err)
 {
 	struct sync_msg m;
-	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, &a->fs, a->rr, a->tmpfs, err);
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, a->rr, a->tmpfs,
+			      err);
 	if (w < 0)
 		return RUN_FAILED;
 	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
-		if (!a->o->quiet)
-			fprintf(stderr, "bsbox: note: user namespace unusable: %s\n", m.text);
+		notice(a->o, "note", "user namespace unusable: %s", m.text);
 		return RUN_NO_USERNS;
 	}
 	if (w == AW_REFUSED) {
@@ -1083,6 +1130,7 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 		.pidfd = a->pidfd,
 		.sigfd = sigfd,
 		.top_pid = a->pid,
+		.watch = a->watch,
 		.fuse = a->fs,
 		.root_id = a->o->root_id,
 		.trace = a->o->trace,
@@ -1091,6 +1139,8 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 	if (a->o->trace && a->o->trace->bpf && ebpf_tracer_start(a->o->trace->bpf, err) < 0)
 		return bsbox_err_ret(err);
 	if (bpfdeny_start(a->deny, err) < 0)
+		return bsbox_err_ret(err);
+	if (limitwatch_start(a->watch, a->pid, err) < 0)
 		return bsbox_err_ret(err);
 	if (bpfread_start(a->rr, err) < 0)
 		return bsbox_err_ret(err);
@@ -1189,25 +1239,23 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 /* Root's degraded sandbox runs as root_id (handover.h): let it reach the
  * policy's paths and write its writable ones. Failures are warnings: what
  * it cannot reach, it is refused (and the supervisor logs). */
-static void hand_over(const struct policy *p, uid_t id, bool quiet)
+static void hand_over(const struct sandbox_opts *o, const struct policy *p, uid_t id)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct bsbox_err e = { 0 };
 		if (handover_search(p->rules[i].path, id, &e) < 0 ||
 		    ((p->rules[i].access & POL_W) && handover_give(p->rules[i].path, id, &e) < 0)) {
-			if (!quiet)
-				fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+			notice(o, "warning", "%s", e.msg);
 		}
 	}
 }
 
-static void take_back(const struct policy *p, uid_t id, bool quiet)
+static void take_back(const struct sandbox_opts *o, const struct policy *p, uid_t id)
 {
 	for (size_t i = 0; i < p->nrules; i++) {
 		struct bsbox_err e = { 0 };
-		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0 &&
-		    !quiet)
-			fprintf(stderr, "bsbox: warning: %s\n", e.msg);
+		if ((p->rules[i].access & POL_W) && handover_take_back(p->rules[i].path, id, &e) < 0)
+			notice(o, "warning", "%s", e.msg);
 	}
 }
 
@@ -1256,10 +1304,10 @@ static enum run_outcome run_degraded(const struct sandbox_opts *o, enum sandbox_
 	od.policy = &pol;
 	od.envp = envp;
 	if (o->root_id)
-		hand_over(&pol, o->root_id, o->quiet);
+		hand_over(o, &pol, o->root_id);
 	ret = run_at_level(&od, level, abi, sigfd, oldmask, r, err);
 	if (o->root_id)
-		take_back(&pol, o->root_id, o->quiet);
+		take_back(o, &pol, o->root_id);
 out:
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return ret;
@@ -1284,7 +1332,7 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 		alarm(wall > 86400L * 365 ? 86400U * 365 : (unsigned)wall);
 
 	if (o->trace)
-		trace_pick_backend(o->trace, o->policy, o->quiet);
+		trace_pick_backend(o->trace, o);
 
 	enum run_outcome out;
 	for (;;) {
@@ -1301,12 +1349,11 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *r, struct b
 			}
 			level = SB_SECCOMP_ONLY;
 		}
-		if (level != SB_FULL && !o->quiet)
-			fprintf(stderr,
-				"bsbox: note: user namespaces unavailable; running in degraded mode "
-				"(%s%s)\n",
-				level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
-				level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
+		if (level != SB_FULL)
+			notice(o, "note",
+			       "user namespaces unavailable; running in degraded mode (%s%s)",
+			       level == SB_LANDLOCK ? "Landlock + seccomp" : "seccomp only",
+			       level == SB_LANDLOCK && abi < 4 ? ", TCP denied by seccomp only" : "");
 		if (level == SB_FULL)
 			out = run_at_level(o, level, abi, sigfd, &oldmask, r, err);
 		else

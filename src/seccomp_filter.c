@@ -45,24 +45,15 @@
 #include "seccomp_filter.h"
 #include "syscalls.h"
 
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
 #ifndef SECCOMP_SET_MODE_FILTER
 #define SECCOMP_SET_MODE_FILTER 1
 #endif
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
-
-/* clone(2)'s flags argument: arg0 everywhere but s390 (stack first) */
-#if defined(__s390__) || defined(__s390x__)
-#define CLONE_FLAGS_ARG 1
-#else
-#define CLONE_FLAGS_ARG 0
-#endif
-
-static const uint64_t clone_ns_flags[] = {
-	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
-};
 
 static int resolve(const char *name)
 {
@@ -134,11 +125,11 @@ static int add_arg_rules(scmp_filter_ctx ctx, const struct scf_opts *o, struct b
 {
 	int rc, nr;
 
-	/* clone() creating any namespace */
+	/* clone() creating any namespace: one rule per flag */
 	nr = seccomp_syscall_resolve_name("clone");
-	for (size_t i = 0; nr >= 0 && i < sizeof clone_ns_flags / sizeof *clone_ns_flags; i++) {
-		struct scmp_arg_cmp c = { CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
-					  clone_ns_flags[i] };
+	for (uint64_t m = SCF_CLONE_NS_FLAGS; nr >= 0 && m; m &= m - 1) {
+		uint64_t bit = m & -m;
+		struct scmp_arg_cmp c = { SCF_CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, bit, bit };
 		if ((rc = add_rule(ctx, deny_action(o, nr), nr, "clone", 1, &c, err)) < 0)
 			return rc;
 	}
@@ -280,6 +271,65 @@ static int add_open_rules(scmp_filter_ctx ctx, bool reads_free, struct bsbox_err
 	return 0;
 }
 
+/* Every new task, for the supervisor's count (notify_forks): clone without
+ * namespace flags (those are refused above), fork, vfork.  clone3 answers
+ * ENOSYS before this (deny_action), so libc falls back to clone. */
+static int add_fork_rules(scmp_filter_ctx ctx, struct bsbox_err *err)
+{
+	int rc, nr = seccomp_syscall_resolve_name("clone");
+	struct scmp_arg_cmp no_ns = { SCF_CLONE_FLAGS_ARG, SCMP_CMP_MASKED_EQ, SCF_CLONE_NS_FLAGS, 0 };
+	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "clone", 1, &no_ns, err)) < 0)
+		return rc;
+	static const char *const forks[] = { "fork", "vfork" };
+	for (size_t i = 0; i < 2; i++) {
+		nr = seccomp_syscall_resolve_name(forks[i]);
+		if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, forks[i], 0, NULL, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The path probes (syscalls.h's SCR_PROBE entries), for a mount namespace
+ * without a FUSE root: there the tree hides a path from stat and friends
+ * with a plain ENOENT, and only the supervisor can say that the path exists
+ * on the host (issue 12).  Only the forms that name a path from the cwd or
+ * the root: a descriptor-relative lookup (find's, fts's, Rust's DirEntry
+ * metadata) starts inside a directory the tree already shows, and those
+ * walks are the probes' bulk; fstat (AT_EMPTY_PATH) names no path at all.
+ * dirfd is compared on its low 32 bits (the kernel reads an int); a rule
+ * holds at most one comparison per argument, and the two here are on two
+ * arguments, so they are ANDed.  Opening a directory or an O_PATH from the
+ * cwd (opendir, realpath's walks) is notified too: open and openat are
+ * otherwise notified only for files (add_open_rules). */
+static int add_probe_rules(scmp_filter_ctx ctx, struct bsbox_err *err)
+{
+	int rc;
+	const struct scmp_arg_cmp at_cwd = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+						   (uint32_t)AT_FDCWD);
+	for (size_t i = 0; i < sc_count; i++) {
+		const struct sc_entry *e = &sc_table[i];
+		int nr = sc_nr(e, resolve);
+		if (e->rule != SCR_PROBE || nr < 0)
+			continue;
+		struct scmp_arg_cmp c[2];
+		unsigned n = 0;
+		if (e->kind == SC_PROBE_AT)
+			c[n++] = at_cwd;
+		int fl = sc_arg_index(e, "flags");
+		if (fl >= 0)
+			c[n++] = (struct scmp_arg_cmp){ (unsigned)fl, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0 };
+		if ((rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, e->name, n, c, err)) < 0)
+			return rc;
+	}
+	int nr = seccomp_syscall_resolve_name("openat");
+	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "openat", 1, &at_cwd, err)) < 0)
+		return rc;
+	nr = seccomp_syscall_resolve_name("open");
+	if (nr >= 0 && (rc = add_rule(ctx, SCMP_ACT_NOTIFY, nr, "open", 0, NULL, err)) < 0)
+		return rc;
+	return 0;
+}
+
 int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *err)
 {
 	int rc;
@@ -304,6 +354,11 @@ int scf_build(const struct scf_opts *o, scmp_filter_ctx *out, struct bsbox_err *
 	if (o->notify && o->notify_paths &&
 	    ((rc = add_list(ctx, o, SCR_PATH, true, err)) < 0 ||
 	     (rc = add_open_rules(ctx, o->reads_free, err)) < 0))
+		goto fail;
+	if (o->notify && o->notify_paths && o->probes && (rc = add_probe_rules(ctx, err)) < 0)
+		goto fail;
+
+	if (o->notify && o->notify_forks && (rc = add_fork_rules(ctx, err)) < 0)
 		goto fail;
 
 	*out = ctx;

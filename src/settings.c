@@ -27,6 +27,13 @@ static bool flag(char *const *envp, const char *name)
 	return v && strcmp(v, "0") != 0;
 }
 
+/* exactly this value: the switches whose documentation names one */
+static bool equals(char *const *envp, const char *name, const char *value)
+{
+	const char *v = lookup(envp, name);
+	return v && strcmp(v, value) == 0;
+}
+
 static int number(char *const *envp, const char *name, int dflt)
 {
 	const char *v = nonempty(envp, name);
@@ -52,9 +59,18 @@ void settings_read(struct bsbox_settings *s, char *const *envp)
 		.landlock_abi_max = number(envp, "BSBOX_LANDLOCK_ABI", -1),
 		.no_fuse = flag(envp, "BSBOX_NO_FUSE"),
 		.no_bpf_reads = flag(envp, "BSBOX_NO_BPF_READS"),
+		.no_cgroup = flag(envp, "BSBOX_NO_CGROUP"),
 		.unsupervised = flag(envp, "BSBOX_BENCH_UNSUPERVISED"),
 		.quiet = flag(envp, "BSBOX_QUIET"),
 		.allow_weak = flag(envp, "BSBOX_ALLOW_WEAK"),
 		.sandbox_id = number(envp, "BSBOX_SANDBOX_ID", -1),
+		.log = nonempty(envp, "BSBOX_LOG"),
+		.trace = nonempty(envp, "BSBOX_TRACE"),
+		.trace_seccomp = equals(envp, "BSBOX_TRACE_BACKEND", "seccomp"),
+		.bpf_debug = equals(envp, "BSBOX_BPF_DEBUG", "1"),
+		.test_bpf_read_loss = equals(envp, "BSBOX_TEST_BPF_READ_LOSS", "1"),
+		.locked = equals(envp, "BSBOX_LOCKED", "1"),
+		.rustdoc = nonempty(envp, "BSBOX_RUSTDOC"),
+		.inside = lookup(envp, "BSBOX_INSIDE") != NULL,
 	};
 }

@@ -284,6 +284,7 @@ struct filter_ctx {
 	const char *version;
 	const char *policy_file; /* where to allow a directive */
 	const char *sysroot;
+	const char *log; /* BSBOX_LOG (settings.h), or NULL */
 	bool audit;
 };
 
@@ -319,7 +320,7 @@ static int filter_run(const struct filter_ctx *fc)
 		return FILTER_FAILED;
 	}
 	struct evlog log = { .fd = -1, .crate = fc->crate, .version = fc->version };
-	cleanup_free char *logpath = evlog_default_path();
+	cleanup_free char *logpath = evlog_default_path(fc->log);
 	if (logpath && evlog_open(&log, logpath, fc->crate, fc->version, &err) < 0)
 		log = (struct evlog){ .fd = -1, .crate = fc->crate, .version = fc->version };
 
@@ -401,7 +402,8 @@ static int wait_filter(pid_t pid)
  * user hears of it: an update that suddenly needs more is what a policy
  * pinned to versions is there to catch.  Warned on stderr, to cargo (so the
  * warning shows even when the build passes) and in the event log. */
-static void check_versions(const struct policy *p, const char *crate, const char *version)
+static void check_versions(const struct policy *p, const char *crate, const char *version,
+			   const struct bsbox_settings *set)
 {
 	if (!p->versions || !version || !crate)
 		return;
@@ -420,7 +422,7 @@ static void check_versions(const struct policy *p, const char *crate, const char
 	printf("cargo:warning=bsbox: %s\n", msg);
 	fflush(stdout);
 	struct evlog log = { .fd = -1 };
-	cleanup_free char *logpath = evlog_default_path();
+	cleanup_free char *logpath = evlog_default_path(set->log);
 	if (logpath && evlog_open(&log, logpath, crate, version, &err) == 0) {
 		struct bsbox_event ev = { .kind = EV_SETUP, .detail = msg, .audit = true,
 					  .suggest = "review the policy, then update its \"versions\"" };
@@ -464,8 +466,8 @@ int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 		fprintf(stderr, "bsbox: policy for %s: %s\n", crate ? crate : "build script", err.msg);
 		return err.exit_code ? err.exit_code : BSBOX_EXIT_POLICY;
 	}
-	check_versions(policy, crate, version);
-	if (lock_locked()) {
+	check_versions(policy, crate, version, set);
+	if (set->locked) {
 		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy);
 		if (lrc)
 			return lrc;
@@ -554,6 +556,7 @@ int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 			.version = version,
 			.policy_file = hint ? hint : ".bsbox/policies/CRATE.json",
 			.sysroot = sysroot,
+			.log = set->log,
 			.audit = audit,
 		};
 		int code = filter_run(&fc);

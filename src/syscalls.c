@@ -41,6 +41,7 @@
 #define CALL(nm, kind, rule, fb, n, ...) { nm, kind, rule, fb, false, NULL, n, { __VA_ARGS__ } }
 #define PATHC(nm, kind, fb, n, ...) CALL(nm, kind, SCR_PATH, fb, n, __VA_ARGS__)
 #define NET(nm, kind, n, ...) CALL(nm, kind, SCR_NET, -1, n, __VA_ARGS__)
+#define PROBE(nm, kind, fb, n, ...) CALL(nm, kind, SCR_PROBE, fb, n, __VA_ARGS__)
 
 /* clone(2): the last two arguments swap places between architectures */
 #if defined(__x86_64__) || defined(__i386__)
@@ -168,6 +169,20 @@ const struct sc_entry sc_table[] = {
 	PATHC("mknod", SC_PATH_W, -1, 3, STR("path"), OCT("mode"), HEX("dev")),
 	PATHC("mknodat", SC_AT_W, -1, 4, FD("dirfd"), STR("path"), OCT("mode"), HEX("dev")),
 
+	/* probes of a path (seccomp_filter.c's probe rules: only without a FUSE
+	 * root, and never for a descriptor's own AT_EMPTY_PATH form, fstat) */
+	PROBE("access", SC_PROBE, -1, 2, STR("path"), OCT("mode")),
+	PROBE("stat", SC_PROBE, -1, 2, STR("path"), PTR("statbuf")),
+	PROBE("lstat", SC_LPROBE, -1, 2, STR("path"), PTR("statbuf")),
+	PROBE("newfstatat", SC_PROBE_AT, -1, 4, FD("dirfd"), STR("path"), PTR("statbuf"),
+	      HEX("flags")),
+	PROBE("statx", SC_PROBE_AT, -1, 5, FD("dirfd"), STR("path"), HEX("flags"), HEX("mask"),
+	      PTR("statxbuf")),
+	PROBE("faccessat", SC_PROBE_AT, -1, 3, FD("dirfd"), STR("path"), OCT("mode")),
+	PROBE("faccessat2", SC_PROBE_AT, 439, 4, FD("dirfd"), STR("path"), OCT("mode"),
+	      HEX("flags")),
+	PROBE("chdir", SC_PROBE, -1, 1, STR("path")),
+
 	/* the network (seccomp_filter.c's network rules) */
 	NET("connect", SC_CONNECT, 3, FD("fd"), PTR("addr"), UINT("addrlen")),
 	NET("bind", SC_BIND, 3, FD("fd"), PTR("addr"), UINT("addrlen")),
@@ -185,6 +200,14 @@ const size_t sc_count = sizeof sc_table / sizeof *sc_table;
 _Static_assert(sizeof sc_table / sizeof *sc_table <= sizeof((struct sc_numbers *)0)->nr /
 						     sizeof(int),
 	       "sc_numbers too small for sc_table");
+
+int sc_arg_index(const struct sc_entry *e, const char *name)
+{
+	for (unsigned i = 0; i < e->nargs && i < 6; i++)
+		if (!strcmp(e->args[i].name, name))
+			return (int)i;
+	return -1;
+}
 
 const struct sc_entry *sc_by_name(const char *name)
 {

@@ -113,7 +113,7 @@ void trace_sockaddr(const void *sa, size_t len, char *out, size_t outlen)
 /* An allowed file access the run's policy does not grant (audit mode let it
  * through): the policy entry `bsbox learn` should add.  Only regular files
  * and executables on the host; /proc, /sys and /dev are the supervisor's
- * business (util_path_sandbox_own). */
+ * business (pathdecide.c's path_free). */
 static bool outside_policy(const struct trace *t, const struct trace_rec *r)
 {
 	/* only what the kernel confirms (BPF): the supervisor's "allowed" is a
@@ -297,13 +297,13 @@ void trace_event(struct trace *t, const struct bsbox_event *ev)
 				return;
 			r.op = TRACE_SOCKET;
 			r.detail = ev->detail;
-			r.err = EAFNOSUPPORT; /* what the supervisor answers (notify.c) */
+			r.err = EAFNOSUPPORT; /* what the supervisor answers (notify_net.c) */
 		} else {
 			r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
 			r.addr = ev->addr;
 		}
 	} else if (ev->addr && ev->access && strcmp(ev->access, "connect") == 0) {
-		/* a pathname unix socket without a "unix_sockets" grant (notify.c) */
+		/* a pathname unix socket without a "unix_sockets" grant (notify_net.c, pathdecide.c) */
 		r.op = strstr(sc, "send") ? TRACE_SEND : TRACE_CONNECT;
 		r.addr = ev->addr;
 	} else {

@@ -100,26 +100,6 @@ char *util_path_resolve(const char *path)
 	return strdup(norm);
 }
 
-bool util_path_sandbox_own(const char *p)
-{
-	static const char *const trees[] = { "/proc", "/dev/fd", "/dev/shm", "/dev/pts" };
-	static const char *const nodes[] = { "/dev/null",   "/dev/zero",   "/dev/full",
-					     "/dev/random", "/dev/urandom", "/dev/tty",
-					     "/dev/stdin",  "/dev/stdout", "/dev/stderr",
-					     "/dev/ptmx" };
-	if (strcmp(p, "/dev") == 0)
-		return true; /* the sandbox's own minimal /dev, or Landlock's read-only grant */
-	if (strncmp(p, "/proc", 5) && strncmp(p, "/dev/", 5))
-		return false;
-	for (size_t i = 0; i < sizeof trees / sizeof *trees; i++)
-		if (util_path_within(p, trees[i]))
-			return true;
-	for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++)
-		if (!strcmp(p, nodes[i]))
-			return true;
-	return false;
-}
-
 bool util_holds_home(const char *dir)
 {
 	cleanup_free char *d = util_path_resolve(dir);

@@ -491,9 +491,9 @@ static int version_probe(char **cmd)
  * table could set it for every rustc call and switch bsbox off. Only a
  * process that really runs under a seccomp filter with no_new_privs (as
  * everything in the sandbox does) is believed. */
-static bool inside_sandbox(void)
+static bool inside_sandbox(const struct bsbox_settings *set)
 {
-	if (!getenv("BSBOX_INSIDE"))
+	if (!set->inside)
 		return false;
 	cleanup_fclose FILE *f = fopen("/proc/self/status", "re");
 	if (!f)
@@ -514,11 +514,11 @@ static bool inside_sandbox(void)
 
 /* The lock (lock.h): build scripts and proc macros are digested before
  * rustc compiles them, and in locked mode checked, as is every proc macro a
- * call loads.  Unlocked, other calls cost one getenv. */
-static int lock_hook(const struct rustc_args *c, char **args, int nargs)
+ * call loads.  Unlocked, other calls cost nothing. */
+static int lock_hook(const struct rustc_args *c, char **args, int nargs, bool locked)
 {
 	bool bs = is_build_script(c);
-	if (!bs && !c->proc_macro && !lock_locked())
+	if (!bs && !c->proc_macro && !locked)
 		return 0;
 	/* cargo passes an absolute --out-dir; find_target_dir wants one */
 	cleanup_free char *target_dir =
@@ -535,6 +535,7 @@ static int lock_hook(const struct rustc_args *c, char **args, int nargs)
 		.nargs = nargs,
 		.workspace = workspace,
 		.target_dir = target_dir,
+		.locked = locked,
 	};
 	return lock_rustc_hook(&r);
 }
@@ -574,7 +575,7 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 		return BSBOX_EXIT_USAGE;
 	}
 	/* a build script in the sandbox running $RUSTC_WRAPPER $RUSTC */
-	if (inside_sandbox()) {
+	if (inside_sandbox(set)) {
 		execvp(argv[1], argv + 1);
 		return exec_failed(argv[1]);
 	}
@@ -604,7 +605,8 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 		return rc;
 	if (c.out_dir && c.out_dir[0] == '/' && (rc = stale_compile_hook(c.out_dir)) != 0)
 		return rc;
-	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first);
+	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first,
+			    set->locked);
 	if (lrc)
 		return lrc;
 	struct loads l;
@@ -622,11 +624,10 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 
 /* The rustdoc to run: $BSBOX_RUSTDOC, else the first `rustdoc` on PATH that
  * is not this binary (a rustup proxy picks the toolchain cargo runs). */
-static int find_rustdoc(char *out, size_t len)
+static int find_rustdoc(char *out, size_t len, const char *bsbox_rustdoc)
 {
-	const char *e = getenv("BSBOX_RUSTDOC");
-	if (e && *e) {
-		snprintf(out, len, "%s", e);
+	if (bsbox_rustdoc) {
+		snprintf(out, len, "%s", bsbox_rustdoc);
 		return 0;
 	}
 	cleanup_free char *self = realpath("/proc/self/exe", NULL);
@@ -647,15 +648,15 @@ static int find_rustdoc(char *out, size_t len)
 	return -ENOENT;
 }
 
-int wrapper_rustdoc_main(int argc, char **argv)
+int wrapper_rustdoc_main(int argc, char **argv, const struct bsbox_settings *set)
 {
 	char real[PATH_MAX];
-	if (find_rustdoc(real, sizeof real) < 0) {
+	if (find_rustdoc(real, sizeof real, set->rustdoc) < 0) {
 		fprintf(stderr, "bsbox: no rustdoc on PATH besides bsbox itself; set BSBOX_RUSTDOC\n");
 		return BSBOX_EXIT_NOTFOUND;
 	}
 	argv[0] = real; /* the command: rustdoc ARGS */
-	if (inside_sandbox()) {
+	if (inside_sandbox(set)) {
 		execv(argv[0], argv);
 		return exec_failed(argv[0]);
 	}

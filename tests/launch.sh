@@ -134,3 +134,20 @@ test_layer_launch_rule_skipped() {
 	grep '"kind":"setup"' "$BSBOX_LOG" | grep -qF "\"path\":\"$p\"" ||
 		{ fail "no setup event for $p"; show "$BSBOX_LOG"; return 1; }
 }
+
+# The same for a rule whose mount point cannot be named in the staged root
+# (its path leaves no room for the prefix): the mount plan's skip op.
+test_layer_launch_rule_too_long() {
+	full_only "the mount tree is built only with namespaces" || return
+	local p=$T/l comp
+	comp=$(printf 'd%.0s' $(seq 200))
+	while [ $((${#p} + 201)) -lt 4093 ]; do p=$p/$comp; done
+	p=$p/$(printf 'e%.0s' $(seq $((4093 - ${#p} - 1))))
+	mkdir -p "$p" || { fail "mkdir -p of a ${#p}-byte path"; return 1; }
+	run_bsbox run --policy "$(mkpolicy toolong read "\"$p\"")" -- true
+	assert_rc 0 || return 1
+	assert_contains "$T/err" "not applied: the mount point's path is too long" || return 1
+	# (the message from pid 1 is bounded: the event names the path's start)
+	grep '"kind":"setup"' "$BSBOX_LOG" | grep -qF "\"path\":\"${p:0:512}" ||
+		{ fail "no setup event for the ${#p}-byte path"; return 1; }
+}

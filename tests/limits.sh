@@ -3,8 +3,9 @@
 # naming the limit, its value and the entry that raises it, plus the summary
 # line.  Sourced by tests/run.sh.
 
-tag_modes "full no-userns user" test_limits_cargo_wall test_limits_memory test_limits_nproc test_limits_fsize \
-	test_limits_cpu test_limits_wall
+tag_modes "full no-userns user" test_limits_cargo_wall test_limits_fsize test_limits_cpu test_limits_wall
+# where no cgroup enforces them the supervisor does, whatever the layers
+tag_modes all test_limits_memory test_limits_nproc
 # the private tmpfs mounts sit on a FUSE root or on a tmpfs root
 tag_modes "full no-fuse user" test_limits_tmpfs
 
@@ -33,30 +34,106 @@ _lim_expect() {
 	assert_contains "$T/err" "to allow: \"limits\": {\"$key\": $((val * 2))}"
 }
 
+# _lim_ways CONTROLLER: how nproc and mem_mb are enforced in this mode, one
+# word each, for _lim_way to switch to:
+#   cgroup      bsbox's cgroup (root, or a systemd-delegated cgroup v2)
+#   supervisor  no cgroup (BSBOX_NO_CGROUP=1, as for a user without
+#               delegation): the supervisor counts forks and samples memory
+#   supervisor-no-userns  the same without user namespaces, as the
+#               unprivileged user (the suite's no-userns mode runs as root)
+_lim_ways() {
+	_lim_cgroup "$1" && echo cgroup
+	echo supervisor
+	[ "$MODE" = user ] && echo supervisor-no-userns
+}
+
+# _lim_way WAY: the environment of one of _lim_ways, and a fresh event log
+_lim_way() {
+	echo "# enforced by: $1"
+	unset BSBOX_NO_CGROUP
+	[ "$MODE" = user ] && unset BSBOX_FORCE_NO_USERNS
+	case $1 in
+	supervisor) export BSBOX_NO_CGROUP=1 ;;
+	supervisor-no-userns) export BSBOX_NO_CGROUP=1 BSBOX_FORCE_NO_USERNS=1 ;;
+	esac
+	: >"$BSBOX_LOG"
+}
+
 test_limits_memory() {
 	POLICY=$(mkpolicy mem limits '{"mem_mb": 64}')
-	run_boxed -- python3 -c 'b = b"x" * (256 << 20); print("touched", len(b))'
-	if ! _lim_cgroup memory; then
-		# the RLIMIT_DATA fallback still stops it, but nothing sees the hit
-		assert_contains "$T/err" "MemoryError"
+	local way killer
+	for way in $(_lim_ways memory); do
+		_lim_way "$way"
+		# all at once: the cgroup's OOM killer, or the supervisor's sample
+		# (RLIMIT_DATA is a backstop 512 MiB above it, see reslimit_apply)
+		run_boxed -- python3 -c 'b = b"x" * (256 << 20); print("touched", len(b))'
 		assert_not_contains "$T/out" "touched"
-		skip_ok "documented limitation: no memory cgroup this user may create (not root, no systemd-delegated cgroup v2): the RLIMIT_DATA fallback stopped the allocation (MemoryError) but logs nothing"
-		return
-	fi
-	assert_not_contains "$T/out" "touched"
-	_lim_expect mem_mb 64 "memory limit reached"
+		killer="the kernel killed"
+		[ "$way" = cgroup ] || killer="bsbox killed"
+		_lim_expect mem_mb 64 "memory limit reached: the sandbox may use 64 MiB (limits.mem_mb); $killer 1 process" || return 1
+		# four processes growing by 2 MiB steps to 20 MiB each: the
+		# sandbox, not each process, is what is limited, and killing the
+		# largest until it fits leaves the others running
+		: >"$BSBOX_LOG"
+		run_boxed -- python3 -c '
+import os, time
+kids = []
+for k in range(4):
+    pid = os.fork()
+    if pid == 0:
+        l = []
+        for i in range(10):
+            l.append(b"x" * (2 << 20))
+            time.sleep(0.03)
+        time.sleep(0.5)
+        os._exit(0)
+    kids.append(pid)
+bad = [p for p in kids if os.waitpid(p, 0)[1] != 0]
+print("killed", len(bad), "of 4")'
+		grep -Eq "^killed [123] of 4" "$T/out" || { fail "not some of the four killed"; show "$T/out"; }
+		_lim_expect mem_mb 64 "memory limit reached: the sandbox may use 64 MiB" || return 1
+	done
+	# what stays unseen without a cgroup: one allocation beyond the
+	# backstop (64 + 512 MiB) is refused whole, so nothing is touched
+	_lim_way supervisor
+	run_boxed -- python3 -c 'b = bytearray(1 << 30); print("got", len(b))'
+	assert_contains "$T/err" "MemoryError"
+	assert_not_contains "$T/out" "got"
 }
 
 test_limits_nproc() {
 	POLICY=$(mkpolicy nproc limits '{"nproc": 50}')
-	run_boxed -- /bin/sh -c 'i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i + 1)); done; echo "started $i"'
-	if ! _lim_cgroup pids; then
+	local way
+	for way in $(_lim_ways pids); do
+		_lim_way "$way"
+		run_boxed -- /bin/sh -c 'i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i + 1)); done; echo "started $i"'
+		assert_contains "$T/err" "Cannot fork"
 		assert_not_contains "$T/out" "started 200"
-		skip_ok "documented limitation: no pids cgroup this user may create: RLIMIT_NPROC stopped the fork bomb but logs nothing"
-		return
-	fi
-	assert_not_contains "$T/out" "started 200"
-	_lim_expect nproc 50 "process limit reached"
+		_lim_expect nproc 50 "process limit reached: the sandbox may run 50 processes at once (limits.nproc)" || return 1
+		# threads are tasks too (RLIMIT_NPROC and pids.max count them)
+		: >"$BSBOX_LOG"
+		run_boxed -- python3 -c '
+import threading
+ev = threading.Event()
+ts = []
+try:
+    for i in range(200):
+        t = threading.Thread(target=ev.wait)
+        t.start()
+        ts.append(t)
+except RuntimeError as e:
+    print("refused at", len(ts), e, flush=True)
+ev.set()'
+		grep -Eq "^refused at [0-9]+ can.t start new thread" "$T/out" ||
+			{ fail "no thread refused"; show "$T/out"; }
+		_lim_expect nproc 50 "process limit reached" || return 1
+	done
+	# many processes one after another (configure scripts start thousands)
+	# are never refused: only the tasks alive at once count
+	_lim_way supervisor
+	run_boxed -- /bin/sh -c 'i=0; while [ $i -lt 300 ]; do /bin/true || exit 9; i=$((i + 1)); done; echo "ran $i"'
+	assert_rc 0
+	assert_contains "$T/out" "ran 300"
 }
 
 test_limits_fsize() {
@@ -145,6 +222,7 @@ test_limits_cargo_wall() { _cargo_wrap _lim_t_cargo_wall; }
 # such empty cgroups of bsbox processes that are gone
 test_limits_cgroup_sweep() {
 	is_root || { skip_ok "only root's runs make cgroups here"; return; }
+	unset BSBOX_NO_CGROUP # about the cgroups, whichever way the suite runs
 	local base
 	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then base=/sys/fs/cgroup; else base=/sys/fs/cgroup/pids; fi
 	[ -d "$base" ] || { skip "no pids cgroup hierarchy at $base"; return; }

@@ -660,6 +660,26 @@ test_supervisor_fuse_root_unprivileged() {
 	expect_by_pid
 }
 
+# An event log that cannot be written (a full disk) loses no denial quietly:
+# the run still fails with its summary, and bsbox says how many events the
+# log is missing, once, after the summary.  (The supervisor used to print the
+# first failure from inside its own thread, then nothing.)
+test_supervisor_log_full() {
+	[ -w /dev/full ] || { skip_ok "no /dev/full"; return; }
+	local hid
+	hid=$(mktemp -d "${BSBOX_TEST_HOME_BASE:-/var/tmp}/bsbox-full.XXXXXX") || return 1
+	defer rm -rf "$hid"
+	chmod 755 "$hid"
+	echo x >"$hid/a"
+	echo x >"$hid/b"
+	chmod 644 "$hid/a" "$hid/b"
+	run_boxed --log /dev/full -- /bin/sh -c "cat $hid/a $hid/b; exit 0"
+	assert_rc 124 || return 1
+	assert_contains "$T/err" "bsbox: 2 denials in this run" || return 1
+	assert_contains "$T/err" "bsbox: warning: 2 events could not be written to the event log /dev/full: No space left on device" || return 1
+	[ "$(grep -c 'could not be written' "$T/err")" = 1 ] || { show "$T/err"; fail "the loss is not said exactly once"; return 1; }
+}
+
 # 16 supervised commands at once, all logging into one file: no event lost or
 # garbled.  Long paths make each line > 1 KiB, so a torn write would show.
 test_supervisor_parallel() {
@@ -882,3 +902,4 @@ EOF
 	assert_not_contains "$T/out" "crate alpha"
 	assert_contains "$T/err" "malformed event"
 }
+tag_modes "full no-userns user" test_supervisor_log_full

@@ -1,7 +1,7 @@
 /* Fuzz target: the seccomp-notify supervisor's argument decoders
- * (src/notify.c): the paths, flags, open_how, sockaddrs, msghdrs and raw
- * arguments a sandboxed process hands to a notified syscall, and the
- * events and report built from them.
+ * (src/supervise.c, notify.c, notify_net.c, pathdecide.c): the paths, flags,
+ * open_how, sockaddrs, msghdrs and raw arguments a sandboxed process hands
+ * to a notified syscall, and the events and report built from them.
  *
  * The seam is at link time, not in the source: the Makefile links this
  * target against copies of the objects in which process_vm_readv,

@@ -4,13 +4,18 @@
  *
  * Each input is parsed as a policy file whose `extends` resolve in the
  * tree's policies/ (so the real presets are read and merged).  A policy that
- * parses is expanded with typical cargo variables and queried; one that does
+ * parses is expanded with typical cargo variables, queried and planned as a
+ * mount tree (ns_plan.h, against a made-up host); one that does
  * not must come back with a "fuzz.json:LINE:COL: ..." message whose position
  * is inside the text.  jsonpos is also asked directly about the paths the
  * parser asks for, on whatever the text is. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "fuzz.h"
 #include "jsonpos.h"
+#include "ns_plan.h"
 #include "policy.h"
 
 #ifndef FUZZ_SRCDIR
@@ -70,6 +75,55 @@ static void check_error(const char *text, size_t size, const struct bsbox_err *e
 	FUZZ_CHECK(col >= 1 && col <= size + 1);
 }
 
+/* The mount plan's view of the host: a type from the path's bytes, so the
+ * same policy always meets the same tree (directory, file, symlink, absent,
+ * unreadable). */
+static void fake_probe(void *arg, const char *path, struct ns_host_node *out)
+{
+	static const mode_t types[] = { S_IFDIR, S_IFREG, S_IFLNK, 0, 0 };
+	size_t h = strlen(path);
+	for (const char *c = path; *c; c++)
+		h = h * 31 + (unsigned char)*c;
+	(void)arg;
+	*out = (struct ns_host_node){ .type = types[h % 5], .errnum = h % 5 == 3 ? ENOENT : EACCES };
+	if (out->type == S_IFLNK)
+		snprintf(out->link, sizeof out->link, "../%s", path + 1);
+}
+
+static void check_node(void *arg, const char *path, mode_t mode, const char *link)
+{
+	(void)arg;
+	FUZZ_CHECK(path[0] == '/');
+	FUZZ_CHECK(S_ISDIR(mode) || S_ISREG(mode) || (S_ISLNK(mode) && link));
+	/* what the sandbox mounts itself holds no node of the root's */
+	FUZZ_CHECK(strncmp(path, "/dev/", 5) != 0 && strncmp(path, "/tmp/", 5) != 0 &&
+		   strncmp(path, "/proc/", 6) != 0);
+}
+
+/* The expanded policy as the mount plan (ns_plan.h) in both modes: every op
+ * names an absolute path, a bind names its rule, the skeleton only the
+ * root's own nodes. */
+static void check_plan(const struct policy *p)
+{
+	for (int audit = 0; audit < 2; audit++) {
+		struct ns_plan *pl = NULL;
+		struct bsbox_err err = { 0 };
+		FUZZ_CHECK(ns_plan_build(p, audit, fake_probe, NULL, &pl, &err) == 0 && pl);
+		for (size_t i = 0; i < pl->n; i++) {
+			const struct ns_op *op = &pl->ops[i];
+			FUZZ_CHECK(op->path && op->path[0] == '/');
+			if (op->kind == NS_OP_BIND)
+				FUZZ_CHECK(op->index < p->nrules &&
+					   strcmp(op->path, p->rules[op->index].path) == 0 &&
+					   ns_rule_bound(op->path));
+			if (op->kind == NS_OP_DEV)
+				FUZZ_CHECK(strncmp(op->path, "/dev/", 5) == 0 && !strchr(op->path + 5, '/'));
+		}
+		ns_plan_skeleton(pl, check_node, NULL);
+		ns_plan_free(pl);
+	}
+}
+
 static void check_policy(struct policy *p)
 {
 	struct bsbox_err err = { 0 };
@@ -93,6 +147,8 @@ static void check_policy(struct policy *p)
 	(void)policy_env_allowed(p, "CC");
 	(void)policy_env_allowed(p, "AWS_SECRET_ACCESS_KEY");
 	(void)policy_directive_allowed(p, "rustc-link-arg");
+
+	check_plan(p);
 
 	struct policy *d = policy_new_default();
 	FUZZ_CHECK(d != NULL);

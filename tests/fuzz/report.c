@@ -141,7 +141,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc++] = logpath;
 	argv[argc] = NULL;
-	int rc = report_main(argc, argv);
+	struct bsbox_settings set;
+	char *noenv[] = { NULL };
+	settings_read(&set, noenv); /* the log is given: BSBOX_LOG plays no part */
+	int rc = report_main(argc, argv, &set);
 	FUZZ_CHECK(rc == 0);
 	return 0;
 }

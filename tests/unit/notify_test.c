@@ -229,7 +229,10 @@ static char *run_report(int argc, char **argv, int *rc)
 	fflush(stdout);
 	int saved = dup(1);
 	dup2(fd, 1);
-	*rc = report_main(argc, argv);
+	struct bsbox_settings set;
+	char *noenv[] = { NULL };
+	settings_read(&set, noenv); /* the log is always given */
+	*rc = report_main(argc, argv, &set);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);

@@ -461,6 +461,45 @@ static void test_access_for(void)
 	}
 }
 
+/* policy_is_rule_ancestor: strictly above a rule, component-wise */
+static void test_rule_ancestor(void)
+{
+	struct bsbox_err err;
+	cleanup_policy struct policy *p = NULL;
+	int calls = 0;
+	CHECK(parse("{\"read\": [\"/usr/lib\", \"/home/u/proj\"], \"write\": [\"/t/out\"]}",
+		    NULL, &p, &err) == 0);
+	if (!p)
+		return;
+	CHECK(policy_expand(p, lookup, &calls, &err) == 0);
+	CHECK(policy_is_rule_ancestor(p, "/"));
+	CHECK(policy_is_rule_ancestor(p, "/usr"));
+	CHECK(policy_is_rule_ancestor(p, "/home"));
+	CHECK(policy_is_rule_ancestor(p, "/home/u"));
+	CHECK(policy_is_rule_ancestor(p, "/t"));
+	CHECK(!policy_is_rule_ancestor(p, "/usr/lib"));       /* the rule itself */
+	CHECK(!policy_is_rule_ancestor(p, "/usr/lib/x"));     /* beneath it */
+	CHECK(!policy_is_rule_ancestor(p, "/us"));            /* a prefix, not a component */
+	CHECK(!policy_is_rule_ancestor(p, "/usr/li"));
+	CHECK(!policy_is_rule_ancestor(p, "/home/u/pro"));
+	CHECK(!policy_is_rule_ancestor(p, "/etc"));
+	CHECK(!policy_is_rule_ancestor(p, "/t/out/deeper"));
+
+	/* "/" leads to every rule, even one on "/" itself; an empty policy has none */
+	cleanup_policy struct policy *root = NULL;
+	CHECK(parse("{\"read\": [\"/\"]}", NULL, &root, &err) == 0);
+	if (root) {
+		CHECK(policy_is_rule_ancestor(root, "/"));
+		CHECK(!policy_is_rule_ancestor(root, "/usr"));
+	}
+	cleanup_policy struct policy *none = NULL;
+	CHECK(parse("{}", NULL, &none, &err) == 0);
+	if (none) {
+		CHECK(none->nrules == 0);
+		CHECK(!policy_is_rule_ancestor(none, "/"));
+	}
+}
+
 static void test_env_and_directives(void)
 {
 	struct bsbox_err err;
@@ -599,6 +638,7 @@ static const struct {
 	{ "expand: unset, .., ~/, sort, merge", test_expand },
 	{ "default policy expands", test_default_expand },
 	{ "access_for is component-wise", test_access_for },
+	{ "is_rule_ancestor: strictly above a rule", test_rule_ancestor },
 	{ "env globs and directives", test_env_and_directives },
 	{ "merge deep-copies", test_merge_deep_copy },
 	{ "access_str", test_access_str },

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "evlog.h"
 #include "policy.h"
@@ -65,9 +68,72 @@ static void test_report(void)
 	free(line);
 }
 
+/* RLIMIT_NPROC and RLIMIT_DATA as reslimit_apply sets them for cg, read back
+ * in a child (they cannot be raised again); -2 if the child failed. */
+static void applied(const struct policy_limits *l, const struct reslimit_cg *cg, long out[2])
+{
+	int p[2];
+	out[0] = out[1] = -2;
+	if (pipe(p) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		reslimit_apply(l, cg);
+		struct rlimit np, da;
+		long v[2] = { -1, -1 };
+		if (getrlimit(RLIMIT_NPROC, &np) == 0 && getrlimit(RLIMIT_DATA, &da) == 0) {
+			v[0] = np.rlim_cur == RLIM_INFINITY ? -1 : (long)np.rlim_cur;
+			v[1] = da.rlim_cur == RLIM_INFINITY ? -1 : (long)(da.rlim_cur >> 20);
+		}
+		(void)!write(p[1], v, sizeof v);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], out, 2 * sizeof(long)) != 2 * sizeof(long))
+		out[0] = out[1] = -2;
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_backstops(void)
+{
+	struct rlimit np, da;
+	if (getrlimit(RLIMIT_NPROC, &np) < 0 || getrlimit(RLIMIT_DATA, &da) < 0 ||
+	    (np.rlim_max != RLIM_INFINITY && np.rlim_max < 1000) ||
+	    (da.rlim_max != RLIM_INFINITY && da.rlim_max < (5000UL << 20))) {
+		check(1, "# skipped: the hard rlimits are below the values tested");
+		return;
+	}
+	struct policy_limits l = { .nproc = 50, .mem_mb = 64 };
+	struct reslimit_cg cg = { .procs = { -1, -1 } };
+	long v[2];
+	applied(&l, &cg, v);
+	check(v[0] == 50, "no cgroup, no supervisor: RLIMIT_NPROC is nproc: %ld", v[0]);
+#if !defined(__SANITIZE_ADDRESS__)
+	check(v[1] == 64, "and RLIMIT_DATA mem_mb: %ld", v[1]);
+#endif
+	cg.watch_pids = cg.watch_mem = true;
+	applied(&l, &cg, v);
+	check(v[0] == 50 + 64, "the supervisor counts: a backstop 64 above: %ld", v[0]);
+#if !defined(__SANITIZE_ADDRESS__)
+	check(v[1] == 64 + 512, "the supervisor samples: a backstop 512 MiB above: %ld", v[1]);
+#endif
+	cg.nproc_shared = 7;
+	applied(&l, &cg, v);
+	check(v[0] == 7 + 50 + 64 + 50,
+	      "without a user namespace: the uid's other tasks and room for later sandboxes: %ld",
+	      v[0]);
+	l.mem_mb = 2048;
+	applied(&l, &cg, v);
+#if !defined(__SANITIZE_ADDRESS__)
+	check(v[1] == 4096, "a large mem_mb: the backstop is twice it: %ld", v[1]);
+#endif
+}
+
 int main(void)
 {
 	test_for_compiler();
 	test_report();
+	test_backstops();
 	return tap_done();
 }

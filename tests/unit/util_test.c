@@ -52,16 +52,6 @@ static void test_pure(void)
 	for (size_t i = 0; i < sizeof within / sizeof within[0]; i++)
 		check(util_path_within(within[i].path, within[i].dir) == within[i].within, "%s %s %s",
 		      within[i].path, within[i].within ? "within" : "not within", within[i].dir);
-	/* the sandbox's own paths: its /proc and /dev, not the host's look-alikes */
-	static const struct { const char *p; bool own; } own[] = {
-		{ "/proc", true },	   { "/proc/1/environ", true }, { "/dev", true },
-		{ "/dev/null", true },   { "/dev/shm/x", true },	    { "/dev/pts/0", true },
-		{ "/dev/mem", false },   { "/dev/nullx", false },	    { "/procx", false },
-		{ "/etc/shadow", false }, { "/proc2/x", false },
-	};
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		check(util_path_sandbox_own(own[i].p) == own[i].own, "%s: %s the sandbox's own", own[i].p,
-		      own[i].own ? "" : "not");
 }
 
 static void test_fs(const char *tmp)
