@@ -43,9 +43,15 @@ int ebpf_tracer_start(struct ebpf_tracer *t, struct bsbox_err *err);
 void ebpf_tracer_close(struct ebpf_tracer *t);
 
 #ifdef BSBOX_HAVE_BPF
+#include <bpf/libbpf.h>
 #include <linux/types.h>
 
 #include "bpf/trace_event.h"
+
+/* libbpf's messages from now on: to stderr with debug (BSBOX_BPF_DEBUG: the
+ * verifier's log, why a program did not load), else none.  The loaders'
+ * one switch; the printer it replaces is returned, to be put back. */
+libbpf_print_fn_t ebpf_libbpf_print(bool debug);
 
 /* The build machine's BTF subset (bpftool gen min_core_btf over every bsbox
  * program) when this is the kernel bsbox was built on: a memfd holding it,

@@ -50,14 +50,6 @@ struct bpfdeny {
 	size_t nkept;
 };
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 /* Where cgroup v2 is mounted: the unified hierarchy, or /sys/fs/cgroup itself. */
 static const char *cg2_root(void)
 {
@@ -149,7 +141,7 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool deb
 	pthread_mutex_init(&d->lock, NULL);
 	d->procs = -1;
 	d->stopfd = -1;
-	libbpf_set_print(debug ? NULL : quiet);
+	ebpf_libbpf_print(debug);
 	int r;
 	/* the build machine's BTF subset: parsing vmlinux's costs ~13 ms of CPU
 	 * a launch */

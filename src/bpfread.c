@@ -68,14 +68,6 @@ struct bpfread {
 	unsigned long dropped; /* kept[] could not grow: still denials */
 };
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 bool bpfread_available(char *why, size_t len)
 {
 	struct ebpf_caps c;
@@ -301,9 +293,7 @@ int bpfread_open(const struct policy *p, uid_t root_id, bool debug, bool test_lo
 		return bsbox_err_set(err, ENOMEM, "BPF read watcher");
 	}
 	/* BSBOX_BPF_DEBUG: libbpf's messages (the verifier's log) as they are */
-	libbpf_print_fn_t old = libbpf_set_print(quiet);
-	if (debug)
-		libbpf_set_print(old);
+	libbpf_print_fn_t old = ebpf_libbpf_print(debug);
 	int rc = load(r, err);
 	libbpf_set_print(old);
 	if (rc < 0) {

@@ -56,13 +56,6 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 0))) static int loud(enum libbpf_print_level level,
-							const char *fmt, va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
 bool ebpf_lsm_list_has_bpf(const char *list)
 {
 	for (const char *p = list; p && *p;) {
@@ -173,6 +166,18 @@ void ebpf_probe(struct ebpf_caps *c)
 }
 
 #ifdef BSBOX_HAVE_BPF
+
+__attribute__((format(printf, 2, 0))) static int loud(enum libbpf_print_level level,
+							const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+libbpf_print_fn_t ebpf_libbpf_print(bool debug)
+{
+	return libbpf_set_print(debug ? loud : quiet);
+}
 
 int ebpf_min_btf(char *path, size_t len)
 {
@@ -345,7 +350,7 @@ int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, str
 	}
 	t->hostfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* BSBOX_BPF_DEBUG=1: all of libbpf's messages (verifier logs included) */
-	libbpf_print_fn_t old = libbpf_set_print(debug ? loud : quiet);
+	libbpf_print_fn_t old = ebpf_libbpf_print(debug);
 	int rc;
 	char btfpath[64];
 	cleanup_close int bfd = ebpf_min_btf(btfpath, sizeof btfpath);
