@@ -82,11 +82,17 @@ __attribute__((format(printf, 3, 4))) static void notice(const struct sandbox_op
 {
 	if (o->quiet || !o->notice)
 		return;
-	char msg[1024];
+	/* whole, however long: a rule's path can be near PATH_MAX */
+	cleanup_free char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	int n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		msg = NULL;
+		o->notice(o->notice_arg, kind, "(a note was lost: out of memory)");
+		return;
+	}
 	o->notice(o->notice_arg, kind, msg);
 }
 
