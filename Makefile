@@ -120,19 +120,28 @@ $(O)/bpf:
 $(O)/bpf/vmlinux.h: | $(O)/bpf
 	@echo "  BTF     $@"
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
-$(O)/bpf/trace.bpf.o: src/bpf/trace.bpf.c src/bpf/trace_event.h $(O)/bpf/vmlinux.h
+$(O)/bpf/trace.bpf.o: src/bpf/trace.bpf.c src/bpf/trace_event.h src/bpf/follow.bpf.h \
+		src/bpf/walk.bpf.h $(O)/bpf/vmlinux.h
 	@echo "  BPF     $<"
 	$(Q)$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/bpf -Isrc/bpf -c $< -o $@
 $(O)/bpf/trace.skel.h: $(O)/bpf/trace.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name trace_bpf > $@.tmp && mv $@.tmp $@
+# root's refused read-only opens (src/bpfread.c)
+$(O)/bpf/read.bpf.o: src/bpf/read.bpf.c src/bpf/read_event.h src/bpf/trace_event.h \
+		src/bpf/follow.bpf.h src/bpf/walk.bpf.h $(O)/bpf/vmlinux.h
+	@echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(O)/bpf -Isrc/bpf -c $< -o $@
+$(O)/bpf/read.skel.h: $(O)/bpf/read.bpf.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name read_bpf > $@.tmp && mv $@.tmp $@
 # The BTF of just the types the programs use, for the kernel bsbox was built
 # on (with that kernel's build id): loading it instead of parsing the whole
 # /sys/kernel/btf/vmlinux saves ~0.1 s per sandbox.  Another kernel gets the
 # full parse (ebpf.c compares the build id).
-$(O)/bpf/trace.min.btf: $(O)/bpf/trace.bpf.o
-	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $<
-$(O)/bpf/trace_btf.h: $(O)/bpf/trace.min.btf
+$(O)/bpf/all.min.btf: $(O)/bpf/trace.bpf.o $(O)/bpf/read.bpf.o $(O)/bpf/deny.bpf.o
+	$(Q)$(BPFTOOL) gen min_core_btf $(VMLINUX_BTF) $@ $^
+$(O)/bpf/trace_btf.h: $(O)/bpf/all.min.btf
 	@echo "  GEN     $@"
 	$(Q){ echo '/* generated: bpftool gen min_core_btf; /sys/kernel/notes at build time */'; \
 	  echo 'static const unsigned char trace_min_btf[] = {'; \
@@ -148,8 +157,10 @@ $(O)/bpf/deny.bpf.o: src/bpf/deny.bpf.c src/bpf/deny_event.h $(O)/bpf/vmlinux.h
 $(O)/bpf/deny.skel.h: $(O)/bpf/deny.bpf.o
 	@echo "  SKEL    $@"
 	$(Q)$(BPFTOOL) gen skeleton $< name deny_bpf > $@.tmp && mv $@.tmp $@
-$(O)/bpfdeny.o: $(O)/bpf/deny.skel.h
+$(O)/bpfdeny.o: $(O)/bpf/deny.skel.h $(O)/bpf/trace_btf.h
 $(O)/bpfdeny.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
+$(O)/bpfread.o: $(O)/bpf/read.skel.h
+$(O)/bpfread.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 $(O)/ebpf.o: BSBOX_CFLAGS += -DBSBOX_HAVE_BPF -I$(O)/bpf -Isrc
 else
 $(info bsbox: building without the BPF trace backend (needs clang, bpftool and $(VMLINUX_BTF)); tracing falls back to the supervisor)

@@ -13,10 +13,12 @@
 #   BENCH_CARGO_REPS   repetitions of the no-op cargo build (default 15)
 #   BENCH_CLEAN_REPS   clean builds of the corpus workspace, each way (default 1)
 #   BENCH_QUICK=1      no clean workspace builds
-#   BENCH_MODES        sandbox modes for the supervision rows: "full no-fuse no-userns"
+#   BENCH_MODES        sandbox modes for the supervision rows: "full no-fuse no-userns",
+#                      as root also no-bpf-reads
 #                      (full is checked against BENCH_LIMIT; no-fuse = BSBOX_NO_FUSE=1
 #                      and no-userns = BSBOX_FORCE_NO_USERNS=1 are the fallbacks,
-#                      shown for information)
+#                      shown for information; so is no-bpf-reads = BSBOX_NO_BPF_READS=1,
+#                      root's full mode where BPF cannot load)
 #   BENCH_LIMIT        the ratio the supervision rows must stay under (1.05)
 #   BENCH_CLEAN_LIMIT  the ratio the clean workspace build must stay under (1.02)
 #   BENCH_NOUSERNS_LIMIT  the whole-sandbox ratio without user namespaces (1.15)
@@ -37,7 +39,7 @@ case $BSBOX in /*) ;; *) BSBOX=$PWD/$BSBOX ;; esac
 REPS=${BENCH_REPS:-15}
 CARGO_REPS=${BENCH_CARGO_REPS:-15}
 CLEAN_REPS=${BENCH_CLEAN_REPS:-1}
-MODES=${BENCH_MODES:-full no-fuse no-userns}
+MODES=${BENCH_MODES:-full no-fuse no-userns$([ "$(id -u)" = 0 ] && echo ' no-bpf-reads')}
 LIMIT=${BENCH_LIMIT:-1.05}
 CLEAN_LIMIT=${BENCH_CLEAN_LIMIT:-1.02}
 NOUSERNS_LIMIT=${BENCH_NOUSERNS_LIMIT:-1.15}
@@ -55,7 +57,7 @@ mkdir -p "$BDIR" || exit 1
 export BSBOX_LOG=$BDIR/events.jsonl
 rm -f "$BSBOX_LOG" # this run's denials only
 export BSBOX_QUIET=1
-unset BSBOX_MODE BSBOX_FORCE_NO_USERNS BSBOX_LANDLOCK_ABI BSBOX_NO_FUSE
+unset BSBOX_MODE BSBOX_FORCE_NO_USERNS BSBOX_LANDLOCK_ABI BSBOX_NO_FUSE BSBOX_NO_BPF_READS
 
 # ---- timing helpers -----------------------------------------------------------
 
@@ -181,12 +183,14 @@ echo "   rows per workload: bsbox vs unconfined (the whole sandbox: namespaces, 
 echo "   supervisor); excluding startup; and 'supervisor only': bsbox vs the same sandbox with"
 echo "   BSBOX_BENCH_UNSUPERVISED=1 (checked in full mode)"
 echo "   full mode reads: $("$BSBOX" doctor 2>/dev/null | sed -n 's/^ *FUSE root (fast reads) *//p' | cut -c1-60)"
+[ "$(id -u)" = 0 ] && echo "   root's reads: $("$BSBOX" doctor 2>/dev/null | sed -n '/FUSE root (fast reads)/{n;p;n;p;n;p}' | tr -s ' ' | sed 's/^ //' | tr '\n' ' ' | sed 's/  *(README[^)]*)//;s/ *FUSE root.*//;s/ sandbox mode.*//;s/^as root too: //')"
 echo "   many-headers.c: $NHDR system headers, compiled $CC_LOOPS times per run; find: $(find /usr/include -type f | wc -l) files, $FIND_LOOPS times per run"
 for mode in $MODES; do
-	unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE
+	unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE BSBOX_NO_BPF_READS
 	case $mode in
 	full) ;;
 	no-fuse) export BSBOX_NO_FUSE=1 ;;
+	no-bpf-reads) export BSBOX_NO_BPF_READS=1 ;;
 	no-userns) export BSBOX_FORCE_NO_USERNS=1 ;;
 	*) echo "bench: unknown mode $mode" >&2; continue ;;
 	esac
@@ -250,7 +254,7 @@ for mode in $MODES; do
 		row "$sect" "  supervisor only: vs unsupervised$tag" "$wu" "$wx" "$verdict"
 	done
 done
-unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE
+unset BSBOX_FORCE_NO_USERNS BSBOX_NO_FUSE BSBOX_NO_BPF_READS
 echo
 
 # ---- b. issue 4: cargo ------------------------------------------------------------

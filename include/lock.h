@@ -166,7 +166,7 @@ void lock_log_event(const char *crate, const char *version, const char *msg, con
 /* wrapper.c's hook, for every rustc call it does not pass straight through
  * when unlocked: build scripts and proc macros always (sidecar), everything
  * else in locked mode (proc macros it loads).  Returns 0 to go on, or an
- * exit code after printing why it refuses. */
+ * exit code after printing why it refuses (to r->msgs). */
 struct lock_rustc {
 	const char *crate_name;     /* --crate-name */
 	const char *input;          /* the root source file, may be NULL */
@@ -179,14 +179,16 @@ struct lock_rustc {
 	const char *workspace;      /* where .bsbox/ is */
 	const char *target_dir;     /* cargo's target dir (the once-per-build check's marker), may be NULL */
 	bool locked;                /* locked mode (BSBOX_LOCKED=1, settings.h) */
+	FILE *msgs;                 /* where the refusals and notes go: the hooks are
+	                               library code, the caller's main decides */
 };
 int lock_rustc_hook(const struct lock_rustc *r);
 
 /* shim.c's hook, in locked mode before the build script at `real` (the
  * .bsbox-real binary) runs under `policy` (loaded, not yet merged with the
- * shim's rules).  Returns 0 or an exit code after printing why. */
+ * shim's rules).  Returns 0 or an exit code after printing why to msgs. */
 int lock_shim_check(const char *real, const char *workspace, const char *crate, const char *version,
-		    const struct policy *policy);
+		    const struct policy *policy, FILE *msgs);
 
 /* Compare the project's units with the lock: print each difference to out
  * (and log it when log), return their number.  used[i] (l->n of them) is set

@@ -12,6 +12,7 @@
 #include "evlog.h"
 #include "fusefs.h"
 #include "limitwatch.h"
+#include "pathcache.h"
 #include "policy.h"
 #include "report.h"
 #include "syscalls.h"
@@ -35,6 +36,8 @@ struct notify_ctx {
 	struct limitwatch *watch;    /* the limits the supervisor enforces itself (forks, a
 	                                memory sample), or NULL */
 	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
+	struct pathcache *paths;     /* allowed read-only opens remembered (pathcache.h):
+	                                notify_supervise's own */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

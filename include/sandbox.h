@@ -40,6 +40,8 @@ struct sandbox_opts {
 	bool force_no_userns;        /* test switch: behave as if user namespaces are unavailable */
 	int landlock_abi_max;        /* test switch: cap the Landlock ABI (0 = no Landlock); -1 = no cap */
 	bool no_fuse;                /* test switch: no FUSE root, every open goes to the supervisor */
+	bool no_bpf_reads;           /* test switch: root's sandbox notifies every open instead of
+	                                the BPF read watcher (bpfread.h) */
 	bool no_cgroup;              /* test switch: no cgroup, the supervisor enforces nproc and
 	                                mem_mb (limitwatch.h), as without one */
 	bool unsupervised;           /* benchmark switch: the same sandbox, but denials are plain

@@ -17,6 +17,8 @@ struct bsbox_settings {
 	bool force_no_userns;      /* BSBOX_FORCE_NO_USERNS: as if user namespaces were unavailable */
 	int landlock_abi_max;      /* BSBOX_LANDLOCK_ABI: at most this ABI; -1 = no limit */
 	bool no_fuse;              /* BSBOX_NO_FUSE: no FUSE root */
+	bool no_bpf_reads;         /* BSBOX_NO_BPF_READS: root's sandbox notifies every open, as
+	                              without BPF, instead of the BPF read watcher (bpfread.h) */
 	bool no_cgroup;            /* BSBOX_NO_CGROUP: no cgroup, as an unprivileged user gets */
 	bool unsupervised;         /* BSBOX_BENCH_UNSUPERVISED: no supervisor (a benchmark switch) */
 	bool quiet;                /* BSBOX_QUIET: no degraded-mode notice */
@@ -27,6 +29,8 @@ struct bsbox_settings {
 	const char *trace;         /* BSBOX_TRACE: every build script's access trace; NULL if
 				      unset or empty */
 	bool trace_seccomp;        /* BSBOX_TRACE_BACKEND=seccomp: the supervisor traces even as root */
+	bool test_bpf_read_loss;   /* BSBOX_TEST_BPF_READ_LOSS=1: the BPF read watcher's ring
+				      buffer holds no record (a test switch: every record lost) */
 	bool bpf_debug;            /* BSBOX_BPF_DEBUG=1: libbpf's messages (verifier logs), and why
 				      the BPF deny layer did not load */
 	bool locked;               /* BSBOX_LOCKED=1: locked mode (lock.h); exactly "1" */

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct rustc_args;
 struct bsbox_err;
@@ -43,15 +44,15 @@ char **stale_target_dirs(void);
 
 /* The wrapper's hook for the target probe: sweep every candidate target dir
  * and mark it (<target>/.bsbox-swept: cargo's pid and start time).
- * Returns 0, or an exit code after printing why (a stale binary that could
+ * Returns 0, or an exit code after printing why to msgs (a stale binary that could
  * not be removed would run unconfined: the build must not go on). */
-int stale_probe_hook(void);
+int stale_probe_hook(FILE *msgs);
 
 /* The wrapper's hook for every call with --out-dir: the first one of a cargo
  * run in a target dir not marked for that run (the probe was answered from
  * cargo's cache, or did not know this target dir) sweeps it (linked_only)
  * and marks it.  Anything found there may already have run unconfined: the
- * build fails, saying so.  Returns 0 or an exit code. */
-int stale_compile_hook(const char *out_dir);
+ * build fails, saying so (to msgs).  Returns 0 or an exit code. */
+int stale_compile_hook(const char *out_dir, FILE *msgs);
 
 #endif

@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 
 #include "bpfdeny.h"
+#include "ebpf.h"
 #include "report.h"
 
 #ifdef BSBOX_HAVE_BPF
@@ -48,14 +49,6 @@ struct bpfdeny {
 	struct deny_event kept[DENY_KEEP]; /* for the summary (bpfdeny_close) */
 	size_t nkept;
 };
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
 
 /* Where cgroup v2 is mounted: the unified hierarchy, or /sys/fs/cgroup itself. */
 static const char *cg2_root(void)
@@ -148,17 +141,29 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool deb
 	pthread_mutex_init(&d->lock, NULL);
 	d->procs = -1;
 	d->stopfd = -1;
-	libbpf_set_print(debug ? NULL : quiet);
+	ebpf_libbpf_print(debug);
 	int r;
-	d->skel = deny_bpf__open();
+	/* the build machine's BTF subset: parsing vmlinux's costs ~13 ms of CPU
+	 * a launch */
+	char btfpath[64];
+	int bfd = ebpf_min_btf(btfpath, sizeof btfpath);
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	if (bfd >= 0)
+		oo.btf_custom_path = btfpath;
+	d->skel = deny_bpf__open_opts(&oo);
 	if (!d->skel) {
 		r = bsbox_err_set(err, errno, "BPF deny layer: opening the programs");
+		if (bfd >= 0)
+			close(bfd);
 		goto fail;
 	}
 	bpf_program__set_type(d->skel->progs.deny_connect_unix, PROGTYPE_SOCK_ADDR);
 	bpf_program__set_expected_attach_type(d->skel->progs.deny_connect_unix,
 					      (enum bpf_attach_type)UNIX_CONNECT_ATTACH);
-	if ((r = deny_bpf__load(d->skel)) < 0) {
+	r = deny_bpf__load(d->skel);
+	if (bfd >= 0)
+		close(bfd);
+	if (r < 0) {
 		r = bsbox_err_set(err, -r, "BPF deny layer: loading the programs");
 		goto fail;
 	}

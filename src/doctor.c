@@ -7,6 +7,7 @@
 
 #include "doctor.h"
 #include "bpfdeny.h"
+#include "bpfread.h"
 #include "ebpf.h"
 #include "fusefs.h"
 #include "reslimit.h"
@@ -87,10 +88,28 @@ int doctor_main(int argc, char **argv, const struct bsbox_settings *set)
 	       : nofuse_env ? "off (BSBOX_NO_FUSE=1): the supervisor checks every open"
 	       : c.userns   ? "no: the supervisor checks every open (slower)"
 			    : "no (needs user namespaces)");
-	if (fuse && geteuid() == 0)
-		printf("  %-28s   but as root every open still goes to the supervisor: build\n"
-		       "  %-28s   scripts run as an unprivileged id, and it logs what only root\n"
-		       "  %-28s   may read (README: Started by root)\n", "", "", "");
+	if (fuse && geteuid() == 0) {
+		/* as root, build scripts run as an unprivileged id, and what only
+		 * root may read is logged: by the BPF read watcher, loaded here for
+		 * real (bpf() may be blocked, in Docker say), else by the
+		 * supervisor seeing every open */
+		struct policy none = { 0 };
+		struct bpfread *rr = NULL;
+		struct bsbox_err rerr = { 0 };
+		if (set->no_bpf_reads)
+			printf("  %-28s   but as root every open goes to the supervisor\n"
+			       "  %-28s   (BSBOX_NO_BPF_READS=1), which logs what only root may read\n",
+			       "", "");
+		else if (bpfread_open(&none, 1, set->bpf_debug, false, NULL, &rr, &rerr) == 0)
+			printf("  %-28s   as root too: the BPF read watcher logs what only root\n"
+			       "  %-28s   may read (README: Started by root)\n", "", "");
+		else
+			printf("  %-28s   but as root every open still goes to the supervisor, which\n"
+			       "  %-28s   logs what only root may read (README: Started by root): the\n"
+			       "  %-28s   BPF read watcher does not load: %s\n", "", "", "",
+			       strncmp(rerr.msg, "BPF read watcher: ", 18) ? rerr.msg : rerr.msg + 18);
+		bpfread_close(rr, NULL);
+	}
 	if (!fuse && !nofuse_env && c.userns)
 		printf("  %-28s   /dev/fuse is not read-writable by this user (Debian and Ubuntu\n"
 		       "  %-28s   ship it 0666; `modprobe fuse` if it is missing)\n", "", "");

@@ -56,13 +56,6 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 0))) static int loud(enum libbpf_print_level level,
-							const char *fmt, va_list ap)
-{
-	(void)level;
-	return vfprintf(stderr, fmt, ap);
-}
-
 bool ebpf_lsm_list_has_bpf(const char *list)
 {
 	for (const char *p = list; p && *p;) {
@@ -174,13 +167,42 @@ void ebpf_probe(struct ebpf_caps *c)
 
 #ifdef BSBOX_HAVE_BPF
 
+__attribute__((format(printf, 2, 0))) static int loud(enum libbpf_print_level level,
+							const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+libbpf_print_fn_t ebpf_libbpf_print(bool debug)
+{
+	return libbpf_set_print(debug ? loud : quiet);
+}
+
+int ebpf_min_btf(char *path, size_t len)
+{
+	char notes[1024];
+	cleanup_close int nfd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
+	ssize_t nn = nfd >= 0 ? read(nfd, notes, sizeof notes) : -1;
+	if (nn != (ssize_t)sizeof trace_btf_kernel_notes ||
+	    memcmp(notes, trace_btf_kernel_notes, sizeof trace_btf_kernel_notes) != 0)
+		return -1;
+	int bfd = memfd_create("bsbox-bpf-btf", MFD_CLOEXEC);
+	if (bfd < 0)
+		return -1;
+	if (write(bfd, trace_min_btf, sizeof trace_min_btf) != (ssize_t)sizeof trace_min_btf) {
+		close(bfd);
+		return -1;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", bfd);
+	return bfd;
+}
+
 struct ebpf_tracer {
 	struct trace_bpf *skel;
 	struct ring_buffer *rb;
 	struct trace *out;
-	pthread_t thread;
-	bool started;
-	int stopfd; /* eventfd: the thread drains and ends */
+	struct ebpf_reader reader;
 	struct tr_event *ev; /* on_event's copy of the record */
 	int rootfd;          /* the sandbox's root (O_PATH), to follow symlinks in it
 	                        after the process that opened them is gone */
@@ -210,8 +232,8 @@ static void join_comps(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *out, s
 /* A path as the event gives it: resolved by the kernel (TR_RESOLVED), or
  * the string the process passed, made absolute with the kernel's path of the
  * directory it was relative to. */
-static void event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
-		       char *out, size_t outlen)
+void ebpf_event_path(char comp[TR_COMP][TR_COMPLEN], __u32 ncomp, char *user, size_t userlen,
+		     char *out, size_t outlen)
 {
 	user[userlen - 1] = '\0';
 	if (ncomp & TR_DETACHED) {
@@ -252,7 +274,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	switch (e->op) {
 	case TR_OPEN:
 		r.op = TRACE_OPEN;
-		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+		ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
 		if (e->pad) { /* failed: the open flags */
 			r.access = (e->fmode & 3) == 2 ? "read-write" : (e->fmode & 3) ? "write" : "read";
@@ -265,7 +287,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	case TR_EXEC: {
 		r.op = TRACE_EXEC;
 		if (e->ret < 0) { /* a failed exec: the name as passed */
-			event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+			ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 			r.path = a;
 			break;
 		}
@@ -295,10 +317,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		       : e->op == TR_RMDIR ? TRACE_RMDIR
 		       : e->op == TR_MKDIR ? TRACE_MKDIR
 					   : TRACE_RENAME;
-		event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
+		ebpf_event_path(e->comp[0], e->ncomp[0], e->path, sizeof e->path, a, sizeof a);
 		r.path = a;
 		if (e->op == TR_RENAME) {
-			event_path(e->comp[1], e->ncomp[1], e->argv, sizeof e->argv, b, sizeof b);
+			ebpf_event_path(e->comp[1], e->ncomp[1], e->argv, sizeof e->argv, b, sizeof b);
 			r.to = b;
 		}
 		break;
@@ -320,7 +342,6 @@ int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, str
 	if (!t)
 		return bsbox_err_set(err, ENOMEM, "BPF tracer");
 	t->out = out;
-	t->stopfd = -1;
 	t->rootfd = -1;
 	t->ev = malloc(sizeof *t->ev);
 	if (!t->ev) {
@@ -329,21 +350,13 @@ int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, str
 	}
 	t->hostfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/* BSBOX_BPF_DEBUG=1: all of libbpf's messages (verifier logs included) */
-	libbpf_print_fn_t old = libbpf_set_print(debug ? loud : quiet);
+	libbpf_print_fn_t old = ebpf_libbpf_print(debug);
 	int rc;
-	/* the build machine's kernel: its BTF subset instead of vmlinux's */
-	char notes[1024], btfpath[64];
-	cleanup_close int nfd = open("/sys/kernel/notes", O_RDONLY | O_CLOEXEC);
-	ssize_t nn = nfd >= 0 ? read(nfd, notes, sizeof notes) : -1;
-	cleanup_close int bfd = -1;
+	char btfpath[64];
+	cleanup_close int bfd = ebpf_min_btf(btfpath, sizeof btfpath);
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (nn == (ssize_t)sizeof trace_btf_kernel_notes &&
-	    memcmp(notes, trace_btf_kernel_notes, sizeof trace_btf_kernel_notes) == 0 &&
-	    (bfd = memfd_create("bsbox-trace-btf", MFD_CLOEXEC)) >= 0 &&
-	    write(bfd, trace_min_btf, sizeof trace_min_btf) == (ssize_t)sizeof trace_min_btf) {
-		snprintf(btfpath, sizeof btfpath, "/proc/self/fd/%d", bfd);
+	if (bfd >= 0)
 		oo.btf_custom_path = btfpath;
-	}
 	t->skel = trace_bpf__open_opts(&oo);
 	if (!t->skel || trace_bpf__load(t->skel) < 0) {
 		rc = bsbox_err_set(err, errno, "loading the BPF trace programs");
@@ -356,11 +369,6 @@ int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, str
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 	if (!t->rb) {
 		rc = bsbox_err_set(err, errno, "BPF ring buffer");
-		goto fail;
-	}
-	t->stopfd = eventfd(0, EFD_CLOEXEC);
-	if (t->stopfd < 0) {
-		rc = bsbox_err_set(err, errno, "eventfd");
 		goto fail;
 	}
 	libbpf_set_print(old);
@@ -388,39 +396,61 @@ int ebpf_tracer_follow(struct ebpf_tracer *t, pid_t pid, struct bsbox_err *err)
 
 static void *drain(void *arg)
 {
-	struct ebpf_tracer *t = arg;
-	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(t->rb), .events = POLLIN },
-			       { .fd = t->stopfd, .events = POLLIN } };
+	struct ebpf_reader *r = arg;
+	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(r->rb), .events = POLLIN },
+			       { .fd = r->stopfd, .events = POLLIN } };
 	for (;;) {
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		ring_buffer__consume(t->rb);
+		ring_buffer__consume(r->rb);
 		if (p[1].revents & POLLIN)
 			break;
 	}
 	return NULL;
 }
 
+int ebpf_reader_start(struct ebpf_reader *r, struct ring_buffer *rb, struct bsbox_err *err)
+{
+	if (r->running)
+		return 0;
+	r->rb = rb;
+	r->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (r->stopfd < 0)
+		return bsbox_err_set(err, errno, "eventfd");
+	int rc = pthread_create(&r->thread, NULL, drain, r);
+	if (rc != 0) {
+		close(r->stopfd);
+		r->stopfd = -1;
+		return bsbox_err_set(err, rc, "BPF ring buffer reader thread");
+	}
+	r->running = true;
+	return 0;
+}
+
+void ebpf_reader_stop(struct ebpf_reader *r, struct ring_buffer *rb)
+{
+	if (r->running) {
+		uint64_t one = 1;
+		(void)!write(r->stopfd, &one, sizeof one);
+		pthread_join(r->thread, NULL);
+		close(r->stopfd);
+		r->running = false;
+	}
+	if (rb)
+		ring_buffer__consume(rb); /* whatever arrived after the thread's last look */
+}
+
 int ebpf_tracer_start(struct ebpf_tracer *t, struct bsbox_err *err)
 {
-	int rc = pthread_create(&t->thread, NULL, drain, t);
-	if (rc != 0)
-		return bsbox_err_set(err, rc, "BPF tracer thread");
-	t->started = true;
-	return 0;
+	return ebpf_reader_start(&t->reader, t->rb, err);
 }
 
 void ebpf_tracer_close(struct ebpf_tracer *t)
 {
 	if (!t)
 		return;
-	if (t->started) {
-		uint64_t one = 1;
-		(void)!write(t->stopfd, &one, sizeof one);
-		pthread_join(t->thread, NULL);
-	}
+	ebpf_reader_stop(&t->reader, t->rb);
 	if (t->rb) {
-		ring_buffer__consume(t->rb); /* whatever arrived after the last wake-up */
 		__u32 k = 0;
 		__u64 lost = 0;
 		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.lost), &k, &lost) == 0)
@@ -429,8 +459,6 @@ void ebpf_tracer_close(struct ebpf_tracer *t)
 	}
 	if (t->skel)
 		trace_bpf__destroy(t->skel);
-	if (t->stopfd >= 0)
-		close(t->stopfd);
 	if (t->rootfd >= 0)
 		close(t->rootfd);
 	if (t->hostfd >= 0)

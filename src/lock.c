@@ -76,11 +76,11 @@ void lock_log_event(const char *crate, const char *version, const char *msg, con
 }
 
 /* Print and log a refusal; returns the exit code. */
-static int refuse(const struct lock_entry *u, const char *msg)
+static int refuse(FILE *msgs, const struct lock_entry *u, const char *msg)
 {
 	char suggest[300];
 	snprintf(suggest, sizeof suggest, "bsbox review %s, then bsbox lock --accept %s", u->name, u->name);
-	fprintf(stderr,
+	fprintf(msgs,
 		"bsbox: lock: %s; not running it (locked mode, BSBOX_LOCKED=1)\n"
 		"bsbox: lock: review it with `bsbox review %s`, then record it with `bsbox lock --accept %s`\n",
 		msg, u->name, u->name);
@@ -90,7 +90,8 @@ static int refuse(const struct lock_entry *u, const char *msg)
 
 /* The verdict for u (code computed) against the workspace's lock, policy
  * computed here; 0 when it may run, else the exit code (printed, logged). */
-static int check_unit(const char *workspace, struct lock_entry *u, const struct policy *policy)
+static int check_unit(FILE *msgs, const char *workspace, struct lock_entry *u,
+		      const struct policy *policy)
 {
 	struct bsbox_err err = { 0 };
 	if (policy) {
@@ -100,7 +101,7 @@ static int check_unit(const char *workspace, struct lock_entry *u, const struct 
 		size_t wl = strlen(workspace);
 		u->policy_file = strdup(!strncmp(src, workspace, wl) && src[wl] == '/' ? src + wl + 1 : src);
 	} else if (lock_entry_policy(workspace, u, &err) < 0) {
-		fprintf(stderr, "bsbox: lock: %s\n", err.msg);
+		fprintf(msgs, "bsbox: lock: %s\n", err.msg);
 		return BSBOX_EXIT_POLICY;
 	}
 	struct lock l;
@@ -111,7 +112,7 @@ static int check_unit(const char *workspace, struct lock_entry *u, const struct 
 				 u->name, u->version, workspace, LOCK_FILE);
 		else
 			snprintf(msg, sizeof msg, "%s %s: %s", u->name, u->version, err.msg);
-		return refuse(u, msg);
+		return refuse(msgs, u, msg);
 	}
 	struct lock_verdict v;
 	lock_match(&l, u, &v);
@@ -119,10 +120,10 @@ static int check_unit(const char *workspace, struct lock_entry *u, const struct 
 	lock_message(u, &v, msg, sizeof msg);
 	int rc = 0;
 	if (v.kind == LOCK_MATCH_MOVED)
-		fprintf(stderr, "bsbox: lock: note: %s (`bsbox lock --accept %s` records the version)\n", msg,
+		fprintf(msgs, "bsbox: lock: note: %s (`bsbox lock --accept %s` records the version)\n", msg,
 			u->name);
 	else if (v.kind != LOCK_MATCH)
-		rc = refuse(u, msg);
+		rc = refuse(msgs, u, msg);
 	lock_free(&l);
 	return rc;
 }
@@ -161,7 +162,7 @@ static bool is_proc_macro(const char *so)
 
 /* --extern NAME=DIR/libNAME-HASH.so: the proc macro's sidecar is
  * DIR/bsbox-lock-NAME-HASH.json (written when it was compiled). */
-static int check_extern(const char *workspace, const char *spec)
+static int check_extern(FILE *msgs, const char *workspace, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
 	const char *path = eq ? eq + 1 : NULL;
@@ -187,30 +188,31 @@ static int check_extern(const char *workspace, const char *spec)
 		char msg[BSBOX_ERR_MSG + 300];
 		snprintf(msg, sizeof msg, "the proc macro %s (%s) was compiled without bsbox's lock data (%s); "
 			 "rebuild it (`cargo clean -p %s`) so its code can be checked", name, path, err.msg, name);
-		return refuse(&anon, msg);
+		return refuse(msgs, &anon, msg);
 	}
-	int rc = check_unit(workspace, &u, NULL);
+	int rc = check_unit(msgs, workspace, &u, NULL);
 	lock_entry_free(&u);
 	return rc;
 }
 
-static int project_check_once(const char *workspace, const char *target_dir);
+static int project_check_once(FILE *msgs, const char *workspace, const char *target_dir);
 
 int lock_rustc_hook(const struct lock_rustc *r)
 {
+	FILE *msgs = r->msgs;
 	bool locked = r->locked;
 	if (!r->build_script && !r->proc_macro && !locked)
 		return 0;
 	const char *ws = r->workspace ? r->workspace : ".";
 	if (locked && r->input && r->target_dir) {
-		int rc = project_check_once(ws, r->target_dir);
+		int rc = project_check_once(msgs, ws, r->target_dir);
 		if (rc)
 			return rc;
 	}
 	if (locked) {
 		for (int i = 0; i + 1 < r->nargs; i++) {
 			if (strcmp(r->args[i], "--extern") == 0) {
-				int rc = check_extern(ws, r->args[++i]);
+				int rc = check_extern(msgs, ws, r->args[++i]);
 				if (rc)
 					return rc;
 			}
@@ -230,7 +232,7 @@ int lock_rustc_hook(const struct lock_rustc *r)
 	if (!name || !version || !dir) {
 		if (!locked)
 			return 0;
-		fprintf(stderr, "bsbox: lock: %s: not compiled by cargo (no CARGO_PKG_NAME, CARGO_PKG_VERSION "
+		fprintf(msgs, "bsbox: lock: %s: not compiled by cargo (no CARGO_PKG_NAME, CARGO_PKG_VERSION "
 			"or CARGO_MANIFEST_DIR); cannot check it against the lock\n", r->crate_name);
 		return BSBOX_EXIT_VIOLATION;
 	}
@@ -239,7 +241,7 @@ int lock_rustc_hook(const struct lock_rustc *r)
 	    !input || lock_code_digest(dir, u.kind, input, &u, &err) < 0) {
 		if (!err.msg[0])
 			bsbox_err_set(&err, errno ? errno : ENOMEM, "%s", r->input);
-		fprintf(stderr, "bsbox: lock: %s %s: digesting its %s: %s\n", name, version,
+		fprintf(msgs, "bsbox: lock: %s %s: digesting its %s: %s\n", name, version,
 			lock_kind_name(u.kind), err.msg);
 		lock_entry_free(&u);
 		return locked ? BSBOX_EXIT_VIOLATION : 0;
@@ -251,15 +253,15 @@ int lock_rustc_hook(const struct lock_rustc *r)
 	cleanup_free char *side = stem ? sidecar_path(od, strlen(od), stem, strlen(stem)) : NULL;
 	cleanup_free char *text = lock_entry_format(&u);
 	if (side && text && fileio_write_atomic(side, text, &err) < 0 && locked)
-		fprintf(stderr, "bsbox: lock: warning: %s\n", err.msg);
+		fprintf(msgs, "bsbox: lock: warning: %s\n", err.msg);
 	if (locked)
-		rc = check_unit(ws, &u, NULL);
+		rc = check_unit(msgs, ws, &u, NULL);
 	lock_entry_free(&u);
 	return rc;
 }
 
 int lock_shim_check(const char *real, const char *workspace, const char *crate, const char *version,
-		    const struct policy *policy)
+		    const struct policy *policy, FILE *msgs)
 {
 	/* DIR/STEM.bsbox-real -> DIR/bsbox-lock-STEM.json */
 	size_t l = strlen(real), sl = strlen(SHIM_REAL_SUFFIX);
@@ -276,9 +278,9 @@ int lock_shim_check(const char *real, const char *workspace, const char *crate, 
 		snprintf(msg, sizeof msg, "%s %s: the build script was compiled without bsbox's lock data "
 			 "(%s); rebuild it (`cargo clean -p %s`) so its code can be checked",
 			 anon.name, anon.version, err.msg[0] ? err.msg : "no sidecar", anon.name);
-		return refuse(&anon, msg);
+		return refuse(msgs, &anon, msg);
 	}
-	int rc = check_unit(workspace ? workspace : ".", &u, policy);
+	int rc = check_unit(msgs, workspace ? workspace : ".", &u, policy);
 	lock_entry_free(&u);
 	return rc;
 }
@@ -309,7 +311,7 @@ static bool build_id(char *out, size_t len)
  * The result is kept in <target>/bsbox-lock/<cargo pid>-<start> for the
  * other rustc calls of the same cargo run (serialised by a flock).  When
  * cargo metadata cannot run, the per-unit checks still hold. */
-static int project_check_once(const char *workspace, const char *target_dir)
+static int project_check_once(FILE *msgs, const char *workspace, const char *target_dir)
 {
 	char id[64], dir[PATH_MAX], marker[PATH_MAX + 64], lockf[PATH_MAX + 16];
 	struct bsbox_err err = { 0 };
@@ -325,7 +327,7 @@ static int project_check_once(const char *workspace, const char *target_dir)
 	if (fileio_read(marker, 64, &prev, NULL, &err) == 0) {
 		if (strncmp(prev, "ok", 2) == 0)
 			return 0;
-		fprintf(stderr, "bsbox: lock: refused: this build's build-time code differs from %s/%s "
+		fprintf(msgs, "bsbox: lock: refused: this build's build-time code differs from %s/%s "
 			"(the first error of the build lists what)\n", workspace, LOCK_FILE);
 		return BSBOX_EXIT_VIOLATION;
 	}
@@ -343,13 +345,13 @@ static int project_check_once(const char *workspace, const char *target_dir)
 	cleanup_free char *ws = NULL;
 	int rc = 0;
 	if (lock_project_units(workspace, &units, &ws, &err) < 0) {
-		fprintf(stderr, "bsbox: lock: warning: cannot list the project's build scripts and proc macros "
+		fprintf(msgs, "bsbox: lock: warning: cannot list the project's build scripts and proc macros "
 			"(%s); checking each as it is compiled\n", err.msg);
 		fileio_write_atomic(marker, "ok\n", &err);
 		return 0;
 	}
 	if (lock_load(ws, &l, &err) < 0) {
-		fprintf(stderr, "bsbox: lock: %s%s; not running any build script or proc macro "
+		fprintf(msgs, "bsbox: lock: %s%s; not running any build script or proc macro "
 			"(locked mode, BSBOX_LOCKED=1)\n", err.msg,
 			err.errnum == ENOENT ? " (create it with `bsbox lock`)" : "");
 		rc = BSBOX_EXIT_VIOLATION;
@@ -362,7 +364,7 @@ static int project_check_once(const char *workspace, const char *target_dir)
 		if (m)
 			fclose(m);
 		if (problems) {
-			fprintf(stderr, "bsbox: lock: %d build-time unit%s of this project differ%s from %s/%s; "
+			fprintf(msgs, "bsbox: lock: %d build-time unit%s of this project differ%s from %s/%s; "
 				"not running any build script or proc macro (locked mode, BSBOX_LOCKED=1):\n%s",
 				problems, problems == 1 ? "" : "s", problems == 1 ? "s" : "", ws, LOCK_FILE,
 				buf ? buf : "");

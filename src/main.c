@@ -83,6 +83,8 @@ static const char help[] =
 	"    BSBOX_LANDLOCK_ABI=N    use at most Landlock ABI N (0: none)\n"
 	"    BSBOX_NO_FUSE=1         no FUSE root: the supervisor checks every open\n"
 	"                            itself (slower; the same events are logged)\n"
+	"    BSBOX_NO_BPF_READS=1    as root: the supervisor, not the BPF read watcher,\n"
+	"                            checks every open for root-only files (slower)\n"
 	"    BSBOX_NO_CGROUP=1       no cgroup: the supervisor enforces nproc and mem_mb\n"
 	"                            itself, as when bsbox cannot make one\n"
 	"    BSBOX_BENCH_UNSUPERVISED=1  the same sandbox without the supervisor:\n"

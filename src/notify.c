@@ -52,8 +52,10 @@
 #include "creds.h"
 #include "notify_call.h"
 #include "notify_probe.h"
+#include "pathcache.h"
 #include "pathdecide.h"
 #include "procinfo.h"
+#include "rootonly.h"
 #include "seccomp_filter.h"
 #include "syscalls.h"
 #include "util.h"
@@ -420,21 +422,6 @@ static enum verdict serve_copy(struct call *c, const struct policy_secret *s, ui
 
 /* ---- the facts pathdecide() asks for (pathdecide.h) ----------------------- */
 
-/* Started by root, the sandbox runs as root_id (sandbox.h): may that id
- * not read the file at path (root-only: /etc/shadow, ssh host keys,
- * /root/...)?  Listing a directory reveals names at most. */
-static bool root_only(uid_t root_id, const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) < 0 || S_ISDIR(st.st_mode))
-		return false;
-	if (st.st_uid == root_id)
-		return !(st.st_mode & S_IRUSR);
-	if (st.st_gid == root_id)
-		return !(st.st_mode & S_IRGRP);
-	return !(st.st_mode & S_IROTH);
-}
-
 /* Without a mount namespace a "unix_sockets" rule counts by its resolved
  * form too: does path lie under one? */
 static bool unix_granted_real(const struct policy *p, const char *path)
@@ -462,7 +449,7 @@ static void gather(const struct call *c, const struct pd_query *q, unsigned fact
 		f->secret = secret_at(c->ctx->policy, q->path);
 		break;
 	case PD_F_ROOT_ONLY:
-		f->root_only = root_only(c->ctx->root_id, q->path);
+		f->root_only = rootonly_denied(c->ctx->root_id, q->path);
 		break;
 	case PD_F_LSTAT:
 		f->exists = lstat(q->path, &st) == 0;
@@ -493,6 +480,20 @@ enum pd_verdict notify_pathdecide(const struct call *c, const struct pd_query *q
 	while ((v = pathdecide(&env, q, &f, r)) == PD_NEED && !(f.known & r->need))
 		gather(c, q, r->need, &f);
 	return v == PD_NEED ? PD_ALLOW : v; /* (a fact asked twice: cannot happen) */
+}
+
+/* May this call's decision be remembered (pathcache.h)?  A read-only open
+ * (not a listing) of an absolute path as passed, outside /proc and /dev,
+ * under no writable rule, notified (not a FUSE miss), while allowed calls
+ * are not traced; notify_path_call also wants the resolved path under no
+ * writable rule and outside /proc and /dev. */
+static bool cacheable(const struct call *c, const struct sc_entry *se, const struct patharg *pa,
+		      int n, bool listing, const char *raw)
+{
+	return c->ctx->paths && c->ctx->policy && !c->fuse && n == 1 && pa[0].want == POL_R &&
+	       !listing && (se->kind == SC_OPEN || se->kind == SC_OPENAT || se->kind == SC_OPENAT2) &&
+	       raw[0] == '/' && !notify_tracing_all(c) && !util_path_within(raw, "/proc") &&
+	       !util_path_within(raw, "/dev") && !(policy_access_for(c->ctx->policy, raw) & POL_W);
 }
 
 enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *errp)
@@ -598,6 +599,10 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 		if (procinfo_read_string(pid, pa[i].addr, raw[i], sizeof raw[i]) < 0)
 			return V_CONTINUE;
 	}
+	/* a read-only open let through before (pathcache.h) */
+	bool cache = cacheable(c, se, pa, n, listing, raw[0]);
+	if (cache && pathcache_has(c->ctx->paths, raw[0]))
+		return V_CONTINUE;
 	for (int i = 0; i < n; i++)
 		if (procinfo_path_resolve(pid, pa[i].dirfd, raw[i], pa[i].empty_ok, abs[i],
 					  sizeof abs[i]) < 0)
@@ -649,6 +654,9 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 	}
 	if (notify_tracing_all(c))
 		trace_allowed_paths(c, se, abs, denied, n, flags);
+	if (!any && cache && !(policy_access_for(c->ctx->policy, abs[0]) & POL_W) &&
+	    !util_path_within(abs[0], "/proc") && !util_path_within(abs[0], "/dev"))
+		pathcache_add(c->ctx->paths, raw[0]);
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */

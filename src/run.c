@@ -208,6 +208,7 @@ int run_confined(struct run_req *req)
 		.landlock_abi_max = set->landlock_abi_max,
 		.settings = set,
 		.no_fuse = set->no_fuse,
+		.no_bpf_reads = set->no_bpf_reads,
 		.no_cgroup = set->no_cgroup,
 		.unsupervised = set->unsupervised,
 		.quiet = set->quiet,

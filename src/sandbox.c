@@ -51,6 +51,7 @@
 #include "ns.h"
 #include "reslimit.h"
 #include "bpfdeny.h"
+#include "bpfread.h"
 #include "sandbox.h"
 #include "seccomp_filter.h"
 
@@ -81,11 +82,17 @@ __attribute__((format(printf, 3, 4))) static void notice(const struct sandbox_op
 {
 	if (o->quiet || !o->notice)
 		return;
-	char msg[1024];
+	/* whole, however long: a rule's path can be near PATH_MAX */
+	cleanup_free char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	int n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		msg = NULL;
+		o->notice(o->notice_arg, kind, "(a note was lost: out of memory)");
+		return;
+	}
 	o->notice(o->notice_arg, kind, msg);
 }
 
@@ -693,7 +700,7 @@ enum awaited {
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
-			 const struct ns_plan *plan, struct fusefs **fs, int tmpfs[2],
+			 const struct ns_plan *plan, struct fusefs **fs, struct bpfread *rr, int tmpfs[2],
 			 struct bsbox_err *err)
 {
 	for (;;) {
@@ -729,6 +736,10 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 			int fr = o->trace && o->trace->bpf && sender > 0
 					 ? ebpf_tracer_follow(o->trace->bpf, sender, err)
 					 : 0;
+			/* root's reads: CMD's filter lets them through only over
+			 * the FUSE root; otherwise the supervisor judges them */
+			if (fr == 0 && rr && *fs)
+				fr = bpfread_follow(rr, sender, err);
 			if (fr < 0)
 				return fr;
 			int r2 = take_listener(sock, sender, m->val, nfd, err);
@@ -855,6 +866,7 @@ struct attempt {
 	struct fusefs *fs;           /* the FUSE root being served, or NULL */
 	int notify_fd;               /* the seccomp listener, or -1 */
 	struct bpfdeny *deny;        /* the kernel deny layer (root, degraded mode), or NULL */
+	struct bpfread *rr;          /* root's refused reads, seen by BPF (full mode), or NULL */
 };
 
 static void close_fd(int *fd)
@@ -902,6 +914,8 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->watch = NULL;
 	bpfdeny_close(a->deny, a->o->report);
 	a->deny = NULL;
+	bpfread_close(a->rr, a->o->report); /* the sandbox is gone: its last records */
+	a->rr = NULL;
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
 	a->hits.shm_full = reslimit_tmpfs_full(a->tmpfs[1]);
 	close_fd(&a->tmpfs[0]);
@@ -960,10 +974,12 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 	};
 	/* A FUSE root (fusefs.h) lets reads go unnotified; pid 1 picks the
 	 * filter once it knows whether the FUSE mount worked.  Root's sandbox
-	 * keeps the FUSE root but not the fast filter: the supervisor must see
-	 * every open to log attempts at root-only files (notify.c), and so must
-	 * it while credential files are hidden in the tree (creds.h): reading
-	 * one must be logged, and the tree alone would only say EACCES. */
+	 * gets the fast filter only when the BPF read watcher loads: attempts
+	 * at root-only files must be logged (rootonly.h), and that is the
+	 * watcher's job or, without it (bpf() blocked, say), the supervisor's,
+	 * which then sees every open.  The supervisor must also see every open
+	 * while credential files are hidden in the tree (creds.h): reading one
+	 * must be logged, and the tree alone would only say EACCES. */
 	a->try_fuse = a->level == SB_FULL && !o->audit && !o->no_fuse && !o->unsupervised &&
 		      all_rules_readable(o->policy) && !inherits_a_directory(o) &&
 		      !(o->trace && !o->trace->bpf) && /* the supervisor's trace needs every open */
@@ -981,7 +997,14 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 			return bsbox_err_prefix(err, "building the seccomp filter");
 		so.probes = false;
 	}
-	if (a->try_fuse && !o->root_id && !creds_nhidden(o->policy)) {
+	if (a->try_fuse && o->root_id && !o->no_bpf_reads && !creds_nhidden(o->policy)) {
+		struct bsbox_err rerr = { 0 };
+		if (bpfread_open(o->policy, o->root_id, o->settings->bpf_debug,
+				 o->settings->test_bpf_read_loss, o->log, &a->rr, &rerr) < 0 &&
+		    o->settings->bpf_debug)
+			notice(o, "note", "%s", rerr.msg);
+	}
+	if (a->try_fuse && (!o->root_id || a->rr) && !creds_nhidden(o->policy)) {
 		so.reads_free = true;
 		if (scf_build(&so, &a->filter_fast, err) < 0)
 			return bsbox_err_prefix(err, "building the seccomp filter");
@@ -1087,7 +1110,8 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 				       struct bsbox_err *err)
 {
 	struct sync_msg m;
-	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, a->tmpfs, err);
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, a->rr, a->tmpfs,
+			      err);
 	if (w < 0)
 		return RUN_FAILED;
 	if (w == AW_REFUSED && m.type == MSG_USERNS && a->level == SB_FULL) {
@@ -1138,6 +1162,8 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 	if (bpfdeny_start(a->deny, err) < 0)
 		return bsbox_err_ret(err);
 	if (limitwatch_start(a->watch, a->pid, err) < 0)
+		return bsbox_err_ret(err);
+	if (bpfread_start(a->rr, err) < 0)
 		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)

@@ -468,7 +468,7 @@ int shim_main(int argc, char **argv, const struct bsbox_settings *set)
 	}
 	check_versions(policy, crate, version, set);
 	if (set->locked) {
-		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy);
+		int lrc = lock_shim_check(sf.m.real, workspace, crate, version, policy, stderr);
 		if (lrc)
 			return lrc;
 	}

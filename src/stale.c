@@ -429,11 +429,11 @@ static void mark_swept(const char *target_dir, const char *id)
 		(void)fileio_write_atomic(p, id, &err);
 }
 
-int stale_probe_hook(void)
+int stale_probe_hook(FILE *msgs)
 {
 	char **dirs = stale_target_dirs();
 	if (!dirs) {
-		fprintf(stderr, "bsbox: out of memory\n");
+		fprintf(msgs, "bsbox: out of memory\n");
 		return BSBOX_EXIT_SETUP;
 	}
 	char id[64];
@@ -443,13 +443,13 @@ int stale_probe_hook(void)
 		struct bsbox_err err = { 0 };
 		size_t removed = 0;
 		if (rc == 0 && stale_sweep(dirs[i], false, &removed, &err) < 0) {
-			fprintf(stderr, "bsbox: %s\n", err.msg);
+			fprintf(msgs, "bsbox: %s\n", err.msg);
 			rc = BSBOX_EXIT_SETUP;
 		} else if (rc == 0 && have_id) {
 			mark_swept(dirs[i], id);
 		}
 		if (removed)
-			fprintf(stderr,
+			fprintf(msgs,
 				"bsbox: removed %zu build-script binaries built without bsbox from %s; "
 				"cargo builds them again, confined\n",
 				removed, dirs[i]);
@@ -459,7 +459,7 @@ int stale_probe_hook(void)
 	return rc;
 }
 
-int stale_compile_hook(const char *out_dir)
+int stale_compile_hook(const char *out_dir, FILE *msgs)
 {
 	char id[64];
 	if (cargo_id(id, sizeof id) < 0)
@@ -470,13 +470,13 @@ int stale_compile_hook(const char *out_dir)
 	struct bsbox_err err = { 0 };
 	size_t removed = 0;
 	if (stale_sweep(target, true, &removed, &err) < 0) {
-		fprintf(stderr, "bsbox: %s\n", err.msg);
+		fprintf(msgs, "bsbox: %s\n", err.msg);
 		return BSBOX_EXIT_SETUP;
 	}
 	mark_swept(target, id);
 	if (!removed)
 		return 0;
-	fprintf(stderr,
+	fprintf(msgs,
 		"bsbox: error: %s held %zu build-script binaries built without bsbox (now removed).\n"
 		"bsbox: cargo may already have run them, unconfined, in this build: bsbox did not know\n"
 		"bsbox: this target dir when cargo started (only CARGO_TARGET_DIR, --target-dir,\n"

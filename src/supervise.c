@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "notify_call.h"
 #include "notify_probe.h"
+#include "pathcache.h"
 #include "procinfo.h"
 #include "strv.h"
 
@@ -180,6 +181,7 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 	struct notif_bufs b = { 0 };
 	int rc = 0;
 	sc_numbers_init(&ctx->nrs, seccomp_syscall_resolve_name);
+	ctx->paths = pathcache_new(); /* NULL: every open decided afresh */
 	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
 		bsbox_err_set(err, -rc, "seccomp notification buffers");
 		goto out;
@@ -246,6 +248,8 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 	}
 out:
 	bufs_free(&b);
+	pathcache_free(ctx->paths);
+	ctx->paths = NULL;
 	return rc;
 }
 

@@ -536,6 +536,7 @@ static int lock_hook(const struct rustc_args *c, char **args, int nargs, bool lo
 		.workspace = workspace,
 		.target_dir = target_dir,
 		.locked = locked,
+		.msgs = stderr,
 	};
 	return lock_rustc_hook(&r);
 }
@@ -601,9 +602,9 @@ int wrapper_main(int argc, char **argv, const struct bsbox_settings *set)
 	}
 	if (c.version_probe)
 		return version_probe(cmd);
-	if (stale_is_target_probe(&c) && (rc = stale_probe_hook()) != 0)
+	if (stale_is_target_probe(&c) && (rc = stale_probe_hook(stderr)) != 0)
 		return rc;
-	if (c.out_dir && c.out_dir[0] == '/' && (rc = stale_compile_hook(c.out_dir)) != 0)
+	if (c.out_dir && c.out_dir[0] == '/' && (rc = stale_compile_hook(c.out_dir, stderr)) != 0)
 		return rc;
 	int lrc = lock_hook(&c, args ? args : argv + first, args ? nargs : argc - first,
 			    set->locked);

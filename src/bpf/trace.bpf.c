@@ -31,17 +31,10 @@
 #include <bpf/bpf_tracing.h>
 
 #include "trace_event.h"
+#include "follow.bpf.h"
+#include "walk.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* not preallocated: creating a 64k-entry map costs milliseconds per sandbox */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, __u8);
-} tracked SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -55,12 +48,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
-
-static __always_inline bool is_tracked(void)
-{
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
-}
 
 static __always_inline struct tr_event *reserve(__u32 op, int ret)
 {
@@ -85,27 +72,6 @@ static __always_inline struct tr_event *reserve(__u32 op, int ret)
 	return e;
 }
 
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(trace_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	if (!bpf_map_lookup_elem(&tracked, &ptgid))
-		return 0;
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-	bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(trace_exit, struct task_struct *p)
-{
-	__u32 pid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
-	if (pid == tgid)
-		bpf_map_delete_elem(&tracked, &tgid);
-	return 0;
-}
-
 SEC("raw_tp/sched_process_exec")
 int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -123,102 +89,6 @@ int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 		e->argv_len = n;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
-}
-
-/* The dentry walk, one step per bpf_loop() iteration so the verifier checks
- * the body once rather than every unrolled path.  Components go to a per-CPU
- * scratch buffer (leaf first), copied into the event afterwards. */
-struct walk_buf {
-	char comp[2][TR_COMP][TR_COMPLEN];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct walk_buf);
-} scratch SEC(".maps");
-
-struct walk_ctx {
-	struct mount *mnt;
-	struct dentry *d;
-	struct dentry *root_d;
-	struct vfsmount *root_m;
-	struct mount *ns_root;
-	struct walk_buf *buf;
-	__u32 which; /* comp[0] or comp[1] */
-	__u32 n;
-	__u32 done;  /* 1: reached the root; 2: a file of no mounted tree (a pipe
-	                reopened through /proc, an internal mount) */
-};
-
-static long walk_step(__u32 i, void *arg)
-{
-	struct walk_ctx *w = arg;
-	struct dentry *d = w->d;
-	struct mount *mnt = w->mnt;
-	if (d == w->root_d && &mnt->mnt == w->root_m) {
-		w->done = 1;
-		return 1;
-	}
-	struct dentry *mroot = BPF_CORE_READ(mnt, mnt.mnt_root);
-	if (d == mroot) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-		if (up == mnt) {
-			w->done = mnt == w->ns_root ? 1 : 2;
-			return 1;
-		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
-		return 0;
-	}
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	if (d == parent) { /* a root that is no mount's root: disconnected */
-		w->done = 2;
-		return 1;
-	}
-	__u32 n = w->n;
-	if (n >= TR_COMP)
-		return 1;
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	if (w->which)
-		bpf_probe_read_kernel_str(w->buf->comp[1][n], TR_COMPLEN, name);
-	else
-		bpf_probe_read_kernel_str(w->buf->comp[0][n], TR_COMPLEN, name);
-	w->n = n + 1;
-	w->d = parent;
-	return 0;
-}
-
-/* The path of dentry d under mount vmnt into buf->comp[which], up to the
- * process's root (or the namespace's); returns the count, | TR_COMP_TRUNC
- * when the walk stopped early. */
-/* A global (not inlined) function: the verifier checks it once, on its own,
- * instead of once per call site and path through sys_exit (which made
- * loading take a quarter of a second). */
-__attribute__((noinline)) __u32 trace_walk(__u64 vmnt, __u64 dentry, struct walk_buf *buf,
-					    __u32 which)
-{
-	if (!buf)
-		return TR_COMP_TRUNC;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct walk_ctx w = {
-		.mnt = container_of((struct vfsmount *)vmnt, struct mount, mnt),
-		.d = (struct dentry *)dentry,
-		.root_d = BPF_CORE_READ(task, fs, root.dentry),
-		.root_m = BPF_CORE_READ(task, fs, root.mnt),
-		.ns_root = BPF_CORE_READ(task, nsproxy, mnt_ns, root),
-		.buf = buf,
-		.which = which,
-	};
-	bpf_loop(TR_COMP + 16, walk_step, &w, 0);
-	return w.n | (w.done == 1 ? 0 : w.done == 2 ? TR_DETACHED : TR_COMP_TRUNC);
-}
-
-static __always_inline __u32 walk(struct vfsmount *vmnt, struct dentry *d, struct walk_buf *buf,
-				  __u32 which)
-{
-	return trace_walk((__u64)vmnt, (__u64)d, buf, which);
 }
 
 /* A traced syscall's arguments, from sys_enter to sys_exit (per thread). */
@@ -241,7 +111,6 @@ enum {
 	NR_RMDIR = 84, NR_MKDIR = 83, NR_MKDIRAT = 258, NR_RENAME = 82, NR_RENAMEAT = 264,
 	NR_RENAMEAT2 = 316,
 };
-#define AT_FDCWD_ -100
 #define AT_REMOVEDIR_ 0x200
 
 static __always_inline bool interesting(long nr)
@@ -270,35 +139,6 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
-}
-
-/* The struct file behind fd in the current process, or NULL. */
-static __always_inline struct file *fd_file(long fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if (fd < 0 || fd >= max)
-		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof f, &fds[fd]);
-	return f;
-}
-
-/* The directory a relative path given with dirfd starts from, into
- * buf->comp[which]. */
-static __always_inline __u32 walk_dir(long dirfd, struct walk_buf *buf, __u32 which)
-{
-	if ((int)dirfd == AT_FDCWD_) {
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-		return walk(BPF_CORE_READ(task, fs, pwd.mnt), BPF_CORE_READ(task, fs, pwd.dentry), buf,
-			    which);
-	}
-	struct file *f = fd_file(dirfd);
-	if (!f)
-		return TR_COMP_TRUNC;
-	return walk(BPF_CORE_READ(f, f_path.mnt), BPF_CORE_READ(f, f_path.dentry), buf, which);
 }
 
 SEC("raw_tp/sys_exit")

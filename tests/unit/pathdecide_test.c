@@ -352,6 +352,20 @@ static void test_proc_pid(void)
 	check(pathdecide_proc_pid("/procx/42/environ") == 0, "proc_pid: not /proc");
 }
 
+/* the sandbox's own paths: its /proc and /dev, not the host's look-alikes */
+static void test_path_free(void)
+{
+	static const struct { const char *p; bool own; } own[] = {
+		{ "/proc", true },	   { "/proc/1/environ", true }, { "/dev", true },
+		{ "/dev/null", true },   { "/dev/shm/x", true },	    { "/dev/pts/0", true },
+		{ "/dev/mem", false },   { "/dev/nullx", false },	    { "/procx", false },
+		{ "/etc/shadow", false }, { "/proc2/x", false },
+	};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		check(pathdecide_path_free(own[i].p) == own[i].own, "path_free: %s %sthe sandbox's own",
+		      own[i].p, own[i].own ? "" : "not ");
+}
+
 int main(void)
 {
 	struct bsbox_err err = { 0 };
@@ -369,5 +383,6 @@ int main(void)
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
 		run_row(&rows[i], plain, &withsec);
 	test_proc_pid();
+	test_path_free();
 	return tap_done();
 }
