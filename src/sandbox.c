@@ -675,13 +675,9 @@ static void log_skipped(const struct sandbox_opts *o, const struct sync_msg *m)
 	const char *why = m->text;
 	size_t wl = strnlen(why, sizeof m->text - 1);
 	const char *path = wl + 1 < sizeof m->text ? m->text + wl + 1 : "?";
-	/* the path is cut short so that the reason fits after it (a rule
-	 * skipped for its length is as long as a path gets; notice() and the
-	 * event's detail are bounded); the event's path field keeps it whole */
 	char detail[BSBOX_ERR_MSG + 64];
-	int pl = (int)strlen(path);
-	snprintf(detail, sizeof detail, "policy rule %.*s%s not applied: %s: %s", pl > 512 ? 509 : pl,
-		 path, pl > 512 ? "..." : "", why, strerror(m->val));
+	snprintf(detail, sizeof detail, "policy rule %s not applied: %s: %s", path, why,
+		 strerror(m->val));
 	notice(o, "warning", "%s", detail);
 	struct bsbox_event ev = { .kind = EV_SETUP, .path = path, .detail = detail, .audit = true,
 				  .suggest = "make the path readable, or remove the rule" };
