@@ -183,6 +183,8 @@ CORPUS ?= /tmp/bsbox-corpus
 test-deps: deps
 	# clang: CI builds with both compilers, and make fuzz (libFuzzer, sanitizers)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends yamllint man-db clang
+	# bubblewrap: make bench sets bsbox's launch next to bwrap's (issues 13, 16)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap
 	# Debian's cargo, for the unprivileged test user (root's rustup is not
 	# readable to it); root's own toolchain stays first on root's PATH
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cargo
