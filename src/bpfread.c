@@ -80,6 +80,12 @@ bool bpfread_available(char *why, size_t len)
 		snprintf(why, len, "%s", c.why_not);
 		return false;
 	}
+	if (!c.socket_filter) {
+		/* sandbox.c loads the watcher while the sandbox starts, trusting
+		 * this answer: a bpf() a seccomp profile refuses must say no here */
+		snprintf(why, len, "bpf() is refused here (a seccomp profile?)");
+		return false;
+	}
 	why[0] = '\0';
 	return true;
 }

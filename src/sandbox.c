@@ -692,11 +692,60 @@ enum awaited {
 	AW_REFUSED,  /* setup failed in the sandbox (m: MSG_ERROR or MSG_USERNS) */
 };
 
+/* Root's BPF read watcher (bpfread.h), loaded in a thread while pid 1
+ * builds the tree: bpfread_open costs ~4 ms (the verifier, mostly), which
+ * was a third of root's launch when it ran before clone.  The fast filter is
+ * chosen on bpfread_available()'s word; should the load still fail, CMD must
+ * not run with it (rr_wait fails the run, naming BSBOX_NO_BPF_READS). */
+struct rr_load {
+	const struct sandbox_opts *o;
+	pthread_t thread;
+	bool running;       /* started and not yet joined */
+	struct bpfread *rr; /* after rr_wait: the watcher, or NULL */
+	int rc;
+	struct bsbox_err err;
+};
+
+static void *rr_load_run(void *arg)
+{
+	struct rr_load *l = arg;
+	const struct sandbox_opts *o = l->o;
+	l->rc = bpfread_open(o->policy, o->root_id, o->settings->bpf_debug,
+			     o->settings->test_bpf_read_loss, o->log, &l->rr, &l->err);
+	return NULL;
+}
+
+/* Start loading; false if the thread could not start (then nothing runs). */
+static bool rr_start(struct rr_load *l, const struct sandbox_opts *o)
+{
+	l->o = o;
+	l->rr = NULL;
+	l->rc = 0;
+	l->running = pthread_create(&l->thread, NULL, rr_load_run, l) == 0;
+	return l->running;
+}
+
+/* The load is done: 0 (l->rr is the watcher, or NULL if none was started),
+ * or -errno when it was started and failed. */
+static int rr_wait(struct rr_load *l, struct bsbox_err *err)
+{
+	if (!l->running)
+		return 0;
+	pthread_join(l->thread, NULL);
+	l->running = false;
+	if (l->rc < 0) {
+		*err = l->err;
+		return bsbox_err_prefix(err, "root's sandbox counted on the BPF read watcher "
+					     "(BSBOX_NO_BPF_READS=1 goes without it)");
+	}
+	return 0;
+}
+
 /* Wait for the seccomp listener.  Meanwhile pid 1 may hand over a FUSE root
  * (MSG_FUSE) and then build the tree on it: its requests are served here, or
  * pid 1 would wait for us while we wait for it. */
 static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sandbox_opts *o,
-			 const struct ns_plan *plan, struct fusefs **fs, struct bpfread *rr, int tmpfs[2],
+			 const struct ns_plan *plan, struct fusefs **fs, struct rr_load *rr, int tmpfs[2],
 			 struct bsbox_err *err)
 {
 	for (;;) {
@@ -734,8 +783,10 @@ static int wait_listener(int sock, int *nfd, struct sync_msg *m, const struct sa
 					 : 0;
 			/* root's reads: CMD's filter lets them through only over
 			 * the FUSE root; otherwise the supervisor judges them */
-			if (fr == 0 && rr && *fs)
-				fr = bpfread_follow(rr, sender, err);
+			if (fr == 0)
+				fr = rr_wait(rr, err);
+			if (fr == 0 && rr->rr && *fs)
+				fr = bpfread_follow(rr->rr, sender, err);
 			if (fr < 0)
 				return fr;
 			int r2 = take_listener(sock, sender, m->val, nfd, err);
@@ -862,7 +913,9 @@ struct attempt {
 	struct fusefs *fs;           /* the FUSE root being served, or NULL */
 	int notify_fd;               /* the seccomp listener, or -1 */
 	struct bpfdeny *deny;        /* the kernel deny layer (root, degraded mode), or NULL */
-	struct bpfread *rr;          /* root's refused reads, seen by BPF (full mode), or NULL */
+	bool want_rr;                /* root's sandbox counts on the BPF read watcher */
+	struct rr_load rr;           /* root's refused reads, seen by BPF (full mode): rr.rr,
+	                                or NULL */
 };
 
 static void close_fd(int *fd)
@@ -910,8 +963,10 @@ static void attempt_end(struct attempt *a, bool kill_it, int *status)
 	a->watch = NULL;
 	bpfdeny_close(a->deny, a->o->report);
 	a->deny = NULL;
-	bpfread_close(a->rr, a->o->report); /* the sandbox is gone: its last records */
-	a->rr = NULL;
+	struct bsbox_err rerr = { 0 };
+	(void)rr_wait(&a->rr, &rerr); /* a failed load matters only before CMD runs */
+	bpfread_close(a->rr.rr, a->o->report); /* the sandbox is gone: its last records */
+	a->rr.rr = NULL;
 	a->hits.tmp_full = reslimit_tmpfs_full(a->tmpfs[0]);
 	a->hits.shm_full = reslimit_tmpfs_full(a->tmpfs[1]);
 	close_fd(&a->tmpfs[0]);
@@ -994,13 +1049,13 @@ static int build_filters(struct attempt *a, struct bsbox_err *err)
 		so.probes = false;
 	}
 	if (a->try_fuse && o->root_id && !o->no_bpf_reads && !creds_nhidden(o->policy)) {
-		struct bsbox_err rerr = { 0 };
-		if (bpfread_open(o->policy, o->root_id, o->settings->bpf_debug,
-				 o->settings->test_bpf_read_loss, o->log, &a->rr, &rerr) < 0 &&
-		    o->settings->bpf_debug)
-			notice(o, "note", "%s", rerr.msg);
+		/* loaded after clone, while pid 1 builds the tree (rr_load) */
+		char why[256];
+		a->want_rr = bpfread_available(why, sizeof why);
+		if (!a->want_rr && o->settings->bpf_debug)
+			notice(o, "note", "BPF read watcher: %s", why);
 	}
-	if (a->try_fuse && (!o->root_id || a->rr) && !creds_nhidden(o->policy)) {
+	if (a->try_fuse && (!o->root_id || a->want_rr) && !creds_nhidden(o->policy)) {
 		so.reads_free = true;
 		if (scf_build(&so, &a->filter_fast, err) < 0)
 			return bsbox_err_prefix(err, "building the seccomp filter");
@@ -1093,6 +1148,11 @@ static enum run_outcome spawn(struct attempt *a, const sigset_t *oldmask, struct
 	a->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (st.cg_done >= 0)
 		a->cg_moving = pthread_create(&a->cg_mover, NULL, cgroup_move_init, a) == 0;
+	/* after clone: pid 1 must not inherit a thread's locks (raw clone) */
+	if (a->want_rr && !rr_start(&a->rr, o)) {
+		bsbox_err_set(err, EAGAIN, "starting to load the BPF read watcher");
+		return RUN_FAILED;
+	}
 	close(a->csock);
 	a->csock = -1;
 	if (a->level == SB_FULL && o->root_id && map_root(pid, o, o->root_id, a->sock, err) < 0)
@@ -1106,7 +1166,7 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
 				       struct bsbox_err *err)
 {
 	struct sync_msg m;
-	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, a->rr, a->tmpfs,
+	int w = wait_listener(a->sock, &a->notify_fd, &m, a->o, a->plan, &a->fs, &a->rr, a->tmpfs,
 			      err);
 	if (w < 0)
 		return RUN_FAILED;
@@ -1159,7 +1219,7 @@ static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err 
 		return bsbox_err_ret(err);
 	if (limitwatch_start(a->watch, a->pid, err) < 0)
 		return bsbox_err_ret(err);
-	if (bpfread_start(a->rr, err) < 0)
+	if (bpfread_start(a->rr.rr, err) < 0)
 		return bsbox_err_ret(err);
 	int s = notify_supervise(&nc, a->notify_fd, err);
 	if (s < 0)
