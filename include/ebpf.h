@@ -24,6 +24,11 @@ struct ebpf_caps {
 /* Probes without loading anything that stays; prints nothing. */
 void ebpf_probe(struct ebpf_caps *c);
 
+/* ebpf_probe without the LSM fields (lsm, lsm_active, lsm_how stay unset):
+ * what a launch asks.  Finding the LSM list can fork and mount securityfs
+ * privately on kernels before 6.8, which no launch should pay for. */
+void ebpf_probe_trace(struct ebpf_caps *c);
+
 /* Pure: is LSM id 109 (bpf) in ids / "bpf" in a comma-separated LSM list. */
 bool ebpf_lsm_list_has_bpf(const char *list);
 

@@ -71,7 +71,7 @@ struct bpfread {
 bool bpfread_available(char *why, size_t len)
 {
 	struct ebpf_caps c;
-	ebpf_probe(&c);
+	ebpf_probe_trace(&c); /* per launch (sandbox.c): not the LSM list */
 	if (geteuid() != 0) {
 		snprintf(why, len, "not root (only root's sandbox runs as another id)");
 		return false;

@@ -134,6 +134,13 @@ static uint64_t cap_eff(void)
 
 void ebpf_probe(struct ebpf_caps *c)
 {
+	ebpf_probe_trace(c);
+	c->lsm_active = lsm_bpf_active(&c->lsm_how) == 1;
+	c->lsm = c->lsm_active && c->privileged;
+}
+
+void ebpf_probe_trace(struct ebpf_caps *c)
+{
 	memset(c, 0, sizeof *c);
 	libbpf_print_fn_t old = libbpf_set_print(quiet);
 	c->socket_filter = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SOCKET_FILTER, NULL) == 1;
@@ -141,8 +148,6 @@ void ebpf_probe(struct ebpf_caps *c)
 	uint64_t eff = cap_eff();
 	const uint64_t sys_admin = 1ULL << 21, perfmon = 1ULL << 38, bpf = 1ULL << 39;
 	c->privileged = (eff & sys_admin) || ((eff & bpf) && (eff & perfmon));
-	c->lsm_active = lsm_bpf_active(&c->lsm_how) == 1;
-	c->lsm = c->lsm_active && c->privileged;
 	c->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 #ifdef BSBOX_HAVE_BPF
 	c->built = true;
@@ -335,7 +340,7 @@ int ebpf_tracer_open(struct trace *out, bool debug, struct ebpf_tracer **tp, str
 {
 	*tp = NULL;
 	struct ebpf_caps c;
-	ebpf_probe(&c);
+	ebpf_probe_trace(&c);
 	if (!c.trace)
 		return bsbox_err_setx(err, EPERM, "%s", c.why_not);
 	struct ebpf_tracer *t = calloc(1, sizeof *t);
