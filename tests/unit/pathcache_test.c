@@ -27,6 +27,13 @@ int main(void)
 	}
 	check(pathcache_size(c) == PATHCACHE_MAX, "at most PATHCACHE_MAX paths (%zu)", pathcache_size(c));
 	check(pathcache_has(c, "/p/0") && pathcache_has(c, "/usr/include/stdio.h"), "early paths kept");
+	/* the table doubled many times on the way: every path moved with it */
+	int lost = 0;
+	for (int i = 0; i < PATHCACHE_MAX - 1; i++) {
+		snprintf(p, sizeof p, "/p/%d", i);
+		lost += !pathcache_has(c, p);
+	}
+	check(lost == 0, "every path kept through the growth (%d lost)", lost);
 	snprintf(p, sizeof p, "/p/%d", PATHCACHE_MAX + 50);
 	check(!pathcache_has(c, p), "a path past the limit is not there");
 	pathcache_free(c);
