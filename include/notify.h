@@ -38,6 +38,7 @@ struct notify_ctx {
 	struct sc_numbers nrs;       /* the syscall table's numbers: notify_supervise fills it */
 	struct pathcache *paths;     /* allowed read-only opens remembered (pathcache.h):
 	                                notify_supervise's own */
+	struct pathcache *execs;     /* the same for allowed execve()s (notify.c) */
 };
 
 /* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */

@@ -182,6 +182,7 @@ int notify_supervise(struct notify_ctx *ctx, int notify_fd, struct bsbox_err *er
 	int rc = 0;
 	sc_numbers_init(&ctx->nrs, seccomp_syscall_resolve_name);
 	ctx->paths = pathcache_new(); /* NULL: every open decided afresh */
+	ctx->execs = pathcache_new();
 	if (notify_fd >= 0 && (rc = bufs_alloc(&b)) < 0) {
 		bsbox_err_set(err, -rc, "seccomp notification buffers");
 		goto out;
@@ -250,6 +251,8 @@ out:
 	bufs_free(&b);
 	pathcache_free(ctx->paths);
 	ctx->paths = NULL;
+	pathcache_free(ctx->execs);
+	ctx->execs = NULL;
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2016,SC2034
-# The supervisor's memory of allowed read-only opens (issue 16,
+# The supervisor's memory of allowed read-only opens and execs (issue 16,
 # src/pathcache.c): without the FUSE root every open is a notification, and
 # a path let through before skips the host lookups.  What it remembers must
 # never hide a denial: a path the sandbox can redirect (under a writable rule)
@@ -30,4 +30,36 @@ test_layer_log_pathcache_denied_repeated() {
 	assert_not_contains "$T/out" SECRET || return 1
 	[ "$(grep -c "\"path\":\"$T/secret/s\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 3 ] ||
 		{ fail "want 3 denials of $T/secret/s"; show "$BSBOX_LOG"; return 1; }
+}
+
+# Execs are remembered too (a configure script's PATH searches), in a cache
+# of their own.  A symlink in a writable directory, run while it leads to
+# /bin/true, then pointed at a program outside the policy: that exec is
+# denied and logged, each time.
+test_layer_log_pathcache_exec_redirected() {
+	mkdir -p "$T/w" "$T/tools" && printf '#!/bin/sh\necho RAN\n' >"$T/tools/prog" &&
+		chmod 755 "$T/tools/prog"
+	local pol
+	pol=$(mkpolicy pathcache3 write "\"$T/w\"")
+	rm -f "$BSBOX_LOG"
+	run_bsbox run --policy "$pol" -- sh -c 'ln -s /bin/true "$1/x" && "$1/x" && "$1/x" && echo ok1 &&
+		rm "$1/x" && ln -s "$2" "$1/x"; "$1/x"; "$1/x"; true' x "$T/w" "$T/tools/prog"
+	assert_rc 124 || return 1
+	assert_contains "$T/out" ok1 || return 1
+	assert_not_contains "$T/out" RAN || return 1
+	[ "$(grep -c "\"path\":\"$T/tools/prog\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 2 ] ||
+		{ fail "want 2 denials of $T/tools/prog (each redirected exec)"; show "$BSBOX_LOG"; return 1; }
+}
+
+# An exec outside the policy, repeated after allowed ones of the same
+# program by another name: denied and logged every time; the allowed one
+# keeps working from the cache.
+test_layer_log_pathcache_exec_denied_repeated() {
+	mkdir -p "$T/tools" && cp /bin/true "$T/tools/true" && chmod 755 "$T/tools/true"
+	rm -f "$BSBOX_LOG"
+	run_bsbox run --policy "$(mkpolicy pathcache4)" -- sh -c 'for i in 1 2 3; do /bin/true && echo ok$i; "$1"; done; true' x "$T/tools/true"
+	assert_rc 124 || return 1
+	assert_contains "$T/out" ok3 || return 1
+	[ "$(grep -c "\"path\":\"$T/tools/true\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 3 ] ||
+		{ fail "want 3 denials of $T/tools/true"; show "$BSBOX_LOG"; return 1; }
 }
