@@ -9,8 +9,13 @@
 #   - jemalloc-sys: a configure-heavy build script (~3,500 processes, one
 #     notification per exec and per write-open); minutes per build, so only
 #     with BENCH_FULL=1 (checked against BENCH_LIMIT, 1.05).
+# And the configure-heavy part alone, in every run but BENCH_QUICK: jemalloc's
+# own ./configure (the one jemalloc-sys's build script runs: ~2,700 execs,
+# ~5,000 notifications, seconds) under `bsbox run` against bare, checked
+# against BENCH_LIMIT.
 # Environment: BENCH_SMALL_REPS (pairs, default 3), BENCH_CONFIGURE_REPS
-# (pairs, default 1), BENCH_SMALL_LIMIT, BENCH_FULL.
+# (pairs, default 1), BENCH_CONFIGURE_RUNS (configure runs each way, default
+# 5), BENCH_SMALL_LIMIT, BENCH_FULL.
 
 SMALL_LIMIT=${BENCH_SMALL_LIMIT:-1.02}
 echo "== build scripts (issue 16): clean cargo build of corpus projects; openssl <= $SMALL_LIMIT, configure-heavy <= $LIMIT"
@@ -54,12 +59,38 @@ bs_pair() {
 	rm -rf "$BDIR/$name-target-base" "$BDIR/$name-target-box"
 }
 
+# jemalloc's configure, from the Debian package the corpus registry uses
+configure_row() {
+	local d src='' label="configure (jemalloc, x${BENCH_CONFIGURE_RUNS:-5})"
+	for d in /usr/share/cargo/registry/jemalloc-sys-*/rep; do src=$d; done
+	if [ ! -x "$src/configure" ]; then
+		printf '%-13s %-46s skipped: no jemalloc source (librust-jemalloc-sys-dev)\n' "buildscript:" "$label"
+		[ "${BSBOX_MUST_WORK:-}" = 1 ] && nfail=$((nfail + 1))
+		return
+	fi
+	rm -rf "$W/jm" && cp -r "$src" "$W/jm" || return
+	# configure writes and runs its conftest programs in its own directory
+	printf '{\n  "extends": ["default"],\n  "write": ["%s"],\n  "exec": ["%s"]\n}\n' "$W/jm" "$W/jm" >"$BDIR/bench-configure.json"
+	cf_base() { (cd "$W/jm" && ./configure --disable-cxx); }
+	# shellcheck disable=SC2016 # $1 is the inner shell's
+	cf_box() { "$BSBOX" run --policy "$BDIR/bench-configure.json" -- sh -c 'cd "$1" && ./configure --disable-cxx' cf "$W/jm"; }
+	if ! pair configure "${BENCH_CONFIGURE_RUNS:-5}" cf_base cf_box; then
+		pair_failed buildscript "$label"
+		return
+	fi
+	local r verdict
+	r=$(ratio "$BOX_MED" "$BASE_MED")
+	if le "$r" "$LIMIT"; then verdict="PASS (<= $LIMIT)"; else verdict="FAIL (> $LIMIT)"; nfail=$((nfail + 1)); fi
+	row buildscript "$label" "$BASE_MED" "$BOX_MED" "$verdict"
+}
+
 if [ -z "${CARGO_BIN:-}" ]; then
 	echo "buildscript:  no cargo found: skipped"
 	[ "${BSBOX_MUST_WORK:-}" = 1 ] && nfail=$((nfail + 1))
 elif [ "${BENCH_QUICK:-}" = 1 ]; then
 	echo "buildscript:  clean builds skipped (BENCH_QUICK=1)"
 else
+	configure_row
 	bs_pair openssl openssl "${BENCH_SMALL_REPS:-3}" "$SMALL_LIMIT"
 	if [ "${BENCH_FULL:-}" = 1 ]; then
 		bs_pair jemalloc jemalloc-sys "${BENCH_CONFIGURE_REPS:-1}" "$LIMIT"
