@@ -20,7 +20,8 @@
 #include <bpf/bpf_tracing.h>
 
 #include "read_event.h"
-/* a sandbox's processes alive at once; more are counted as lost records */
+/* a sandbox's processes alive at once, at most (the loader makes it twice
+ * the policy's nproc when that is smaller); more are counted as lost */
 #define FOLLOW_MAX 16384
 #include "follow.bpf.h"
 #include "walk.bpf.h"
