@@ -264,6 +264,15 @@ static int load(struct bpfread *r, struct bsbox_err *err)
 	 * one record, so every record is lost (and must fail the run) */
 	if (r->test_loss)
 		bpf_map__set_max_entries(r->skel->maps.rd_events, (__u32)sysconf(_SC_PAGESIZE));
+	/* The followed set holds the sandbox's live processes, which nproc
+	 * bounds (the pids cgroup, the supervisor's count or RLIMIT_NPROC):
+	 * its bucket array is allocated and zeroed at every launch, 0.2 ms at
+	 * the program's 16384.  Twice nproc, for slack; a full set still
+	 * counts as lost records. */
+	__u32 most = bpf_map__max_entries(r->skel->maps.tracked);
+	long nproc = r->policy->limits.nproc;
+	if (nproc > 0 && nproc < (long)most / 2)
+		bpf_map__set_max_entries(r->skel->maps.tracked, nproc < 128 ? 256 : 2 * (__u32)nproc);
 	if ((rc = read_bpf__load(r->skel)) < 0)
 		return bsbox_err_set(err, -rc, "BPF read watcher: loading the program");
 	if ((rc = read_bpf__attach(r->skel)) < 0)
@@ -331,7 +340,7 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 	if (!r)
 		return;
 	ebpf_reader_stop(&r->reader, r->rb);
-	unsigned long long lost = 0;
+	unsigned long long lost = 0, unfollowed = 0;
 	if (r->rb) {
 		__u32 k = 0;
 		__u64 n = 0;
@@ -339,7 +348,7 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 			lost = n;
 		/* a process the set could not follow: its refusals were never seen */
 		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.follow_lost), &k, &n) == 0)
-			lost += n;
+			unfollowed = n;
 		ring_buffer__free(r->rb);
 	}
 	lost += r->dropped;
@@ -354,13 +363,23 @@ void bpfread_close(struct bpfread *r, struct report *rep)
 		free(k->path), free(k->exe), free(k->cmdline), free(k->detail), free(k->suggest);
 	}
 	free(r->kept);
-	if (lost > 0) {
-		/* refused reads nobody could judge: the run fails rather than
-		 * pass over them */
+	/* refused reads nobody could judge: the run fails rather than pass
+	 * over them */
+	for (int i = 0; i < 2; i++) {
+		unsigned long long n = i ? unfollowed : lost;
+		if (n == 0)
+			continue;
 		char detail[256];
-		snprintf(detail, sizeof detail,
-			 "%llu read%s refused by the kernel went unrecorded (the BPF ring buffer was "
-			 "full): counted as a denial; seen by kernel-bpf", lost, lost == 1 ? "" : "s");
+		if (i)
+			snprintf(detail, sizeof detail,
+				 "%llu process%s the BPF read watcher could not follow (its set was "
+				 "full): reads refused to them went unrecorded; counted as a denial; "
+				 "seen by kernel-bpf", n, n == 1 ? "" : "es");
+		else
+			snprintf(detail, sizeof detail,
+				 "%llu read%s refused by the kernel went unrecorded (the BPF ring "
+				 "buffer was full): counted as a denial; seen by kernel-bpf", n,
+				 n == 1 ? "" : "s");
 		struct bsbox_event ev = { .kind = EV_SETUP, .detail = detail, .access = "read" };
 		evlog_write(r->log, &ev);
 		if (rep)

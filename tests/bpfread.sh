@@ -142,3 +142,20 @@ test_layer_log_bpfread_lost() {
 	BSBOX_TEST_BPF_READ_LOSS=0 run_bsbox run -- true
 	assert_rc 0
 }
+
+# The followed set is sized from nproc (2 x nproc, at least 256 entries):
+# with nproc 16, 400 processes one after another all pass through a
+# 256-entry set, so each exit must leave it, and the refusal at the end is
+# still seen, with no record lost.
+test_layer_log_bpfread_small_set() {
+	_bpfread_need || return
+	local P
+	P=$(mkpolicy bpfread-small limits '{"nproc": 16}')
+	rm -f "$BSBOX_LOG"
+	run_bsbox run --policy "$P" -- sh -c \
+		'i=0; while [ $i -lt 400 ]; do /bin/true; i=$((i+1)); done; cat /etc/shadow'
+	assert_rc 124 || return 1
+	assert_not_contains "$T/err" 'went unrecorded' || return 1
+	_bpfread_event /etc/shadow || return 1
+	assert_contains "$T/event" 'seen by kernel-bpf' || return 1
+}

@@ -13,14 +13,24 @@
  * registers (orig_ax, di, si, dx), which no open variant changes, so no
  * sys_enter program and no per-thread map are needed.  Syscall numbers are
  * x86_64's (the loader refuses other architectures; the seccomp filter kills
- * other ABIs). */
+ * other ABIs).
+ *
+ * Enabled, sys_exit sends every syscall on the machine through the slow
+ * path (~90 ns each here, a trivial program as much as this one).  A hook on
+ * opens alone was tried: fexit/do_filp_open is refused (EPERM, before the
+ * verifier) on the VMs measured, which have no kprobes either; and libbpf
+ * 1.1 parses all of vmlinux's BTF for any fentry/fexit program, 5 ms per
+ * launch, more than this whole load.  The per-syscall perf tracepoints
+ * (syscalls:sys_exit_openat) cost half as much per syscall but 70 ms each
+ * to close (tracepoint_synchronize_unregister). */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 #include "read_event.h"
-/* a sandbox's processes alive at once; more are counted as lost records */
+/* a sandbox's processes alive at once, at most (the loader makes it twice
+ * the policy's nproc when that is smaller); more are counted as lost */
 #define FOLLOW_MAX 16384
 #include "follow.bpf.h"
 #include "walk.bpf.h"
