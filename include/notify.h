@@ -41,8 +41,9 @@ struct notify_ctx {
 	struct pathcache *execs;     /* the same for allowed execve()s (notify.c) */
 };
 
-/* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it. */
-void notify_tune(int notify_fd);
+/* Enable SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP where the kernel has it and
+ * reads are notified (see supervise.c for why only then). */
+void notify_tune(int notify_fd, bool reads_notified);
 
 /* Serve notifications until the pidfd becomes readable (returns 0) or a
  * signal arrives on sigfd (returns the signal number). notify_fd may be -1

@@ -1192,8 +1192,8 @@ static enum run_outcome await_listener(struct attempt *a, struct sandbox_result 
  * returns the signal that asked us to stop it, 0, or -errno. */
 static int supervise(struct attempt *a, int sigfd, bool ended, struct bsbox_err *err)
 {
-	if (a->notify_fd >= 0)
-		notify_tune(a->notify_fd);
+	if (a->notify_fd >= 0) /* CMD took the fast filter if the FUSE root is up */
+		notify_tune(a->notify_fd, !(a->fs && a->filter_fast));
 	if (a->fs)
 		fusefs_seal(a->fs); /* CMD is about to exec: the tree is complete */
 	if (ended)

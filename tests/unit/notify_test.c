@@ -303,7 +303,7 @@ static int run_once(bool audit, const char *tmpdir, const char *logpath, struct 
 		waitpid(pid, NULL, 0);
 		return -1;
 	}
-	notify_tune(nfd);
+	notify_tune(nfd, true);
 	/* the audit run claims no netns: network attempts must then be denied
 	 * even in audit mode (and nothing leaves this machine) */
 	struct notify_ctx nc = { .policy = &pol, .audit = audit, .have_netns = !audit, .log = &log,
