@@ -68,12 +68,14 @@ configure_row() {
 		[ "${BSBOX_MUST_WORK:-}" = 1 ] && nfail=$((nfail + 1))
 		return
 	fi
-	rm -rf "$W/jm" && cp -r "$src" "$W/jm" || return
+	# not under $W: root's degraded mode hands the writable rules to the
+	# sandbox's id at every launch (chown -R), which would time this tree
+	rm -rf "$BDIR/jm" && cp -r "$src" "$BDIR/jm" || return
 	# configure writes and runs its conftest programs in its own directory
-	printf '{\n  "extends": ["default"],\n  "write": ["%s"],\n  "exec": ["%s"]\n}\n' "$W/jm" "$W/jm" >"$BDIR/bench-configure.json"
-	cf_base() { (cd "$W/jm" && ./configure --disable-cxx); }
+	printf '{\n  "extends": ["default"],\n  "write": ["%s"],\n  "exec": ["%s"]\n}\n' "$BDIR/jm" "$BDIR/jm" >"$BDIR/bench-configure.json"
+	cf_base() { (cd "$BDIR/jm" && ./configure --disable-cxx); }
 	# shellcheck disable=SC2016 # $1 is the inner shell's
-	cf_box() { "$BSBOX" run --policy "$BDIR/bench-configure.json" -- sh -c 'cd "$1" && ./configure --disable-cxx' cf "$W/jm"; }
+	cf_box() { "$BSBOX" run --policy "$BDIR/bench-configure.json" -- sh -c 'cd "$1" && ./configure --disable-cxx' cf "$BDIR/jm"; }
 	if ! pair configure "${BENCH_CONFIGURE_RUNS:-5}" cf_base cf_box; then
 		pair_failed buildscript "$label"
 		return
