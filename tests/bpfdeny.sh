@@ -29,8 +29,10 @@ test_layer_bpfdeny_unix_connect() {
 	d=$(_sock_dir)
 	_sock_listen stream "$d/agent.sock" "$T/got" || return 1
 	_sock_listen stream "$d/granted.sock" "$T/got-granted" || return 1
-	mkdir -p "$d/g" && chmod 755 "$d/g"
+	mkdir -p "$d/g/sub" && chmod 755 "$d/g" "$d/g/sub"
 	_sock_listen stream "$d/g/in-dir.sock" "$T/got-dir" || return 1
+	_sock_listen stream "$d/g/sub/deep.sock" "$T/got-deep" || return 1
+	_sock_listen stream "$d/gx.sock" "$T/got-gx" || return 1
 	newlog bpf
 	POLICY=$(mkpolicy r read "\"$d\"" unix_sockets "[\"$d/granted.sock\", \"$d/g\"]")
 	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/agent.sock"
@@ -51,6 +53,17 @@ test_layer_bpfdeny_unix_connect() {
 	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/g/in-dir.sock"
 	assert_rc 0
 	assert_contains "$T/out" "connect: ok"
+	# and deeper (the walk looks the grant up at each '/')
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/g/sub/deep.sock"
+	assert_rc 0
+	assert_contains "$T/out" "connect: ok"
+	# a directory grant is one of whole names: "$d/g" is no grant of "$d/gx.sock"
+	newlog narrow
+	BSBOX_BENCH_UNSUPERVISED=1 run_probe_py connect "$d/gx.sock"
+	assert_rc 124 || return 1
+	assert_contains "$T/out" "connect: errno=1 (EPERM)"
+	expect_event kind=path syscall=connect "path=$d/gx.sock" "detail~by kernel-bpf" \
+		action=denied || return 1
 	return 0
 }
 

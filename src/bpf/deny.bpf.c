@@ -95,31 +95,21 @@ SEC("cgroup/connect4") int deny_connect4(struct bpf_sock_addr *ctx) { return udp
 SEC("cgroup/sendmsg6") int deny_sendmsg6(struct bpf_sock_addr *ctx) { return udp(ctx, DENY_EV_UDP6); }
 SEC("cgroup/connect6") int deny_connect6(struct bpf_sock_addr *ctx) { return udp(ctx, DENY_EV_UDP6); }
 
-/* The unix hook's working memory: the path and the growing key of
- * grant_step, in a map value rather than on the stack because the verifier
- * does not track what a map value holds, so it checks grant_step's body
- * about once instead of once per character and branch of an unrolled loop
- * (5,361 instructions processed per load before, the bulk of the layer's
- * load time). */
+/* The unix hook's working memory, on its stack: a per-CPU map value would
+ * be shared with another connect() that preempts this one on the same CPU
+ * (these hooks run with migration, not preemption, disabled). */
 struct unix_scratch {
 	char path[DENY_PATHLEN];
 	char key[DENY_PATHLEN];
 	__u32 granted;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct unix_scratch);
-} deny_scratch SEC(".maps");
-
 /* Whether the policy grants s->path: the exact path, or a directory above
  * it (the map holds both; a grant "/run/x" covers "/run/x/agent.sock").  The
  * key grows by one character per step, looked up at each '/'. */
 static long grant_step(__u32 i, void *arg)
 {
-	struct unix_scratch *s = *(struct unix_scratch **)arg;
+	struct unix_scratch *s = arg;
 	if (i >= DENY_PATHLEN - 1)
 		return 1;
 	char c = s->path[i];
@@ -141,10 +131,7 @@ SEC("cgroup_unix_connect") int deny_connect_unix(struct bpf_sock_addr *ctx)
 {
 	if (!(cfg() & DENY_UNIX))
 		return 1;
-	__u32 zero = 0;
-	struct unix_scratch *s = bpf_map_lookup_elem(&deny_scratch, &zero);
-	if (!s)
-		return 1;
+	struct unix_scratch s = {};
 	/* The context is the kernel's struct bpf_sock_addr_kern: its address
 	 * goes to bpf_probe_read_kernel as a plain value (root's CAP_PERFMON,
 	 * which that helper needs anyway, lets a pointer reach a helper), so
@@ -154,18 +141,18 @@ SEC("cgroup_unix_connect") int deny_connect_unix(struct bpf_sock_addr *ctx)
 	 * by name.  The offset of uaddr is a CO-RE relocation. */
 	struct bpf_sock_addr_kern *k = (struct bpf_sock_addr_kern *)ctx;
 	struct sockaddr_un *sa = (struct sockaddr_un *)BPF_CORE_READ(k, uaddr);
-	__builtin_memset(s->key, 0, sizeof(s->key));
-	s->granted = 0;
-	if (bpf_probe_read_kernel(s->path, DENY_PATHLEN - 1, sa->sun_path) < 0)
+	if (bpf_probe_read_kernel(s.path, DENY_PATHLEN - 1, sa->sun_path) < 0)
 		return 1;
-	s->path[DENY_PATHLEN - 1] = 0;
 	/* abstract: the other layers' business; relative: resolved against the
 	 * caller's cwd, which this hook cannot see, so left to the supervisor */
-	if (s->path[0] != '/')
+	if (s.path[0] != '/')
 		return 1;
+	/* one step per character: the verifier checks grant_step's body a few
+	 * times rather than an unrolled loop's every branch (5,361 instructions
+	 * processed before, the bulk of the layer's load) */
 	bpf_loop(DENY_PATHLEN - 1, grant_step, &s, 0);
-	if (s->granted)
+	if (s.granted)
 		return 1;
-	report(DENY_EV_UNIX, ctx, s->path);
+	report(DENY_EV_UNIX, ctx, s.path);
 	return 0;
 }
