@@ -157,6 +157,12 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool deb
 			close(bfd);
 		goto fail;
 	}
+	/* the UDP programs would let everything through: not loaded (each
+	 * costs a verification, a JIT and an attachment) */
+	struct bpf_program *udp[] = { d->skel->progs.deny_sendmsg4, d->skel->progs.deny_connect4,
+				      d->skel->progs.deny_sendmsg6, d->skel->progs.deny_connect6 };
+	for (size_t i = 0; !deny_udp && i < sizeof udp / sizeof *udp; i++)
+		bpf_program__set_autoload(udp[i], false);
 	bpf_program__set_type(d->skel->progs.deny_connect_unix, PROGTYPE_SOCK_ADDR);
 	bpf_program__set_expected_attach_type(d->skel->progs.deny_connect_unix,
 					      (enum bpf_attach_type)UNIX_CONNECT_ATTACH);
@@ -202,6 +208,8 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool deb
 	bpf_object__for_each_program(prog, d->skel->obj) {
 		/* bpf_prog_attach, not links: libbpf 1.1 cannot name the unix
 		 * attach type; the attachment goes with the cgroup's rmdir */
+		if (!bpf_program__autoload(prog))
+			continue;
 		enum bpf_attach_type t = bpf_program__expected_attach_type(prog);
 		if (bpf_prog_attach(bpf_program__fd(prog), cg, t, 0) < 0) {
 			r = bsbox_err_set(err, errno, "BPF deny layer: attaching %s",
