@@ -5,6 +5,14 @@
 # never hide a denial: a path the sandbox can redirect (under a writable rule)
 # is decided afresh each time, and a denied path is never remembered.
 
+# denials_of PATH N WHY: the log holds exactly N denials of PATH
+denials_of() {
+	[ "$(grep -c "\"path\":\"$1\".*\"action\":\"denied\"" "$BSBOX_LOG")" = "$2" ] && return 0
+	fail "want $2 denials of $1 ($3)"
+	show "$BSBOX_LOG"
+	return 1
+}
+
 # A symlink in a writable directory, read once while it leads inside the
 # policy, then pointed outside: the second read is denied and logged.
 test_layer_log_pathcache_redirected() {
@@ -17,8 +25,7 @@ test_layer_log_pathcache_redirected() {
 	assert_rc 124 || return 1
 	assert_contains "$T/out" fine || return 1
 	assert_not_contains "$T/out" SECRET || return 1
-	[ "$(grep -c "\"path\":\"$T/secret/s\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 2 ] ||
-		{ fail "want 2 denials of $T/secret/s (each redirected read)"; show "$BSBOX_LOG"; return 1; }
+	denials_of "$T/secret/s" 2 "each redirected read" || return 1
 }
 
 # A read outside the policy, repeated: denied and logged every time.
@@ -28,8 +35,7 @@ test_layer_log_pathcache_denied_repeated() {
 	run_bsbox run --policy "$(mkpolicy pathcache2)" -- sh -c 'for i in 1 2 3; do cat "$1"; done; true' x "$T/secret/s"
 	assert_rc 124 || return 1
 	assert_not_contains "$T/out" SECRET || return 1
-	[ "$(grep -c "\"path\":\"$T/secret/s\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 3 ] ||
-		{ fail "want 3 denials of $T/secret/s"; show "$BSBOX_LOG"; return 1; }
+	denials_of "$T/secret/s" 3 "each one logged" || return 1
 }
 
 # Execs are remembered too (a configure script's PATH searches), in a cache
@@ -47,8 +53,7 @@ test_layer_log_pathcache_exec_redirected() {
 	assert_rc 124 || return 1
 	assert_contains "$T/out" ok1 || return 1
 	assert_not_contains "$T/out" RAN || return 1
-	[ "$(grep -c "\"path\":\"$T/tools/prog\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 2 ] ||
-		{ fail "want 2 denials of $T/tools/prog (each redirected exec)"; show "$BSBOX_LOG"; return 1; }
+	denials_of "$T/tools/prog" 2 "each redirected exec" || return 1
 }
 
 # An exec outside the policy, repeated after allowed ones of the same
@@ -60,6 +65,5 @@ test_layer_log_pathcache_exec_denied_repeated() {
 	run_bsbox run --policy "$(mkpolicy pathcache4)" -- sh -c 'for i in 1 2 3; do /bin/true && echo ok$i; "$1"; done; true' x "$T/tools/true"
 	assert_rc 124 || return 1
 	assert_contains "$T/out" ok3 || return 1
-	[ "$(grep -c "\"path\":\"$T/tools/true\".*\"action\":\"denied\"" "$BSBOX_LOG")" = 3 ] ||
-		{ fail "want 3 denials of $T/tools/true"; show "$BSBOX_LOG"; return 1; }
+	denials_of "$T/tools/true" 3 "each one logged" || return 1
 }
