@@ -482,16 +482,14 @@ enum pd_verdict notify_pathdecide(const struct call *c, const struct pd_query *q
 	return v == PD_NEED ? PD_ALLOW : v; /* (a fact asked twice: cannot happen) */
 }
 
-/* May this call's decision be remembered (pathcache.h)?  A read-only open
- * (not a listing) of an absolute path as passed, outside /proc and /dev,
- * under no writable rule, notified (not a FUSE miss), while allowed calls
- * are not traced; notify_path_call also wants the resolved path under no
- * writable rule and outside /proc and /dev. */
-/* Which cache may hold this call's decision, or NULL.  Read-only opens and
- * execve()s (a configure script's PATH searches: ~2,700 execs, ~110 us of
- * notification each here) of an absolute path the sandbox cannot change:
- * see pathcache.h.  What was allowed for reading is not allowed for exec,
- * hence two caches. */
+/* Which cache may remember this call's decision (pathcache.h), or NULL: a
+ * read-only open (not a listing) or an execve() of an absolute path as
+ * passed, outside /proc and /dev, under no writable rule, notified (not a
+ * FUSE miss), while allowed calls are not traced.  notify_path_call also
+ * wants the resolved path under no writable rule and outside /proc and
+ * /dev, and an exec granted by the policy.  Execs because a configure
+ * script's PATH searches make thousands (~110 us of notification each
+ * here); a cache of their own because reading is not exec. */
 static struct pathcache *cache_for(const struct call *c, const struct sc_entry *se,
 				   const struct patharg *pa, int n, bool listing, const char *raw)
 {
