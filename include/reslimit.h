@@ -56,6 +56,9 @@ void reslimit_apply(const struct policy_limits *l, const struct reslimit_cg *cg)
 void reslimit_cg_read(const struct reslimit_cg *cg, struct reslimit_hits *h);
 /* Close and remove the cgroup(s) (once their processes are gone). */
 void reslimit_cg_remove(struct reslimit_cg *cg);
+/* rmdir the empty base/PREFIX<pid> cgroups of bsbox runs that were killed
+ * (no process <pid> any more); the limits' own and the deny layer's. */
+void reslimit_sweep(const char *base, const char *prefix);
 /* Whether an O_PATH fd of a private tmpfs is full (no free block or inode). */
 bool reslimit_tmpfs_full(int fd);
 /* A compiler run (rustc loading proc macros) or the long-lived proc-macro

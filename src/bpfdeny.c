@@ -22,6 +22,7 @@
 #include "bpfdeny.h"
 #include "ebpf.h"
 #include "report.h"
+#include "reslimit.h"
 
 #ifdef BSBOX_HAVE_BPF
 #include <bpf/bpf.h>
@@ -185,6 +186,8 @@ int bpfdeny_open(const struct policy *p, bool deny_udp, bool deny_unix, bool deb
 			key[n - 1] = 0; /* "/run/x/" grants what "/run/x" does */
 		bpf_map__update_elem(d->skel->maps.deny_unix_grants, key, sizeof key, &one, 1, 0);
 	}
+	/* a SIGKILLed run leaves its cgroup behind */
+	reslimit_sweep(cg2_root(), "bsbox-deny-");
 	snprintf(d->dir, sizeof d->dir, "%s/bsbox-deny-%d", cg2_root(), (int)getpid());
 	if (mkdir(d->dir, 0700) < 0 && errno != EEXIST) {
 		r = bsbox_err_set(err, errno, "BPF deny layer: mkdir %s", d->dir);
@@ -296,7 +299,7 @@ void bpfdeny_close(struct bpfdeny *d, struct report *rep)
 	if (d->stopfd >= 0)
 		close(d->stopfd);
 	if (d->dir[0])
-		rmdir(d->dir); /* EBUSY while a process lingers: the kernel frees it later */
+		rmdir(d->dir); /* EBUSY while a process lingers: the next run's sweep */
 	deny_bpf__destroy(d->skel);
 	free(d);
 }

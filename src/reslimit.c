@@ -99,17 +99,18 @@ static bool own_v2_cgroup(char *out, size_t len)
 /* The cgroups of bsbox runs that were killed (SIGKILL leaves no time to
  * remove them): empty ones whose bsbox is gone.  rmdir refuses a cgroup
  * that still holds a process, so a live run's is never touched. */
-static void sweep(const char *base)
+void reslimit_sweep(const char *base, const char *prefix)
 {
 	DIR *d = opendir(base);
 	if (!d)
 		return;
+	size_t plen = strlen(prefix);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char *end;
-		if (strncmp(de->d_name, "bsbox-", 6) != 0)
+		if (strncmp(de->d_name, prefix, plen) != 0)
 			continue;
-		long pid = strtol(de->d_name + 6, &end, 10);
+		long pid = strtol(de->d_name + plen, &end, 10);
 		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
 		char dir[600];
@@ -122,7 +123,7 @@ static void sweep(const char *base)
 /* mkdir base/bsbox-PID; "" and -1 if that fails. */
 static int make_cg(const char *base, char *dir, size_t len)
 {
-	sweep(base);
+	reslimit_sweep(base, "bsbox-");
 	snprintf(dir, len, "%s/bsbox-%d", base, (int)getpid());
 	if (mkdir(dir, 0755) < 0) {
 		dir[0] = '\0';
