@@ -666,12 +666,14 @@ enum verdict notify_path_call(struct call *c, const struct sc_entry *se, int *er
 	}
 	if (notify_tracing_all(c))
 		trace_allowed_paths(c, se, abs, denied, n, flags);
-	/* an exec only where the policy grants it: a PATH search's miss outside
-	 * the grants is allowed because the file is missing, which can change */
-	if (!any && cache && !(policy_access_for(c->ctx->policy, abs[0]) & POL_W) &&
-	    !util_path_within(abs[0], "/proc") && !util_path_within(abs[0], "/dev") &&
-	    (cache != c->ctx->execs || (policy_access_for(c->ctx->policy, abs[0]) & POL_X)))
-		pathcache_add(cache, raw[0]);
+	if (!any && cache && !util_path_within(abs[0], "/proc") && !util_path_within(abs[0], "/dev")) {
+		/* an exec only where the policy grants it: a PATH search's miss
+		 * outside the grants is allowed because the file is missing, which
+		 * can change */
+		unsigned have = policy_access_for(c->ctx->policy, abs[0]);
+		if (!(have & POL_W) && (cache != c->ctx->execs || (have & POL_X)))
+			pathcache_add(cache, raw[0]);
+	}
 	if (!any)
 		return V_CONTINUE;
 	/* everything read so far came from the target if it is still waiting */
